@@ -36,11 +36,7 @@ pub fn canonicalize_str(json: &str) -> Result<String, CanonicalError> {
 /// Checks that `json` is already canonical: a signed text must be exactly the bytes the verifier rebuilds.
 pub fn ensure_canonical(json: &str) -> Result<serde_json::Value, CanonicalError> {
     let value: serde_json::Value = serde_json::from_str(json)?;
-    if to_canonical_string(&value)? == json {
-        Ok(value)
-    } else {
-        Err(CanonicalError::NotCanonical)
-    }
+    if to_canonical_string(&value)? == json { Ok(value) } else { Err(CanonicalError::NotCanonical) }
 }
 
 #[cfg(test)]

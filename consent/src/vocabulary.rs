@@ -95,8 +95,13 @@ pub enum DataCategory {
 
 impl DataCategory {
     /// Every category.
-    pub const ALL: [DataCategory; 5] =
-        [DataCategory::Identity, DataCategory::Academic, DataCategory::Career, DataCategory::Interests, DataCategory::Photo];
+    pub const ALL: [DataCategory; 5] = [
+        DataCategory::Identity,
+        DataCategory::Academic,
+        DataCategory::Career,
+        DataCategory::Interests,
+        DataCategory::Photo,
+    ];
 
     /// The key written in `consent.toml`.
     pub fn key(self) -> &'static str {
@@ -112,8 +117,12 @@ impl DataCategory {
     /// The category described in `locale`.
     pub fn label(self, locale: Locale) -> &'static str {
         let (fr, en) = match self {
-            DataCategory::Identity => ("identité (nom, prénom, adresse électronique)", "identity (last name, first name, email)"),
-            DataCategory::Academic => ("parcours académique (promotion, cursus)", "academic record (class year, programme)"),
+            DataCategory::Identity => {
+                ("identité (nom, prénom, adresse électronique)", "identity (last name, first name, email)")
+            }
+            DataCategory::Academic => {
+                ("parcours académique (promotion, cursus)", "academic record (class year, programme)")
+            }
             DataCategory::Career => ("vie professionnelle (poste, employeur)", "career (position, employer)"),
             DataCategory::Interests => ("centres d'intérêt", "interests"),
             DataCategory::Photo => ("photographie", "photograph"),
@@ -157,13 +166,18 @@ impl Recipient {
     /// The recipient described in `locale`.
     pub fn label(self, locale: Locale) -> &'static str {
         let (fr, en) = match self {
-            Recipient::Association => ("les membres habilités de l'association", "the association's authorised members"),
+            Recipient::Association => {
+                ("les membres habilités de l'association", "the association's authorised members")
+            }
             Recipient::School => ("les services habilités de l'école", "the school's authorised departments"),
             Recipient::Processors => (
                 "nos sous-traitants techniques (hébergement, envoi de courriels), sur nos instructions",
                 "our technical processors (hosting, email delivery), on our instructions",
             ),
-            Recipient::Partners => ("les entreprises partenaires, pour les offres qui vous concernent", "partner companies, for offers relevant to you"),
+            Recipient::Partners => (
+                "les entreprises partenaires, pour les offres qui vous concernent",
+                "partner companies, for offers relevant to you",
+            ),
             Recipient::Alumni => ("les autres diplômés, via l'annuaire", "other alumni, through the directory"),
         };
         if locale == Locale::En { en } else { fr }

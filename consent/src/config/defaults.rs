@@ -18,7 +18,13 @@ pub(crate) fn default_fields() -> Vec<Field> {
     vec![
         field("last_name", FieldKind::Text, Localized::new("Nom", "Last name"), true, None),
         field("first_name", FieldKind::Text, Localized::new("Prénom", "First name"), true, None),
-        field("promo", FieldKind::Year, Localized::new("Promo (année de diplôme)", "Class year (graduation)"), true, None),
+        field(
+            "promo",
+            FieldKind::Year,
+            Localized::new("Promo (année de diplôme)", "Class year (graduation)"),
+            true,
+            None,
+        ),
         field(
             "programme",
             FieldKind::Text,

@@ -171,7 +171,11 @@ fn build(check: &mut Check<'_>, raw: RawConfig) -> Option<Config> {
             }
         }
         None => {
-            check.error(top, "missing `[notice]`", Some("add `[notice]` with `privacy_url = \"/confidentialite/\"`".into()));
+            check.error(
+                top,
+                "missing `[notice]`",
+                Some("add `[notice]` with `privacy_url = \"/confidentialite/\"`".into()),
+            );
             NoticeSettings {
                 privacy_url: String::new(),
                 hosting: Localized::default(),
@@ -222,7 +226,8 @@ fn controller(check: &mut Check<'_>, raw: &RawConfig) -> Option<Controller> {
         }
     };
     let name = required("name", &c.name, "GDPR art. 13(1)(a): the notice gives the controller's identity");
-    let address = required("address", &c.address, "GDPR art. 13(1)(a): the notice gives the controller's contact details");
+    let address =
+        required("address", &c.address, "GDPR art. 13(1)(a): the notice gives the controller's contact details");
     let email = required("email", &c.email, "alumni need an address to exercise their rights");
     if let Some(e) = &c.email {
         check.email("controller.email", e);
@@ -262,7 +267,11 @@ fn purpose(
     };
     let name = id.get_ref().clone();
     if check.id("purpose", id) && !seen.insert(name.clone()) {
-        check.error(id.span(), format!("purpose `{name}` is declared twice"), Some("purpose ids must be unique".into()));
+        check.error(
+            id.span(),
+            format!("purpose `{name}` is declared twice"),
+            Some("purpose ids must be unique".into()),
+        );
     }
     let label = match &p.label {
         Some(label) => {
@@ -451,7 +460,10 @@ fn cta(check: &mut Check<'_>, raw: &Spanned<RawCta>, purposes: &[Purpose], seen:
             check.error(
                 span.clone(),
                 format!("CTA `{name}` has no `label`"),
-                Some("e.g. `label = { fr = \"Rejoindre la communauté alumni\", en = \"Join the alumni community\" }`".into()),
+                Some(
+                    "e.g. `label = { fr = \"Rejoindre la communauté alumni\", en = \"Join the alumni community\" }`"
+                        .into(),
+                ),
             );
             Localized::default()
         }
@@ -472,7 +484,9 @@ fn cta(check: &mut Check<'_>, raw: &Spanned<RawCta>, purposes: &[Purpose], seen:
                     Some(known) if known.basis == LegalBasis::SoftOptIn => check.error(
                         p.span(),
                         format!("CTA `{name}` offers soft opt-in purpose `{}` as a box", p.get_ref()),
-                        Some("a soft opt-in purpose needs no consent box; the notice tells alumni how to object".into()),
+                        Some(
+                            "a soft opt-in purpose needs no consent box; the notice tells alumni how to object".into(),
+                        ),
                     ),
                     Some(_) if ids.iter().any(|i: &PurposeId| i.as_str() == p.get_ref()) => {
                         check.error(p.span(), format!("CTA `{name}` lists purpose `{}` twice", p.get_ref()), None)
@@ -481,7 +495,11 @@ fn cta(check: &mut Check<'_>, raw: &Spanned<RawCta>, purposes: &[Purpose], seen:
                 }
             }
         }
-        Some(list) => check.error(list.span(), format!("CTA `{name}` offers no purpose"), Some("list at least one purpose id".into())),
+        Some(list) => check.error(
+            list.span(),
+            format!("CTA `{name}` offers no purpose"),
+            Some("list at least one purpose id".into()),
+        ),
         None => check.error(
             span,
             format!("CTA `{name}` has no `purposes`"),

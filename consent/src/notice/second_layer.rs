@@ -130,7 +130,11 @@ pub(super) fn render(config: &Config, locale: Locale) -> String {
     if let Some(phone) = &c.phone {
         let _ = writeln!(out, "  \n{}{colon}{}", w.phone, escape(phone));
     }
-    let _ = writeln!(out, "\n{}\n", escape(if locale == Locale::En { c.regime.explain_en() } else { c.regime.explain_fr() }));
+    let _ = writeln!(
+        out,
+        "\n{}\n",
+        escape(if locale == Locale::En { c.regime.explain_en() } else { c.regime.explain_fr() })
+    );
 
     let _ = writeln!(out, "## {}\n", w.dpo);
     match config.dpo() {

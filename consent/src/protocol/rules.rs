@@ -1,8 +1,8 @@
 //! The checks on a submission's content that both the widget (before sending) and the collector (before
 //! storing) run, so that they can never disagree.
 
-use super::widget_config::{CtaSpec, FieldSpec};
 use super::ProblemType;
+use super::widget_config::{CtaSpec, FieldSpec};
 use crate::locale::Locale;
 use crate::vocabulary::FieldKind;
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,9 @@ impl FieldErrorCode {
             (FieldErrorCode::Required, Locale::En) => "This field is required.",
             (FieldErrorCode::TooLong, Locale::Fr) => "Ce texte est trop long.",
             (FieldErrorCode::TooLong, Locale::En) => "This text is too long.",
-            (FieldErrorCode::Email, Locale::Fr) => "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.fr.",
+            (FieldErrorCode::Email, Locale::Fr) => {
+                "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.fr."
+            }
             (FieldErrorCode::Email, Locale::En) => "Enter a valid email address, for example first.last@example.org.",
             (FieldErrorCode::Year, Locale::Fr) => "Saisissez une année à quatre chiffres, par exemple 2015.",
             (FieldErrorCode::Year, Locale::En) => "Enter a four-digit year, for example 2015.",
@@ -119,9 +121,9 @@ fn check_value(field: &FieldSpec, value: &str) -> Option<FieldErrorCode> {
         FieldKind::Year => {
             let ok = value.len() == 4
                 && value.bytes().all(|b| b.is_ascii_digit())
-                && value.parse::<i32>().is_ok_and(|y| {
-                    field.min.is_none_or(|min| y >= min) && field.max.is_none_or(|max| y <= max)
-                });
+                && value
+                    .parse::<i32>()
+                    .is_ok_and(|y| field.min.is_none_or(|min| y >= min) && field.max.is_none_or(|max| y <= max));
             (!ok).then_some(FieldErrorCode::Year)
         }
     }
@@ -146,7 +148,11 @@ pub fn check_subject(fields: &[FieldSpec], subject: &BTreeMap<String, String>) -
 
 /// Checks the choices against the CTA: every purpose shown answered, nothing else, something ticked unless the
 /// CTA is for a service, and the privacy box ticked.
-pub fn check_choices(cta: &CtaSpec, choices: &BTreeMap<String, bool>, privacy_ack: bool) -> Result<(), SubmissionError> {
+pub fn check_choices(
+    cta: &CtaSpec,
+    choices: &BTreeMap<String, bool>,
+    privacy_ack: bool,
+) -> Result<(), SubmissionError> {
     if let Some(unknown) = choices.keys().find(|k| !cta.purposes.iter().any(|p| p.as_str() == k.as_str())) {
         return Err(SubmissionError::UnknownPurpose(unknown.chars().take(64).collect()));
     }

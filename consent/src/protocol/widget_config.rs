@@ -134,7 +134,12 @@ impl WidgetConfig {
             ctas: config
                 .ctas()
                 .iter()
-                .map(|c| CtaSpec { id: c.id.clone(), label: c.label.clone(), purposes: c.purposes.clone(), service: c.service.clone() })
+                .map(|c| CtaSpec {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    purposes: c.purposes.clone(),
+                    service: c.service.clone(),
+                })
                 .collect(),
             endpoint: config.collector().endpoint.clone(),
             receipt_key: None,

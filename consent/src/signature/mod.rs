@@ -5,7 +5,7 @@ mod collector_key;
 mod device;
 mod submission;
 
+pub use collector_key::verify_receipt_self_contained;
 pub use collector_key::{CollectorKey, CollectorPublicKey, TokenError};
 pub use device::{DeviceSignatureError, verify_device_signature};
-pub use collector_key::verify_receipt_self_contained;
 pub use submission::{SignedByDevice, VerifiedMessage, VerifyError, open_envelope};

@@ -70,10 +70,16 @@ impl SignedByDevice for crate::protocol::ActionPayload {
 
 /// Checks that the payload is canonical, parses it, and verifies the signature with the key it carries.
 /// (Whether that key may act on a given record is the collector's check.)
-pub fn open_envelope<T: DeserializeOwned + SignedByDevice>(envelope: &SignedEnvelope) -> Result<VerifiedMessage<T>, VerifyError> {
+pub fn open_envelope<T: DeserializeOwned + SignedByDevice>(
+    envelope: &SignedEnvelope,
+) -> Result<VerifiedMessage<T>, VerifyError> {
     let value = ensure_canonical(&envelope.payload)?;
     if value.get("v").and_then(serde_json::Value::as_u64) != Some(u64::from(PROTOCOL_VERSION)) {
-        return Err(if value.get("v").is_some() { VerifyError::Version } else { VerifyError::Shape("missing `v`".into()) });
+        return Err(if value.get("v").is_some() {
+            VerifyError::Version
+        } else {
+            VerifyError::Shape("missing `v`".into())
+        });
     }
     let payload: T = serde_json::from_value(value).map_err(|e| VerifyError::Shape(e.to_string()))?;
     verify_device_signature(payload.device_key(), envelope.payload.as_bytes(), &envelope.signature)?;
