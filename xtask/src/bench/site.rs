@@ -1,0 +1,7 @@
+//! The site rows of the benchmark table (not written yet).
+
+use super::Row;
+
+pub fn rows() -> anyhow::Result<Vec<Row>> {
+    anyhow::bail!("the site benchmark is not written yet")
+}
