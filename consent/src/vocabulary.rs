@@ -207,7 +207,7 @@ pub struct Retention {
 impl Retention {
     /// The period as a sentence fragment, e.g. « 2 ans à compter de votre dernière activité ».
     pub fn describe(&self, locale: Locale) -> String {
-        let span = if self.months % 12 == 0 {
+        let span = if self.months.is_multiple_of(12) {
             let y = self.months / 12;
             match locale {
                 Locale::Fr => format!("{y} an{}", if y > 1 { "s" } else { "" }),

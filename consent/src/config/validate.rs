@@ -420,10 +420,10 @@ fn fields(check: &mut Check<'_>, raw: &[Spanned<RawField>]) -> Vec<Field> {
             max_length: r.max_length.unwrap_or(base.max_length),
             ..base
         };
-        if let (Some(min), Some(max)) = (field.min, field.max) {
-            if min > max {
-                check.error(span.clone(), format!("field `{}`: `min` is above `max`", id.get_ref()), None);
-            }
+        if let (Some(min), Some(max)) = (field.min, field.max)
+            && min > max
+        {
+            check.error(span.clone(), format!("field `{}`: `min` is above `max`", id.get_ref()), None);
         }
         if field.id.as_str() == "email" && (field.kind != FieldKind::Email || !field.required) {
             check.error(

@@ -81,5 +81,5 @@ fn canonical(layers: &BTreeMap<Locale, Layers>) -> Vec<u8> {
     crate::canonical::to_canonical_vec(&CanonicalNotice { v: 1, layers }).unwrap_or_default()
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

@@ -41,6 +41,7 @@ struct Words {
     complaint: &'static str,
     and: &'static str,
     colon: &'static str,
+    list_sep: &'static str,
     email: &'static str,
     phone: &'static str,
 }
@@ -77,6 +78,7 @@ const FR: Words = Words {
     complaint: "Si vous estimez que vos droits ne sont pas respectés, vous pouvez introduire une réclamation auprès de l'autorité de contrôle\u{a0}:",
     and: "et",
     colon: "\u{a0}: ",
+    list_sep: "\u{a0}; ",
     email: "Courriel",
     phone: "Téléphone",
 };
@@ -113,6 +115,7 @@ const EN: Words = Words {
     complaint: "If you believe your rights are not respected, you may lodge a complaint with the supervisory authority:",
     and: "and",
     colon: ": ",
+    list_sep: "; ",
     email: "Email",
     phone: "Phone",
 };
@@ -159,10 +162,10 @@ pub(super) fn render(config: &Config, locale: Locale) -> String {
     for r in &recipients {
         let _ = writeln!(out, "- {}", r.label(locale));
     }
-    if c.regime == Regime::AssociationUnderSchool {
-        if let Some(association) = &c.association {
-            let _ = writeln!(out, "\n{} {}", w.association_named, escape(association));
-        }
+    if c.regime == Regime::AssociationUnderSchool
+        && let Some(association) = &c.association
+    {
+        let _ = writeln!(out, "\n{} {}", w.association_named, escape(association));
     }
     out.push('\n');
 
@@ -175,6 +178,7 @@ pub(super) fn render(config: &Config, locale: Locale) -> String {
             let _ = writeln!(out, "{}", w.no_transfer);
         }
     }
+    out.push('\n');
     let _ = writeln!(out, "{}{colon}{}\n", w.hosting, escape(config.notice().hosting.get(locale)));
 
     let _ = writeln!(out, "## {}\n", w.retention_title);
@@ -238,6 +242,6 @@ fn purpose(out: &mut String, p: &Purpose, w: &Words, locale: Locale) {
     let _ = writeln!(out, "- {}{colon}{basis}", w.basis);
     let _ = writeln!(out, "- {}{colon}{}", w.operations, join_words(&operations, w.and));
     let _ = writeln!(out, "- {}{colon}{}", w.data, join_words(&data, w.and));
-    let _ = writeln!(out, "- {}{colon}{}", w.recipients, join_words(&recipients, w.and));
+    let _ = writeln!(out, "- {}{colon}{}", w.recipients, recipients.join(w.list_sep));
     let _ = writeln!(out, "- {}{colon}{}\n", w.retention, p.retention.describe(locale));
 }

@@ -1,0 +1,210 @@
+//! Signatures as the outside world makes them: Chromium's WebCrypto (fixture), and the protocol round trips.
+
+use consent::protocol::{
+    Action, ActionPayload, ChallengeClaims, Jwk, ReceiptBody, SignedEnvelope, SubmissionPayload, b64url_decode,
+    b64url_encode,
+};
+use consent::signature::{
+    CollectorKey, CollectorPublicKey, DeviceSignatureError, VerifyError, open_envelope, verify_device_signature,
+    verify_receipt_self_contained,
+};
+use consent::{Locale, RecordId};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+struct Fixture {
+    public_key_jwk: Jwk,
+    vectors: Vec<Vector>,
+}
+
+#[derive(Deserialize)]
+struct Vector {
+    message_utf8: String,
+    signature_p1363_b64url: String,
+}
+
+fn fixture() -> Fixture {
+    serde_json::from_str(include_str!("data/webcrypto-ecdsa-p256.json")).unwrap()
+}
+
+fn flip(text: &str, bit: usize) -> String {
+    let mut bytes = b64url_decode(text).unwrap();
+    let at = bit / 8 % bytes.len();
+    bytes[at] ^= 1 << (bit % 8);
+    b64url_encode(&bytes)
+}
+
+#[test]
+fn chromium_webcrypto_signatures_verify() {
+    let f = fixture();
+    assert_eq!(f.vectors.len(), 3);
+    for v in &f.vectors {
+        verify_device_signature(&f.public_key_jwk, v.message_utf8.as_bytes(), &v.signature_p1363_b64url)
+            .unwrap_or_else(|e| panic!("{:?}: {e}", v.message_utf8));
+    }
+}
+
+#[test]
+fn one_bit_changed_anywhere_is_rejected() {
+    let f = fixture();
+    for v in &f.vectors {
+        let msg = v.message_utf8.as_bytes();
+        // Every bit of the signature.
+        for bit in 0..512 {
+            let sig = flip(&v.signature_p1363_b64url, bit);
+            assert!(verify_device_signature(&f.public_key_jwk, msg, &sig).is_err(), "signature bit {bit}");
+        }
+        // Every bit of the message (or one appended byte for the empty message).
+        let mut bits = msg.len() * 8;
+        if bits == 0 {
+            assert!(verify_device_signature(&f.public_key_jwk, b"\0", &v.signature_p1363_b64url).is_err());
+            bits = 0;
+        }
+        for bit in 0..bits {
+            let mut m = msg.to_vec();
+            m[bit / 8] ^= 1 << (bit % 8);
+            assert!(
+                verify_device_signature(&f.public_key_jwk, &m, &v.signature_p1363_b64url).is_err(),
+                "msg bit {bit}"
+            );
+        }
+        // Every bit of each key coordinate.
+        for bit in 0..256 {
+            let mut k = f.public_key_jwk.clone();
+            k.x = flip(&k.x, bit);
+            let e = verify_device_signature(&k, msg, &v.signature_p1363_b64url).unwrap_err();
+            assert!(matches!(e, DeviceSignatureError::BadKey | DeviceSignatureError::Mismatch));
+            let mut k = f.public_key_jwk.clone();
+            k.y = flip(&k.y, bit);
+            assert!(verify_device_signature(&k, msg, &v.signature_p1363_b64url).is_err(), "y bit {bit}");
+        }
+    }
+}
+
+#[test]
+fn malformed_keys_and_signatures_are_named() {
+    let f = fixture();
+    let v = &f.vectors[0];
+    let mut k = f.public_key_jwk.clone();
+    k.crv = "P-384".into();
+    assert_eq!(verify_device_signature(&k, b"x", &v.signature_p1363_b64url), Err(DeviceSignatureError::BadKey));
+    assert_eq!(verify_device_signature(&f.public_key_jwk, b"x", "abc"), Err(DeviceSignatureError::BadEncoding));
+    assert_eq!(verify_device_signature(&f.public_key_jwk, b"x", "!!"), Err(DeviceSignatureError::BadEncoding));
+}
+
+fn device() -> (SigningKey, Jwk) {
+    let key = SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
+    let point = key.verifying_key().to_encoded_point(false);
+    let jwk = Jwk {
+        kty: "EC".into(),
+        crv: "P-256".into(),
+        x: b64url_encode(point.x().unwrap()),
+        y: b64url_encode(point.y().unwrap()),
+    };
+    (key, jwk)
+}
+
+fn payload(jwk: Jwk) -> SubmissionPayload {
+    SubmissionPayload {
+        v: 1,
+        site: "association-exemple".into(),
+        cta: "join".into(),
+        page_url: "http://127.0.0.1:8080/portrait/".into(),
+        locale: Locale::Fr,
+        notice_version: "ab".repeat(32),
+        challenge: "t.s".into(),
+        subject: BTreeMap::from([("email".into(), "marie@example.org".into()), ("first_name".into(), "Marie".into())]),
+        choices: BTreeMap::from([("community".into(), true), ("jobs".into(), false)]),
+        privacy_ack: true,
+        submitted_at: "2026-11-29T08:00:00.000Z".into(),
+        device_key: jwk,
+    }
+}
+
+fn seal(key: &SigningKey, text: String) -> SignedEnvelope {
+    let sig: Signature = key.sign(text.as_bytes());
+    SignedEnvelope { payload: text, signature: b64url_encode(&sig.to_bytes()), hp: None }
+}
+
+#[test]
+fn envelope_round_trip_and_refusals() {
+    let (key, jwk) = device();
+    let p = payload(jwk.clone());
+    let env = seal(&key, p.to_canonical().unwrap());
+    let opened = open_envelope::<SubmissionPayload>(&env).unwrap();
+    assert_eq!(opened.payload, p);
+    assert_eq!(opened.bytes, env.payload.as_bytes());
+
+    // Not canonical (spaces), even if correctly signed.
+    let spaced = seal(&key, serde_json::to_string_pretty(&p).unwrap());
+    assert!(matches!(open_envelope::<SubmissionPayload>(&spaced), Err(VerifyError::Canonical(_))));
+    // Signed by another key than the one it carries.
+    let other = SigningKey::from_bytes(&[9u8; 32].into()).unwrap();
+    let forged = seal(&other, p.to_canonical().unwrap());
+    assert!(matches!(open_envelope::<SubmissionPayload>(&forged), Err(VerifyError::Signature(_))));
+    // Wrong version, unknown key, wrong type.
+    let mut v2 = serde_json::to_value(&p).unwrap();
+    v2["v"] = 2.into();
+    let env = seal(&key, consent::canonical::to_canonical_string(&v2).unwrap());
+    assert!(matches!(open_envelope::<SubmissionPayload>(&env), Err(VerifyError::Version)));
+    let mut extra = serde_json::to_value(&p).unwrap();
+    extra["default"] = true.into();
+    let env = seal(&key, consent::canonical::to_canonical_string(&extra).unwrap());
+    assert!(matches!(open_envelope::<SubmissionPayload>(&env), Err(VerifyError::Shape(_))));
+    // An action with the same key opens as an action.
+    let action = ActionPayload {
+        v: 1,
+        site: "association-exemple".into(),
+        record_id: Some(RecordId("r1".into())),
+        action: Action::Withdraw,
+        challenge: "t.s".into(),
+        submitted_at: "2026-11-29T08:00:00.000Z".into(),
+        device_key: jwk,
+    };
+    let env = seal(&key, consent::canonical::to_canonical_string(&action).unwrap());
+    assert_eq!(open_envelope::<ActionPayload>(&env).unwrap().payload, action);
+    assert!(env.payload.contains(r#""action":{"kind":"withdraw"}"#), "{}", env.payload);
+}
+
+#[test]
+fn challenge_tokens_and_receipts() {
+    let key = CollectorKey::from_seed([3u8; 32]);
+    let public = CollectorPublicKey::from_base64url(&key.public().to_base64url()).unwrap();
+    let claims = ChallengeClaims {
+        site: "s".into(),
+        notice_version: "v".into(),
+        nonce: "n".into(),
+        iat: 1_790_000_000,
+        exp: 1_790_000_600,
+    };
+    let token = key.sign_token(&claims).unwrap();
+    assert_eq!(public.verify_token::<ChallengeClaims>(&token).unwrap(), claims);
+    let (c, s) = token.split_once('.').unwrap();
+    let other = CollectorKey::from_seed([4u8; 32]).sign_token(&claims).unwrap();
+    assert!(public.verify_token::<ChallengeClaims>(&other).is_err(), "another collector's token");
+    let tampered =
+        format!("{}.{s}", b64url_encode(&b64url_decode(c).unwrap().into_iter().chain([b' ']).collect::<Vec<_>>()));
+    assert!(public.verify_token::<ChallengeClaims>(&tampered).is_err());
+    assert!(public.verify_token::<ChallengeClaims>("garbage").is_err());
+
+    let receipt = key
+        .sign_receipt(ReceiptBody {
+            record_id: RecordId("r1".into()),
+            payload_sha256: "00".repeat(32),
+            ledger_seq: 7,
+            prev_hash: "11".repeat(32),
+            received_at: "2026-11-29T08:00:00Z".into(),
+        })
+        .unwrap();
+    public.verify_receipt(&receipt).unwrap();
+    verify_receipt_self_contained(&receipt).unwrap();
+    let mut bad = receipt.clone();
+    bad.body.ledger_seq = 8;
+    assert!(public.verify_receipt(&bad).is_err());
+    let json = serde_json::to_string(&receipt).unwrap();
+    let back: consent::protocol::Receipt = serde_json::from_str(&json).unwrap();
+    public.verify_receipt(&back).unwrap();
+}
