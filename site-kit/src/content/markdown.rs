@@ -1,0 +1,250 @@
+//! Markdown → HTML (CommonMark, tables, footnotes) with what the lint needs collected on the way: images and
+//! their alt text, links, CTA shortcodes, each with its byte offset in the body.
+//!
+//! Raw HTML in Markdown is shown as text, like Hugo's default: articles are written by many hands and the only
+//! markup that reaches the page is what the theme and the shortcodes produce.
+
+use crate::shortcodes;
+use crate::typography;
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+
+/// An image in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// Its source.
+    pub src: String,
+    /// Its alt text (empty when missing).
+    pub alt: String,
+    /// Byte offset in the body.
+    pub offset: usize,
+}
+
+/// A link in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRef {
+    /// Its destination.
+    pub dest: String,
+    /// Byte offset in the body.
+    pub offset: usize,
+}
+
+/// A CTA placed by a shortcode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CtaRef {
+    /// The CTA id.
+    pub id: String,
+    /// Byte offset in the body.
+    pub offset: usize,
+}
+
+/// A rendered body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// The HTML.
+    pub html: String,
+    /// The first paragraph as plain text, shortened.
+    pub summary: String,
+    /// Images.
+    pub images: Vec<ImageRef>,
+    /// Links.
+    pub links: Vec<LinkRef>,
+    /// Shortcode CTAs.
+    pub ctas: Vec<CtaRef>,
+}
+
+const SUMMARY_CHARS: usize = 240;
+
+/// Renders `body`; `french` turns on French typography.
+pub fn render(body: &str, french: bool) -> Rendered {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+    let mut out = Rendered::default();
+    let mut events: Vec<Event<'_>> = Vec::with_capacity(256);
+    let mut in_code = false;
+    let mut image: Option<ImageRef> = None;
+    let mut paragraph_depth = 0usize;
+    let mut summary_done = false;
+    let mut summary = String::new();
+    // Text events arrive split; merge neighbours so that shortcodes and typography see whole runs.
+    let mut pending: Option<(String, usize)> = None;
+
+    let parser = Parser::new_ext(body, options).into_offset_iter();
+    for (event, range) in parser {
+        if let Event::Text(t) = &event {
+            match &mut pending {
+                Some((text, _)) => text.push_str(t),
+                None => pending = Some((t.to_string(), range.start)),
+            }
+            continue;
+        }
+        if let Some((text, offset)) = pending.take() {
+            flush_text(text, offset, in_code, french, &mut image, &mut out, &mut events, &mut summary, summary_done);
+        }
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                in_code = true;
+                events.push(Event::Start(Tag::CodeBlock(kind)));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                in_code = false;
+                events.push(Event::End(TagEnd::CodeBlock));
+            }
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                image = Some(ImageRef { src: dest_url.to_string(), alt: String::new(), offset: range.start });
+                events.push(Event::Start(Tag::Image { link_type, dest_url, title, id }));
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some(img) = image.take() {
+                    out.images.push(img);
+                }
+                events.push(Event::End(TagEnd::Image));
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                out.links.push(LinkRef { dest: dest_url.to_string(), offset: range.start });
+                events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
+            }
+            Event::Start(Tag::Paragraph) => {
+                paragraph_depth += 1;
+                events.push(Event::Start(Tag::Paragraph));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                paragraph_depth = paragraph_depth.saturating_sub(1);
+                if !summary.trim().is_empty() {
+                    summary_done = true;
+                }
+                // A paragraph emptied by a shortcode leaves `<p></p>`: drop the pair.
+                if matches!(events.last(), Some(Event::Start(Tag::Paragraph))) {
+                    events.pop();
+                } else {
+                    events.push(Event::End(TagEnd::Paragraph));
+                }
+            }
+            Event::Html(h) | Event::InlineHtml(h) => events.push(Event::Text(h)),
+            Event::Code(c) => {
+                if !summary_done && paragraph_depth > 0 {
+                    summary.push_str(&c);
+                }
+                events.push(Event::Code(c));
+            }
+            Event::SoftBreak | Event::HardBreak if !summary_done && paragraph_depth > 0 => {
+                summary.push(' ');
+                events.push(event);
+            }
+            other => events.push(other),
+        }
+    }
+    if let Some((text, offset)) = pending.take() {
+        flush_text(text, offset, in_code, french, &mut image, &mut out, &mut events, &mut summary, summary_done);
+    }
+    out.html.reserve(body.len() + body.len() / 4);
+    html::push_html(&mut out.html, events.into_iter());
+    out.summary = shorten(summary.split_whitespace().collect::<Vec<_>>().join(" "));
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn flush_text(
+    text: String,
+    offset: usize,
+    in_code: bool,
+    french: bool,
+    image: &mut Option<ImageRef>,
+    out: &mut Rendered,
+    events: &mut Vec<Event<'_>>,
+    summary: &mut String,
+    summary_done: bool,
+) {
+    if in_code {
+        events.push(Event::Text(CowStr::from(text)));
+        return;
+    }
+    if let Some(img) = image {
+        img.alt.push_str(&text);
+    }
+    let found = shortcodes::find(&text);
+    if found.is_empty() {
+        let text = if french { typography::french(&text) } else { text };
+        if !summary_done && image.is_none() {
+            summary.push_str(&text);
+        }
+        events.push(Event::Text(CowStr::from(text)));
+        return;
+    }
+    let mut last = 0;
+    for sc in found {
+        let before = &text[last..sc.range.start];
+        if !before.trim().is_empty() {
+            events.push(Event::Text(CowStr::from(if french { typography::french(before) } else { before.to_owned() })));
+        }
+        out.ctas.push(CtaRef { id: sc.cta.clone(), offset: offset + sc.range.start });
+        // A block element may not sit inside a paragraph: close it around the mount point.
+        let in_paragraph = events.iter().rev().find_map(|e| match e {
+            Event::Start(Tag::Paragraph) => Some(true),
+            Event::End(TagEnd::Paragraph) => Some(false),
+            _ => None,
+        });
+        if in_paragraph == Some(true) {
+            close_paragraph(events);
+            events.push(Event::Html(CowStr::from(shortcodes::mount_point(&sc.cta))));
+            events.push(Event::Start(Tag::Paragraph));
+        } else {
+            events.push(Event::Html(CowStr::from(shortcodes::mount_point(&sc.cta))));
+        }
+        last = sc.range.end;
+    }
+    let after = &text[last..];
+    if !after.trim().is_empty() {
+        events.push(Event::Text(CowStr::from(if french { typography::french(after) } else { after.to_owned() })));
+    }
+}
+
+fn close_paragraph(events: &mut Vec<Event<'_>>) {
+    if matches!(events.last(), Some(Event::Start(Tag::Paragraph))) {
+        events.pop();
+    } else {
+        events.push(Event::End(TagEnd::Paragraph));
+    }
+}
+
+fn shorten(text: String) -> String {
+    if text.chars().count() <= SUMMARY_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(SUMMARY_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).trim_end_matches([',', ';', ':', ' ']);
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_tables_footnotes_and_collects_refs() {
+        let body = "Bonjour : voici[^1].\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![](/x.png) [lien](/a/)\n\n[^1]: Note.\n";
+        let r = render(body, true);
+        assert!(r.html.contains("<table>"), "{}", r.html);
+        assert!(r.html.contains("footnote"), "{}", r.html);
+        assert!(r.html.contains("Bonjour\u{a0}: voici"), "{}", r.html);
+        assert_eq!(r.images, vec![ImageRef { src: "/x.png".into(), alt: String::new(), offset: body.find("![").unwrap() }]);
+        assert_eq!(r.links[0].dest, "/a/");
+        assert!(r.summary.starts_with("Bonjour"), "{}", r.summary);
+    }
+
+    #[test]
+    fn shortcodes_become_mount_points_outside_paragraphs() {
+        let body = "Intro.\n\n{{ cta(id=\"join\") }}\n\nAvant {{ cta(id=\"event\") }} après.\n\n```\n{{ cta(id=\"code\") }}\n```\n";
+        let r = render(body, false);
+        assert_eq!(r.ctas.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["join", "event"]);
+        assert!(r.html.contains("<p>Intro.</p>\n<div data-alumni-consent data-cta=\"join\"></div>"), "{}", r.html);
+        assert!(r.html.contains("<p>Avant </p><div data-alumni-consent data-cta=\"event\"></div><p> après.</p>"), "{}", r.html);
+        assert!(r.html.contains("{{ cta(id=&quot;code&quot;) }}"), "code is left alone: {}", r.html);
+        assert_eq!(r.ctas[0].offset, body.find("{{").unwrap());
+    }
+
+    #[test]
+    fn raw_html_is_text() {
+        let r = render("<img src=x onerror=alert(1)>\n\na <b>b</b>", false);
+        assert!(!r.html.contains("<img"), "{}", r.html);
+        assert!(r.html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{}", r.html);
+    }
+}

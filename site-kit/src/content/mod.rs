@@ -1,0 +1,176 @@
+//! Pages: Markdown files of `content/` with TOML front matter, parsed and rendered to HTML bodies.
+
+pub mod front_matter;
+pub mod markdown;
+pub mod slug;
+
+use crate::dates::Date;
+use crate::error::{BuildError, Located, line_col};
+use front_matter::{FrontMatter, Kind};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// A parsed, rendered page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The source file.
+    pub source: PathBuf,
+    /// The source file as shown in messages (relative to the site).
+    pub file: String,
+    /// The front matter.
+    pub meta: FrontMatter,
+    /// The publication date.
+    pub date: Option<Date>,
+    /// URL slug.
+    pub slug: String,
+    /// Site path, `/slug/`.
+    pub url: String,
+    /// Tags as (name, slug).
+    pub tags: Vec<(String, String)>,
+    /// Rendered body and what was found in it.
+    pub body: markdown::Rendered,
+    /// The description, or the first paragraph.
+    pub summary: String,
+    /// Line (1-based) at which the body starts in the source.
+    pub body_line: usize,
+    /// The source text, kept to locate findings.
+    pub src: String,
+    /// Byte offset of the body in the source.
+    pub body_offset: usize,
+}
+
+impl Page {
+    /// Parses and renders one source; `file` names it in errors.
+    pub fn parse(source: &Path, file: &str, src: String, french: bool) -> Result<Page, Located> {
+        let split = front_matter::split(&src, file)?;
+        let meta = front_matter::parse(&src, &split, file)?;
+        let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("page");
+        let slug = match &meta.slug {
+            Some(s) if slug::is_slug(s) => s.clone(),
+            Some(s) => {
+                return Err(Located {
+                    file: file.to_owned(),
+                    line: front_matter::key_line(&src, &split, "slug"),
+                    column: 1,
+                    message: format!("`slug = \"{s}\"` is not a slug"),
+                    hint: Some(format!("use lowercase letters, digits and `-`, e.g. `{}`", slug::slugify(s))),
+                });
+            }
+            None => slug::slugify(stem),
+        };
+        if slug.is_empty() {
+            return Err(Located {
+                file: file.to_owned(),
+                line: 1,
+                column: 1,
+                message: "the file name gives an empty slug".to_owned(),
+                hint: Some("rename the file or set `slug = \"…\"`".to_owned()),
+            });
+        }
+        let date = meta.date.as_ref().and_then(Date::from_toml);
+        let body = markdown::render(split.body, french);
+        let summary = match &meta.description {
+            Some(d) if !d.trim().is_empty() => d.trim().to_owned(),
+            _ => body.summary.clone(),
+        };
+        let tags = meta.tags.iter().map(|t| (t.clone(), slug::slugify(t))).filter(|(_, s)| !s.is_empty()).collect();
+        let body_line = line_col(&src, split.body_offset).0;
+        let body_offset = split.body_offset;
+        Ok(Page {
+            source: source.to_owned(),
+            file: file.to_owned(),
+            url: format!("/{slug}/"),
+            slug,
+            date,
+            tags,
+            body,
+            summary,
+            body_line,
+            meta,
+            body_offset,
+            src,
+        })
+    }
+
+    /// Whether the page portrays a person.
+    pub fn is_portrait(&self) -> bool {
+        self.meta.kind == Kind::Portrait
+    }
+
+    /// (line, column) of a byte offset in the body.
+    pub fn body_position(&self, offset: usize) -> (usize, usize) {
+        line_col(&self.src, self.body_offset + offset)
+    }
+
+    /// Line of a front matter key.
+    pub fn key_line(&self, key: &str) -> usize {
+        match front_matter::split(&self.src, &self.file) {
+            Ok(split) => front_matter::key_line(&self.src, &split, key),
+            Err(_) => 1,
+        }
+    }
+
+    /// What lists, feeds and sitemaps show of this page; when it is unchanged, only the page itself is rebuilt.
+    pub fn listing_key(&self) -> (String, String, Option<Date>, Vec<(String, String)>, String, Option<String>, bool) {
+        (
+            self.url.clone(),
+            self.meta.title.clone(),
+            self.date.clone(),
+            self.tags.clone(),
+            self.summary.clone(),
+            self.meta.photo.clone(),
+            self.meta.draft,
+        )
+    }
+}
+
+/// Every Markdown file under `dir`, sorted.
+pub fn sources(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
+    let mut found = Vec::new();
+    if !dir.exists() {
+        return Ok(found);
+    }
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| BuildError::io(&d, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| BuildError::io(&d, e))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| BuildError::io(&path, e))?;
+            if kind.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Reads and renders pages in parallel; every failure is reported, not just the first.
+pub fn load(site_dir: &Path, paths: &[PathBuf], french: bool) -> Result<Vec<Page>, BuildError> {
+    let results: Vec<Result<Page, Located>> = paths
+        .par_iter()
+        .map(|path| {
+            let file = path.strip_prefix(site_dir).unwrap_or(path).display().to_string();
+            let src = std::fs::read_to_string(path).map_err(|e| Located {
+                file: file.clone(),
+                line: 1,
+                column: 1,
+                message: format!("cannot read: {e}"),
+                hint: None,
+            })?;
+            Page::parse(path, &file, src, french)
+        })
+        .collect();
+    let mut pages = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(p) => pages.push(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(pages) } else { Err(BuildError::Content(errors)) }
+}
