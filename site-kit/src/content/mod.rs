@@ -43,7 +43,12 @@ impl Page {
     /// Parses and renders one source; `file` names it in errors.
     pub fn parse(source: &Path, file: &str, src: String, french: bool) -> Result<Page, Located> {
         let split = front_matter::split(&src, file)?;
-        let meta = front_matter::parse(&src, &split, file)?;
+        let mut meta = front_matter::parse(&src, &split, file)?;
+        if french {
+            meta.title = crate::typography::french(&meta.title);
+            meta.quote = meta.quote.as_deref().map(crate::typography::french);
+            meta.description = meta.description.as_deref().map(crate::typography::french);
+        }
         let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("page");
         let slug = match &meta.slug {
             Some(s) if slug::is_slug(s) => s.clone(),

@@ -30,6 +30,7 @@ impl Theme {
         // HTML-escape every value in `.html` templates (the default callback does that by extension).
         env.set_auto_escape_callback(minijinja::default_auto_escape_callback);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        env.set_formatter(html_formatter);
         for (name, source) in BUILT_IN {
             let path = templates_dir.join(name);
             let result = match std::fs::read_to_string(&path) {
@@ -46,5 +47,16 @@ impl Theme {
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Result<String, BuildError> {
         let template = self.env.get_template(name).map_err(|e| BuildError::template(name, &e))?;
         template.render(ctx).map_err(|e| BuildError::template(name, &e))
+    }
+}
+
+/// minijinja's HTML escaping also escapes `/`, which makes every URL unreadable in the source; this escapes what
+/// HTML needs (`& < > " '`) and leaves the rest to the default formatter.
+fn html_formatter(out: &mut minijinja::Output<'_>, state: &minijinja::State<'_, '_>, value: &minijinja::Value) -> Result<(), minijinja::Error> {
+    match (state.auto_escape(), value.as_str()) {
+        (minijinja::AutoEscape::Html, Some(text)) if !value.is_safe() => {
+            out.write_str(&crate::shortcodes::escape_attr(text)).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+        }
+        _ => minijinja::escape_formatter(out, state, value),
     }
 }
