@@ -1,0 +1,154 @@
+//! The command line: `collector serve | verify | receipt verify | export | stats | purge`.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The alumni consent collector.
+#[derive(Debug, Parser)]
+#[command(name = "collector", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the v1 API, the confirmation and manage pages.
+    Serve(ServeArgs),
+    /// Recompute the ledger's hash chain; name the first broken link (exit 1).
+    Verify(DataArgs),
+    /// Receipts.
+    Receipt {
+        /// What to do with a receipt.
+        #[command(subcommand)]
+        command: ReceiptCommand,
+    },
+    /// Export the subjects who confirmed a purpose and did not withdraw it.
+    Export(ExportArgs),
+    /// Counts by purpose, promo, programme, CTA and page (cells under 5 suppressed).
+    Stats(StatsArgs),
+    /// Expire unconfirmed records, end consents past retention, anonymise what is left.
+    Purge(PurgeArgs),
+}
+
+/// `collector serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// A site's consent.toml (repeat for several sites).
+    #[arg(long, required = true)]
+    pub config: Vec<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Data folder (ledger database, collector key).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Also write every email as an .eml file here, and log its links (demo).
+    #[arg(long)]
+    pub outbox: Option<PathBuf>,
+    /// SMTP server: smtp://host:port (plain), smtp://host:port?tls=required (STARTTLS), smtps://host:port.
+    /// Credentials from SMTP_USERNAME and SMTP_PASSWORD.
+    #[arg(long)]
+    pub smtp: Option<String>,
+    /// The collector's public base URL, for links in emails (default: http://LISTEN).
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Sender address of emails (default: the first site's controller email).
+    #[arg(long)]
+    pub mail_from: Option<String>,
+    /// Requests per minute per client IP (0: unlimited).
+    #[arg(long, default_value_t = 120)]
+    pub ip_rate_limit: u32,
+    /// Submissions and access requests per hour per email (0: unlimited).
+    #[arg(long, default_value_t = 10)]
+    pub email_rate_limit: u32,
+    /// Seconds between two retention passes.
+    #[arg(long, default_value_t = 3600)]
+    pub purge_every: u64,
+}
+
+/// Commands that need only the data folder.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// Data folder.
+    #[arg(long)]
+    pub data: PathBuf,
+}
+
+/// `collector receipt …`.
+#[derive(Debug, Subcommand)]
+pub enum ReceiptCommand {
+    /// Check a receipt offline (the `receipt` object or the whole 201 answer).
+    Verify(ReceiptVerifyArgs),
+}
+
+/// `collector receipt verify`.
+#[derive(Debug, clap::Args)]
+pub struct ReceiptVerifyArgs {
+    /// The receipt JSON file.
+    pub file: PathBuf,
+    /// The collector's public key (base64url) you trust; without it, the key inside the receipt is used and
+    /// printed for you to compare.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Also check that the ledger in this data folder holds the event the receipt names.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// CSV, UTF-8 with BOM, `;`-separated.
+    Csv,
+    /// JSON array.
+    Json,
+}
+
+/// `collector export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Data folder.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Purpose id.
+    #[arg(long)]
+    pub purpose: String,
+    /// Site id (needed only when the collector serves several).
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormat,
+    /// Write here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+/// `collector stats`.
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// Data folder.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Site id (needed only when the collector serves several).
+    #[arg(long)]
+    pub site: Option<String>,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `collector purge`.
+#[derive(Debug, clap::Args)]
+pub struct PurgeArgs {
+    /// Data folder.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Act as if it were this instant (RFC 3339), e.g. to check what a purge will do, or in tests.
+    #[arg(long)]
+    pub now: Option<String>,
+}

@@ -1,0 +1,110 @@
+//! `collector serve`: load the sites, open the ledger, start the writer, the mail sender and the retention
+//! task, and serve HTTP until SIGINT/SIGTERM.
+
+use crate::cli::ServeArgs;
+use anyhow::{Context, bail};
+use collector::clock::{Clock, SharedClock, SystemClock};
+use collector::keys;
+use collector::ledger::{Ledger, LedgerError};
+use collector::mail::{MailTransport, run_sender};
+use collector::metrics::Metrics;
+use collector::retention;
+use collector::sites::{Site, Sites};
+use collector::storage::sqlite::SqliteStore;
+use collector::writer::Writer;
+use collector::{AppState, Settings, app};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs the server.
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COLLECTOR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
+    if let Some(outbox) = &args.outbox {
+        std::fs::create_dir_all(outbox).with_context(|| format!("creating {}", outbox.display()))?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+    let key = keys::load_or_create(&args.data)?;
+    let public_key = key.public().to_base64url();
+    let mut loaded = Vec::new();
+    for path in &args.config {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        match Site::load(&text, &path.display().to_string(), &public_key, Some(&public_url)) {
+            Ok(site) => loaded.push(site),
+            Err(e) => bail!("{e}"),
+        }
+    }
+    let sites = Sites::new(loaded);
+    let mail_from = match &args.mail_from {
+        Some(from) => from.clone(),
+        None => sites.iter().next().map(|s| s.config.controller().email.clone()).unwrap_or_default(),
+    };
+    let mut ledger = Ledger::open(Box::new(SqliteStore::open(&args.data)?))?;
+    let now = SystemClock.now_ms();
+    ledger.transaction(|l| {
+        for site in sites.iter() {
+            l.store().put_site(site.config.site().as_str(), &site.toml, now)?;
+            let text = String::from_utf8_lossy(&site.notice.canonical_bytes()).into_owned();
+            l.store().put_notice(site.notice.version().as_str(), &text, now)?;
+        }
+        Ok::<(), LedgerError>(())
+    })?;
+    let metrics = Arc::new(Metrics::default());
+    let writer = Writer::start(ledger, metrics.clone())?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let settings = Settings {
+        public_url: public_url.clone(),
+        ip_per_minute: args.ip_rate_limit,
+        email_per_hour: args.email_rate_limit,
+        challenge_ttl_secs: 1800,
+        mail_from: mail_from.clone(),
+        log_links: args.outbox.is_some(),
+    };
+    let state = AppState::new(sites.clone(), key, writer.clone(), clock.clone(), metrics.clone(), settings);
+    let transport = MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &mail_from)?;
+    if transport.is_configured() {
+        tokio::spawn(run_sender(writer.clone(), transport, clock.clone(), metrics, state.mail_wakeup.clone()));
+    } else {
+        tracing::warn!("neither --smtp nor --outbox: confirmation emails wait in the queue until one is given");
+    }
+    tokio::spawn(retention::run_periodic(writer, sites, clock, Duration::from_secs(args.purge_every.max(1))));
+    tracing::info!(listen = %local, public_url = %public_url, "collector listening");
+    println!("collector listening on http://{local}");
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

@@ -1,0 +1,127 @@
+//! `collector export`: the subjects who confirmed a purpose and did not withdraw it, as CSV (UTF-8 with BOM,
+//! `;`-separated for French spreadsheets, safe against formula injection) or JSON.
+
+use crate::clock::rfc3339;
+use crate::ledger::{Ledger, LedgerError};
+use crate::sites::Site;
+use crate::storage::ConsentRow;
+use consent::protocol::SubmissionPayload;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// CSV for spreadsheets.
+    Csv,
+    /// A JSON array.
+    Json,
+}
+
+#[derive(Deserialize)]
+struct StoredSubmission {
+    payload: String,
+}
+
+/// A consent in force with the signed submission that gave it.
+#[derive(Debug, Clone)]
+pub struct HeldConsent {
+    /// The consent.
+    pub consent: ConsentRow,
+    /// The submission of the record that set it.
+    pub submission: SubmissionPayload,
+}
+
+/// Every consent in force on a site (for one purpose, or all), with its submission. Pending, withdrawn,
+/// expired and erased subjects have no consent in force, so they never appear.
+pub fn held_consents(ledger: &mut Ledger, site: &str, purpose: Option<&str>) -> Result<Vec<HeldConsent>, LedgerError> {
+    let consents = match purpose {
+        Some(p) => ledger.store().granted(site, p)?,
+        None => ledger.store().granted_all(site)?,
+    };
+    let mut held = Vec::with_capacity(consents.len());
+    for consent in consents {
+        let Some(data) = ledger.store().record_data(&consent.record_id)? else { continue };
+        let Ok(stored) = serde_json::from_str::<StoredSubmission>(&data.data) else { continue };
+        let Ok(submission) = serde_json::from_str::<SubmissionPayload>(&stored.payload) else { continue };
+        held.push(HeldConsent { consent, submission });
+    }
+    Ok(held)
+}
+
+/// Makes a cell safe for spreadsheets: a leading `= + - @`, tab or carriage return would start a formula, so
+/// it is prefixed with `'`; then RFC 4180 quoting.
+pub fn csv_cell(value: &str) -> String {
+    let mut cell = String::with_capacity(value.len() + 2);
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        cell.push('\'');
+    }
+    cell.push_str(value);
+    if cell.contains([';', ',', '"', '\n', '\r']) || cell.starts_with(' ') || cell.ends_with(' ') {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell
+    }
+}
+
+/// The export of one purpose.
+pub fn export(ledger: &mut Ledger, site: &Site, purpose: &str, format: Format) -> Result<Vec<u8>, LedgerError> {
+    let held = held_consents(ledger, site.config.site().as_str(), Some(purpose))?;
+    let fields: Vec<String> = site.config.fields().iter().map(|f| f.id.to_string()).collect();
+    let extra = ["consented_at", "notice_version", "cta", "record_id"];
+    let row = |h: &HeldConsent| -> Vec<String> {
+        let mut cells: Vec<String> =
+            fields.iter().map(|f| h.submission.subject.get(f).cloned().unwrap_or_default()).collect();
+        cells.push(rfc3339(h.consent.updated_at));
+        cells.push(h.submission.notice_version.clone());
+        cells.push(h.submission.cta.to_string());
+        cells.push(h.consent.record_id.clone());
+        cells
+    };
+    Ok(match format {
+        Format::Csv => {
+            let mut out = String::from("\u{feff}");
+            let header: Vec<String> = fields.iter().map(String::as_str).chain(extra).map(csv_cell).collect();
+            out.push_str(&header.join(";"));
+            out.push_str("\r\n");
+            for h in &held {
+                let cells: Vec<String> = row(h).iter().map(|c| csv_cell(c)).collect();
+                out.push_str(&cells.join(";"));
+                out.push_str("\r\n");
+            }
+            out.into_bytes()
+        }
+        Format::Json => {
+            let names: Vec<&str> = fields.iter().map(String::as_str).chain(extra).collect();
+            let rows: Vec<Value> = held
+                .iter()
+                .map(|h| {
+                    let object: Map<String, Value> =
+                        names.iter().zip(row(h)).map(|(k, v)| ((*k).to_owned(), Value::String(v))).collect();
+                    Value::Object(object)
+                })
+                .collect();
+            let mut bytes = serde_json::to_vec_pretty(&rows).unwrap_or_default();
+            bytes.push(b'\n');
+            bytes
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn formulas_are_defused_and_quoting_is_rfc4180() {
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("+33 6"), "'+33 6");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("a;b"), "\"a;b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("<img src=x onerror=alert(1)>"), "<img src=x onerror=alert(1)>");
+        assert_eq!(csv_cell("Éloïse"), "Éloïse");
+    }
+}

@@ -1,0 +1,63 @@
+//! Server-rendered HTML: escaping and the page frame shared by the confirmation and manage pages. No
+//! JavaScript; the look follows the widget's CSS custom properties.
+
+use consent::Locale;
+use std::fmt::Write;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+:root{--ac-accent:#1d4ed8;--ac-text:#111827;--ac-muted:#4b5563;--ac-bg:#ffffff;--ac-border:#d1d5db;--ac-radius:.5rem}
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:var(--ac-text);background:var(--ac-bg);
+max-width:42rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
+fieldset{border:1px solid var(--ac-border);border-radius:var(--ac-radius);padding:1rem}
+label{display:block;margin:.5rem 0}input[type=checkbox]{width:1.2rem;height:1.2rem;margin-right:.5rem}
+button{font:inherit;padding:.6rem 1.2rem;border-radius:var(--ac-radius);border:2px solid var(--ac-accent);
+background:var(--ac-accent);color:#fff;cursor:pointer;margin:.5rem .5rem .5rem 0}
+button.secondary{background:#fff;color:var(--ac-accent)}button.danger{background:#b91c1c;border-color:#b91c1c}
+button:focus-visible,a:focus-visible,input:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+a{color:var(--ac-accent)}.muted{color:var(--ac-muted)}
+.notice{border-left:4px solid var(--ac-accent);padding:.5rem 1rem;background:#eff6ff}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid var(--ac-border)}
+";
+
+/// A full page: `title` and `body` (already HTML) in `locale`.
+pub fn page(locale: Locale, title: &str, body: &str) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n<meta name=\"referrer\" content=\"no-referrer\">\n\
+         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
+        lang = locale.tag(),
+        title = escape(title),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("<img src=x onerror=alert(1)>"), "&lt;img src=x onerror=alert(1)&gt;");
+        assert_eq!(escape("a\"b'c&"), "a&quot;b&#39;c&amp;");
+    }
+}

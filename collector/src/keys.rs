@@ -1,0 +1,59 @@
+//! The collector's Ed25519 key: made from OS randomness on first start, kept in the data folder (mode 0600).
+
+use consent::signature::CollectorKey;
+use rand::RngCore;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The seed file inside a data folder.
+pub fn seed_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("collector-key.seed")
+}
+
+/// Why the key could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// Reading or writing the seed failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The seed file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The seed file is not 32 bytes.
+    #[error("{0}: not a 32-byte seed")]
+    Corrupt(PathBuf),
+}
+
+/// Loads the key of a data folder, creating it on first use.
+pub fn load_or_create(data_dir: &Path) -> Result<CollectorKey, KeyError> {
+    let path = seed_path(data_dir);
+    let io = |source| KeyError::Io { path: path.clone(), source };
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let seed: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Corrupt(path.clone()))?;
+            Ok(CollectorKey::from_seed(seed))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut seed);
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&path).map_err(io)?;
+            file.write_all(&seed).map_err(io)?;
+            file.sync_all().map_err(io)?;
+            Ok(CollectorKey::from_seed(seed))
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// A random identifier: 128 bits, base64url.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    consent::protocol::b64url_encode(&bytes)
+}

@@ -1,0 +1,592 @@
+//! The consent ledger: append-only events in a SHA-256 hash chain, with the records' current state and the
+//! personal data kept beside it.
+//!
+//! Every operation here runs inside the writer's batch transaction ([`crate::writer`]); an operation that
+//! returns an error is rolled back to its savepoint, so a refused request stores nothing. Personal data live in
+//! `record_data` and `subjects.email`; the chain holds only their SHA-256, so erasure deletes the data and the
+//! chain still verifies.
+
+mod event;
+mod verify;
+
+pub use event::{Event, EventKind, GENESIS_HASH, StoredEvent, sha256_hex};
+pub use verify::{Broken, VerifyFailure, VerifyReport, verify_chain};
+
+use crate::clock::rfc3339;
+use crate::storage::{ConsentRow, NewMail, RecordData, RecordRow, RecordStatus, Store, StoreError, SubjectRow};
+use consent::Locale;
+use consent::protocol::ProblemType;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Why a ledger operation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// Refused for a reason the client is told (nothing was stored).
+    #[error("refused: {}", .0.slug())]
+    Refused(ProblemType),
+    /// The storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An event could not be canonicalised.
+    #[error(transparent)]
+    Canonical(#[from] consent::canonical::CanonicalError),
+}
+
+/// Where an event landed in the chain: what a receipt states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// Its sequence number.
+    pub seq: u64,
+    /// The hash of the event before it.
+    pub prev_hash: String,
+    /// When it was recorded, Unix ms.
+    pub at_ms: i64,
+}
+
+/// A verified submission, ready to record.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    /// The new record's id (made by the caller, so that links can be signed outside the writer).
+    pub record_id: String,
+    /// The id a new subject gets if the email is not known yet.
+    pub new_subject_id: String,
+    /// The site.
+    pub site: String,
+    /// Normalised email.
+    pub email: String,
+    /// The CTA.
+    pub cta: String,
+    /// Choices per purpose.
+    pub choices: BTreeMap<String, bool>,
+    /// The notice version shown.
+    pub notice_version: String,
+    /// The form's locale.
+    pub locale: Locale,
+    /// The device key thumbprint.
+    pub device: String,
+    /// SHA-256 of the signed payload.
+    pub payload_sha256: String,
+    /// The personal data kept beside the chain (canonical `{"payload","signature"}`).
+    pub data: String,
+    /// The challenge nonce, used up by this submission.
+    pub nonce: String,
+    /// When the challenge expires, Unix ms (the nonce is kept until then).
+    pub nonce_exp_ms: i64,
+    /// The confirmation email.
+    pub mail: Option<NewMail>,
+}
+
+/// What the subject (or their device) asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Set these purposes.
+    Change(BTreeMap<String, bool>),
+    /// Withdraw every purpose.
+    Withdraw,
+}
+
+/// Who acts, and through which channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// The device key that made the record, with a fresh challenge.
+    Device {
+        /// Its thumbprint.
+        device: String,
+        /// The challenge nonce.
+        nonce: String,
+        /// Its expiry, Unix ms.
+        nonce_exp_ms: i64,
+        /// SHA-256 of the signed action.
+        payload_sha256: String,
+    },
+    /// The manage page, reached through a link signed by the collector.
+    ManageLink,
+}
+
+/// Everything held about a subject, for the manage page and the art. 20 download.
+#[derive(Debug, Clone)]
+pub struct SubjectFile {
+    /// The subject.
+    pub subject: SubjectRow,
+    /// Their records, oldest first.
+    pub records: Vec<RecordRow>,
+    /// Current answer per purpose.
+    pub consents: Vec<ConsentRow>,
+    /// The signed submissions still held.
+    pub data: Vec<RecordData>,
+}
+
+/// Retention periods, per site and purpose, in ms.
+pub type RetentionTable = BTreeMap<String, BTreeMap<String, RetentionRule>>;
+
+/// How long one purpose keeps data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionRule {
+    /// The period, ms.
+    pub period_ms: i64,
+    /// Whether it runs from the consent (`true`) or from the last activity (`false`).
+    pub from_consent: bool,
+}
+
+/// What a purge did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Pending records expired.
+    pub expired_pending: u64,
+    /// Consents ended by their retention period.
+    pub expired_consents: u64,
+    /// Subjects anonymised.
+    pub anonymised: u64,
+    /// Challenge nonces forgotten.
+    pub nonces_pruned: u64,
+}
+
+/// The ledger over one store.
+pub struct Ledger {
+    store: Box<dyn Store>,
+    head: Option<(u64, String)>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ledger(head {:?})", self.head.as_ref().map(|h| h.0))
+    }
+}
+
+fn refused(kind: ProblemType) -> LedgerError {
+    LedgerError::Refused(kind)
+}
+
+fn choices_value(choices: &BTreeMap<String, bool>) -> Value {
+    Value::Object(choices.iter().map(|(k, v)| (k.clone(), Value::Bool(*v))).collect())
+}
+
+impl Ledger {
+    /// Opens the ledger over a store and reads its head.
+    pub fn open(mut store: Box<dyn Store>) -> Result<Ledger, StoreError> {
+        let head = store.head()?;
+        Ok(Ledger { store, head })
+    }
+
+    /// The store, for reads and for the writer's transaction control.
+    pub fn store(&mut self) -> &mut dyn Store {
+        self.store.as_mut()
+    }
+
+    /// Re-reads the head after a rollback.
+    pub fn reload_head(&mut self) -> Result<(), StoreError> {
+        self.head = self.store.head()?;
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction (for staff commands, which do not go through the writer).
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&mut Ledger) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
+        self.store.begin()?;
+        match f(self) {
+            Ok(value) => {
+                self.store.commit()?;
+                Ok(value)
+            }
+            Err(e) => {
+                self.store.rollback()?;
+                self.reload_head()?;
+                Err(e)
+            }
+        }
+    }
+
+    fn append(&mut self, mut event: Event, at_ms: i64) -> Result<Appended, LedgerError> {
+        let (seq, prev_hash) = match &self.head {
+            Some((seq, hash)) => (seq + 1, hash.clone()),
+            None => (1, GENESIS_HASH.to_owned()),
+        };
+        event.seq = seq;
+        event.prev_hash = prev_hash.clone();
+        let stored = StoredEvent::seal(&event)?;
+        self.store.append_event(&stored)?;
+        self.head = Some((seq, stored.hash));
+        Ok(Appended { seq, prev_hash, at_ms })
+    }
+
+    fn event(kind: EventKind, at_ms: i64, site: &str, subject_id: &str, record_id: Option<&str>) -> Event {
+        Event {
+            seq: 0,
+            prev_hash: String::new(),
+            kind,
+            at: rfc3339(at_ms),
+            site: site.to_owned(),
+            subject_id: subject_id.to_owned(),
+            record_id: record_id.map(str::to_owned),
+            payload_sha256: None,
+            data_sha256: None,
+            detail: BTreeMap::new(),
+        }
+    }
+
+    fn touch(&mut self, subject: &mut SubjectRow, now: i64) -> Result<(), StoreError> {
+        subject.last_activity_at = subject.last_activity_at.max(now);
+        self.store.put_subject(subject)
+    }
+
+    /// Records a verified submission (pending) and queues its confirmation email.
+    pub fn submit(&mut self, s: NewSubmission, now: i64) -> Result<Appended, LedgerError> {
+        if !self.store.use_nonce(&s.nonce, s.nonce_exp_ms)? {
+            return Err(refused(ProblemType::ChallengeReused));
+        }
+        let mut subject = match self.store.subject_by_email(&s.site, &s.email)? {
+            Some(subject) => subject,
+            None => SubjectRow {
+                subject_id: s.new_subject_id.clone(),
+                site: s.site.clone(),
+                email: Some(s.email.clone()),
+                created_at: now,
+                last_activity_at: now,
+                anonymised_at: None,
+            },
+        };
+        self.touch(&mut subject, now)?;
+        self.store.put_record(&RecordRow {
+            record_id: s.record_id.clone(),
+            subject_id: subject.subject_id.clone(),
+            site: s.site.clone(),
+            cta: s.cta.clone(),
+            status: RecordStatus::Pending,
+            choices: s.choices.clone(),
+            notice_version: s.notice_version.clone(),
+            locale: s.locale,
+            device: Some(s.device.clone()),
+            created_at: now,
+            updated_at: now,
+            confirmed_at: None,
+        })?;
+        let data_sha256 = sha256_hex(s.data.as_bytes());
+        self.store.put_record_data(&RecordData {
+            record_id: s.record_id.clone(),
+            subject_id: subject.subject_id.clone(),
+            data: s.data,
+        })?;
+        let mut event = Self::event(EventKind::Submitted, now, &s.site, &subject.subject_id, Some(&s.record_id));
+        event.payload_sha256 = Some(s.payload_sha256);
+        event.data_sha256 = Some(data_sha256);
+        event.detail.insert("cta".into(), json!(s.cta));
+        event.detail.insert("notice_version".into(), json!(s.notice_version));
+        event.detail.insert("choices".into(), choices_value(&s.choices));
+        event.detail.insert("locale".into(), json!(s.locale.tag()));
+        let appended = self.append(event, now)?;
+        if let Some(mail) = &s.mail {
+            self.store.enqueue_mail(mail, now)?;
+        }
+        Ok(appended)
+    }
+
+    /// Confirms a pending record (the email link): its choices become the subject's answers for those purposes.
+    /// Confirming twice is not an error and adds nothing.
+    pub fn confirm(&mut self, record_id: &str, now: i64) -> Result<RecordRow, LedgerError> {
+        let mut record = self.store.record(record_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
+        match record.status {
+            RecordStatus::Pending => {}
+            RecordStatus::Confirmed => return Ok(record),
+            _ => return Err(refused(ProblemType::InvalidLink)),
+        }
+        let mut subject = self.store.subject(&record.subject_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
+        record.status = RecordStatus::Confirmed;
+        record.confirmed_at = Some(now);
+        record.updated_at = now;
+        self.store.put_record(&record)?;
+        for (purpose, granted) in &record.choices {
+            self.store.put_consent(&ConsentRow {
+                subject_id: record.subject_id.clone(),
+                purpose: purpose.clone(),
+                granted: *granted,
+                record_id: record.record_id.clone(),
+                updated_at: now,
+            })?;
+        }
+        self.touch(&mut subject, now)?;
+        let mut event = Self::event(EventKind::Confirmed, now, &record.site, &record.subject_id, Some(record_id));
+        event.detail.insert("choices".into(), choices_value(&record.choices));
+        self.append(event, now)?;
+        Ok(record)
+    }
+
+    fn check_device(&mut self, record: &RecordRow, actor: &Actor) -> Result<(), LedgerError> {
+        if let Actor::Device { device, nonce, nonce_exp_ms, .. } = actor {
+            if record.device.as_deref() != Some(device.as_str()) {
+                return Err(refused(ProblemType::DeviceMismatch));
+            }
+            if !self.store.use_nonce(nonce, *nonce_exp_ms)? {
+                return Err(refused(ProblemType::ChallengeReused));
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes or withdraws, by the device key on one record or by the manage link on the whole subject.
+    pub fn act(
+        &mut self,
+        record_id: &str,
+        actor: &Actor,
+        request: &Request,
+        now: i64,
+    ) -> Result<RecordRow, LedgerError> {
+        let mut record = self.store.record(record_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
+        self.check_device(&record, actor)?;
+        if matches!(record.status, RecordStatus::Erased | RecordStatus::Expired) {
+            return Err(refused(ProblemType::UnknownRecord));
+        }
+        let mut subject = self.store.subject(&record.subject_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
+        let (kind, changes) = match request {
+            Request::Change(choices) => {
+                if let Actor::Device { .. } = actor {
+                    // The device replaces the record's choices: every purpose of the record, nothing else.
+                    if let Some(unknown) = choices.keys().find(|k| !record.choices.contains_key(*k)) {
+                        let _ = unknown;
+                        return Err(refused(ProblemType::UnknownPurpose));
+                    }
+                    if record.choices.keys().any(|k| !choices.contains_key(k)) {
+                        return Err(refused(ProblemType::MissingChoice));
+                    }
+                }
+                (EventKind::Changed, choices.clone())
+            }
+            Request::Withdraw => {
+                let purposes: Vec<String> = match actor {
+                    Actor::Device { .. } => record.choices.keys().cloned().collect(),
+                    Actor::ManageLink => {
+                        let mut all: Vec<String> =
+                            self.store.consents_of(&subject.subject_id)?.into_iter().map(|c| c.purpose).collect();
+                        all.extend(record.choices.keys().cloned());
+                        all.sort();
+                        all.dedup();
+                        all
+                    }
+                };
+                (EventKind::Withdrawn, purposes.into_iter().map(|p| (p, false)).collect())
+            }
+        };
+        // The record's own choices follow; the subject's answers follow only once the record is confirmed (a
+        // pending record's choices take effect at confirmation). The manage link acts on confirmed answers.
+        for (purpose, granted) in &changes {
+            if record.choices.contains_key(purpose) {
+                record.choices.insert(purpose.clone(), *granted);
+            }
+        }
+        let applies_now = record.status == RecordStatus::Confirmed
+            || record.status == RecordStatus::Withdrawn
+            || *actor == Actor::ManageLink;
+        if applies_now {
+            for (purpose, granted) in &changes {
+                self.store.put_consent(&ConsentRow {
+                    subject_id: subject.subject_id.clone(),
+                    purpose: purpose.clone(),
+                    granted: *granted,
+                    record_id: record.record_id.clone(),
+                    updated_at: now,
+                })?;
+            }
+        }
+        if kind == EventKind::Withdrawn {
+            if *actor == Actor::ManageLink {
+                for mut other in self.store.records_of_subject(&subject.subject_id)? {
+                    if matches!(other.status, RecordStatus::Pending | RecordStatus::Confirmed) {
+                        other.status = RecordStatus::Withdrawn;
+                        other.choices.values_mut().for_each(|v| *v = false);
+                        other.updated_at = now;
+                        self.store.put_record(&other)?;
+                    }
+                }
+            }
+            record.status = RecordStatus::Withdrawn;
+        } else if record.status == RecordStatus::Withdrawn && changes.values().any(|&g| g) {
+            record.status = RecordStatus::Confirmed;
+        }
+        record.updated_at = now;
+        self.store.put_record(&record)?;
+        self.touch(&mut subject, now)?;
+        let mut event = Self::event(kind, now, &record.site, &record.subject_id, Some(record_id));
+        event.detail.insert("choices".into(), choices_value(&changes));
+        event.detail.insert("via".into(), json!(if *actor == Actor::ManageLink { "manage_link" } else { "device" }));
+        if let Actor::Device { payload_sha256, .. } = actor {
+            event.payload_sha256 = Some(payload_sha256.clone());
+        }
+        self.append(event, now)?;
+        if kind == EventKind::Withdrawn && !self.holds_anything_wanted(&subject.subject_id)? {
+            // Withdrawn from every purpose, nothing pending: only the hashes in the chain remain.
+            self.remove_personal_data(&mut subject, RecordStatus::Withdrawn, now)?;
+            record = self.store.record(record_id)?.unwrap_or(record);
+        }
+        Ok(record)
+    }
+
+    /// Whether the subject still has a given consent or a pending record.
+    fn holds_anything_wanted(&mut self, subject_id: &str) -> Result<bool, StoreError> {
+        let granted = self.store.consents_of(subject_id)?.iter().any(|c| c.granted);
+        let pending = self.store.records_of_subject(subject_id)?.iter().any(|r| r.status == RecordStatus::Pending);
+        Ok(granted || pending)
+    }
+
+    /// Deletes the subject's personal data (email, signed submissions, device links, answers). Records that were
+    /// still live take `status`.
+    fn remove_personal_data(
+        &mut self,
+        subject: &mut SubjectRow,
+        status: RecordStatus,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        for mut record in self.store.records_of_subject(&subject.subject_id)? {
+            self.store.delete_record_data(&record.record_id)?;
+            record.device = None;
+            if matches!(record.status, RecordStatus::Pending | RecordStatus::Confirmed)
+                || status == RecordStatus::Erased
+            {
+                record.status = status;
+            }
+            record.updated_at = now;
+            self.store.put_record(&record)?;
+        }
+        self.store.delete_consents(&subject.subject_id)?;
+        subject.email = None;
+        subject.anonymised_at = Some(now);
+        self.store.put_subject(subject)
+    }
+
+    /// Erases everything held about the subject of `record_id` (art. 17); an `erased` event stays.
+    pub fn erase(&mut self, record_id: &str, now: i64) -> Result<(), LedgerError> {
+        let record = self.store.record(record_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
+        let mut subject = self.store.subject(&record.subject_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
+        if subject.anonymised_at.is_some() {
+            return Ok(());
+        }
+        self.remove_personal_data(&mut subject, RecordStatus::Erased, now)?;
+        let mut event = Self::event(EventKind::Erased, now, &record.site, &subject.subject_id, Some(record_id));
+        event.detail.insert("via".into(), json!("manage_link"));
+        self.append(event, now)?;
+        Ok(())
+    }
+
+    /// Expires pending records older than `confirm_within_ms` and ends consents past their retention.
+    pub fn purge(
+        &mut self,
+        now: i64,
+        confirm_within_ms: &BTreeMap<String, i64>,
+        retention: &RetentionTable,
+    ) -> Result<PurgeReport, LedgerError> {
+        let mut report = PurgeReport { nonces_pruned: self.store.prune_nonces(now)? as u64, ..PurgeReport::default() };
+        let shortest_confirm = confirm_within_ms.values().copied().min().unwrap_or(7 * crate::clock::DAY_MS);
+        for mut record in self.store.pending_before(now - shortest_confirm)? {
+            let limit = confirm_within_ms.get(&record.site).copied().unwrap_or(shortest_confirm);
+            if record.created_at >= now - limit {
+                continue;
+            }
+            record.status = RecordStatus::Expired;
+            record.device = None;
+            record.updated_at = now;
+            self.store.put_record(&record)?;
+            self.store.delete_record_data(&record.record_id)?;
+            let mut event =
+                Self::event(EventKind::Expired, now, &record.site, &record.subject_id, Some(&record.record_id));
+            event.detail.insert("reason".into(), json!("unconfirmed"));
+            self.append(event, now)?;
+            report.expired_pending += 1;
+            if let Some(mut subject) = self.store.subject(&record.subject_id)?
+                && subject.anonymised_at.is_none()
+                && !self.holds_any_record_data(&subject.subject_id)?
+            {
+                self.remove_personal_data(&mut subject, RecordStatus::Expired, now)?;
+                report.anonymised += 1;
+            }
+        }
+        let shortest_retention =
+            retention.values().flat_map(|p| p.values()).map(|r| r.period_ms).min().unwrap_or(730 * crate::clock::DAY_MS);
+        for mut subject in self.store.subjects_inactive_since(now - shortest_retention)? {
+            let Some(rules) = retention.get(&subject.site) else { continue };
+            let consents = self.store.consents_of(&subject.subject_id)?;
+            let mut ended = Vec::new();
+            for consent in consents.iter().filter(|c| c.granted) {
+                let Some(rule) = rules.get(&consent.purpose) else { continue };
+                let start = if rule.from_consent { consent.updated_at } else { subject.last_activity_at };
+                if start + rule.period_ms < now {
+                    ended.push(consent.clone());
+                }
+            }
+            for consent in &ended {
+                self.store.put_consent(&ConsentRow { granted: false, updated_at: now, ..consent.clone() })?;
+            }
+            let longest = rules.values().map(|r| r.period_ms).max().unwrap_or(shortest_retention);
+            let still_wanted = self.holds_anything_wanted(&subject.subject_id)?;
+            let anonymise = !still_wanted && (!ended.is_empty() || subject.last_activity_at + longest < now);
+            if ended.is_empty() && !anonymise {
+                continue;
+            }
+            let record_id = self.store.records_of_subject(&subject.subject_id)?.last().map(|r| r.record_id.clone());
+            if anonymise {
+                self.remove_personal_data(&mut subject, RecordStatus::Expired, now)?;
+                report.anonymised += 1;
+            }
+            let mut event = Self::event(EventKind::Expired, now, &subject.site, &subject.subject_id, record_id.as_deref());
+            event.detail.insert("reason".into(), json!("retention"));
+            event.detail.insert(
+                "purposes".into(),
+                Value::Array(ended.iter().map(|c| Value::String(c.purpose.clone())).collect()),
+            );
+            event.detail.insert("anonymised".into(), json!(anonymise));
+            self.append(event, now)?;
+            report.expired_consents += ended.len() as u64;
+        }
+        Ok(report)
+    }
+
+    fn holds_any_record_data(&mut self, subject_id: &str) -> Result<bool, StoreError> {
+        for record in self.store.records_of_subject(subject_id)? {
+            if self.store.record_data(&record.record_id)?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The record a device asks about: `record_id`, or its latest on the site.
+    pub fn device_record(
+        &mut self,
+        site: &str,
+        record_id: Option<&str>,
+        device: &str,
+    ) -> Result<RecordRow, LedgerError> {
+        let record = match record_id {
+            Some(id) => self.store.record(id)?,
+            None => self.store.latest_record_of_device(site, device)?,
+        };
+        let record = record.filter(|r| r.site == site).ok_or(refused(ProblemType::UnknownRecord))?;
+        if record.device.as_deref() != Some(device) {
+            return Err(refused(ProblemType::DeviceMismatch));
+        }
+        Ok(record)
+    }
+
+    /// Everything held about the subject of a record.
+    pub fn subject_file(&mut self, record_id: &str) -> Result<SubjectFile, LedgerError> {
+        let record = self.store.record(record_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
+        let subject = self.store.subject(&record.subject_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
+        let records = self.store.records_of_subject(&subject.subject_id)?;
+        let consents = self.store.consents_of(&subject.subject_id)?;
+        let mut data = Vec::new();
+        for r in &records {
+            if let Some(d) = self.store.record_data(&r.record_id)? {
+                data.push(d);
+            }
+        }
+        Ok(SubjectFile { subject, records, consents, data })
+    }
+
+    /// The latest record of the subject holding `email` on `site`, if their data are held.
+    pub fn latest_record_of_email(&mut self, site: &str, email: &str) -> Result<Option<RecordRow>, LedgerError> {
+        let Some(subject) = self.store.subject_by_email(site, email)? else { return Ok(None) };
+        Ok(self.store.records_of_subject(&subject.subject_id)?.pop())
+    }
+
+    /// Queues an email outside any other operation (manage-link requests).
+    pub fn enqueue_mail(&mut self, mail: &NewMail, now: i64) -> Result<(), LedgerError> {
+        Ok(self.store.enqueue_mail(mail, now)?)
+    }
+}

@@ -1,0 +1,85 @@
+//! The consent collector: the endpoint that makes consent provable (GDPR art. 7(1)).
+//!
+//! A browser's signed submission goes through [`intake`] (checks, cheapest first), is appended by the
+//! group-commit [`writer`] to the hash-chained [`ledger`] kept by a [`storage`] backend, and is answered with a
+//! receipt signed by the collector's key ([`keys`]). The subject confirms by email ([`mail`], [`links`]),
+//! manages their consent on a server-rendered page ([`routes::manage`]), and [`retention`] anonymises what has
+//! outlived its purpose. Staff read [`export`] and [`stats`]; `collector verify` walks the chain.
+//!
+//! [`app`] builds the HTTP router from an [`AppState`]; the `collector` binary wires it to a socket.
+#![deny(missing_docs)]
+
+pub mod clock;
+pub mod export;
+pub mod html;
+pub mod intake;
+pub mod keys;
+pub mod ledger;
+pub mod links;
+pub mod mail;
+pub mod metrics;
+pub mod problem;
+pub mod retention;
+pub mod routes;
+pub mod sites;
+pub mod state;
+pub mod stats;
+pub mod storage;
+pub mod writer;
+
+pub use state::{AppState, Settings};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use consent::protocol::MAX_BODY_BYTES;
+use routes::{actions, challenge, config, health, notices, submissions};
+use std::time::{Duration, Instant};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// The collector's HTTP application.
+pub fn app(state: AppState) -> Router {
+    let sites = state.sites.clone();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+            origin.to_str().is_ok_and(|o| sites.any_allows(o))
+        }))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT_LANGUAGE])
+        .expose_headers([HeaderName::from_static("retry-after")])
+        .max_age(Duration::from_secs(600));
+    let api = Router::new()
+        .route("/v1/sites/{site}/config", get(config::site_config))
+        .route("/v1/challenge", get(challenge::challenge))
+        .route("/v1/submissions", post(submissions::submit))
+        .route("/v1/actions", post(actions::act))
+        .route("/v1/notices/{version}", get(notices::notice))
+        .route("/.well-known/consent-receipt-key", get(config::receipt_key))
+        .layer(cors);
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// Logs the route template (never the path: manage links carry tokens), status and duration.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().map_or("(unmatched)".to_owned(), |p| p.as_str().to_owned());
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if status >= 500 {
+        tracing::warn!(%method, %route, status, micros, "request");
+    } else {
+        tracing::debug!(%method, %route, status, micros, "request");
+    }
+    response
+}

@@ -1,0 +1,180 @@
+//! The emails' words: the confirmation (double opt-in) and the manage link, French or English after the
+//! submission's locale, plain text and HTML, every user value escaped in the HTML part.
+
+use crate::html::escape;
+use crate::sites::Site;
+use crate::storage::NewMail;
+use consent::Locale;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// An email that cannot be built (an address lettre refuses).
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The recipient or sender address is not usable.
+    #[error("unusable address")]
+    Address,
+    /// The message could not be assembled.
+    #[error("cannot build the message: {0}")]
+    Build(String),
+}
+
+fn build(from: &str, to: &str, subject: &str, text: String, html: String) -> Result<NewMail, MailError> {
+    let from: Mailbox = from.parse().map_err(|_| MailError::Address)?;
+    let to_box: Mailbox = to.parse().map_err(|_| MailError::Address)?;
+    let part = |kind: ContentType, body: String| {
+        // 8bit keeps the .eml files of the outbox readable; lines stay short.
+        SinglePart::builder().header(kind).header(ContentTransferEncoding::EightBit).body(body)
+    };
+    let message = Message::builder()
+        .from(from)
+        .to(to_box)
+        .subject(subject)
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(part(ContentType::TEXT_PLAIN, text))
+                .singlepart(part(ContentType::TEXT_HTML, html)),
+        )
+        .map_err(|e| MailError::Build(e.to_string()))?;
+    Ok(NewMail { to: to.to_owned(), message: String::from_utf8_lossy(&message.formatted()).into_owned() })
+}
+
+fn footer_text(site: &Site, locale: Locale) -> String {
+    let c = site.config.controller();
+    let line = match locale {
+        Locale::Fr => "Responsable de traitement",
+        Locale::En => "Data controller",
+    };
+    format!("--\n{line} : {}\n{}\n{}\n", c.name, c.address, c.email)
+}
+
+fn footer_html(site: &Site, locale: Locale) -> String {
+    let c = site.config.controller();
+    let line = match locale {
+        Locale::Fr => "Responsable de traitement",
+        Locale::En => "Data controller",
+    };
+    format!(
+        "<hr>\n<p style=\"color:#4b5563\">{line}&nbsp;: {}<br>\n{}<br>\n{}</p>\n",
+        escape(&c.name),
+        escape(&c.address),
+        escape(&c.email)
+    )
+}
+
+fn frame_html(locale: Locale, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"{}\">\n<head><meta charset=\"utf-8\"></head>\n\
+         <body style=\"font-family:sans-serif;line-height:1.5;max-width:40rem\">\n{body}</body>\n</html>\n",
+        locale.tag()
+    )
+}
+
+/// The confirmation email of a new submission.
+#[allow(clippy::too_many_arguments)]
+pub fn confirmation(
+    site: &Site,
+    locale: Locale,
+    from: &str,
+    to: &str,
+    first_name: Option<&str>,
+    cta: &str,
+    choices: &BTreeMap<String, bool>,
+    confirm_url: &str,
+    manage_url: &str,
+) -> Result<NewMail, MailError> {
+    let controller = &site.config.controller().name;
+    let days = site.config.collector().confirm_within_days;
+    let accepted: Vec<String> = choices
+        .iter()
+        .filter(|(_, granted)| **granted)
+        .filter_map(|(id, _)| site.config.purpose(id))
+        .map(|p| p.label.get(locale).to_owned())
+        .collect();
+    let service = site.config.cta(cta).and_then(|c| c.service.as_ref()).map(|s| s.get(locale).to_owned());
+    let (subject, hello, asked, none, confirm, ignore, manage) = match locale {
+        Locale::Fr => (
+            format!("Confirmez votre demande — {controller}"),
+            "Bonjour",
+            format!("Vous avez donné votre consentement à {controller} pour\u{a0}:"),
+            "Vous n'avez coché aucune finalité.".to_owned(),
+            format!("Pour le confirmer, suivez ce lien (valable {days}\u{a0}jours)\u{a0}:"),
+            format!(
+                "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message\u{a0}: elle sera effacée \
+                 dans {days}\u{a0}jours."
+            ),
+            "Pour voir, modifier ou retirer vos choix, télécharger ou effacer vos données, à tout moment\u{a0}:",
+        ),
+        Locale::En => (
+            format!("Confirm your request — {controller}"),
+            "Hello",
+            format!("You gave {controller} your consent for:"),
+            "You ticked no purpose.".to_owned(),
+            format!("To confirm it, follow this link (valid for {days} days):"),
+            format!("If you did not make this request, ignore this message: it will be deleted in {days} days."),
+            "To see, change or withdraw your choices, download or erase your data, at any time:",
+        ),
+    };
+    let greeting = match first_name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => format!("{hello} {name},"),
+        None => format!("{hello},"),
+    };
+    let greeting_html = escape(&greeting);
+    let mut text = format!("{greeting}\n\n");
+    let mut html = format!("<p>{greeting_html}</p>\n");
+    if accepted.is_empty() {
+        let _ = writeln!(text, "{none}");
+        let _ = writeln!(html, "<p>{}</p>", escape(&none));
+    } else {
+        let _ = writeln!(text, "{asked}");
+        let _ = writeln!(html, "<p>{}</p>\n<ul>", escape(&asked));
+        for label in &accepted {
+            let _ = writeln!(text, "- {label}");
+            let _ = writeln!(html, "<li>{}</li>", escape(label));
+        }
+        html.push_str("</ul>\n");
+    }
+    if let Some(service) = service {
+        let _ = writeln!(text, "\n{service}.");
+        let _ = writeln!(html, "<p>{}.</p>", escape(&service));
+    }
+    let _ = write!(text, "\n{confirm}\n{confirm_url}\n\n{ignore}\n\n{manage}\n{manage_url}\n\n");
+    let _ = write!(
+        html,
+        "<p>{}<br>\n<a href=\"{u}\">{u}</a></p>\n<p>{}</p>\n<p>{}<br>\n<a href=\"{m}\">{m}</a></p>\n",
+        escape(&confirm),
+        escape(&ignore),
+        escape(manage),
+        u = escape(confirm_url),
+        m = escape(manage_url),
+    );
+    text.push_str(&footer_text(site, locale));
+    html.push_str(&footer_html(site, locale));
+    build(from, to, &subject, text, frame_html(locale, &html))
+}
+
+/// The email answering `POST /v1/access`: a fresh manage link.
+pub fn manage_link(site: &Site, locale: Locale, from: &str, to: &str, manage_url: &str) -> Result<NewMail, MailError> {
+    let controller = &site.config.controller().name;
+    let (subject, body) = match locale {
+        Locale::Fr => (
+            format!("Gérer vos données — {controller}"),
+            "Voici le lien pour voir, modifier ou retirer vos consentements, télécharger ou effacer vos données\u{a0}:",
+        ),
+        Locale::En => (
+            format!("Manage your data — {controller}"),
+            "Here is the link to see, change or withdraw your consents, download or erase your data:",
+        ),
+    };
+    let text = format!("{body}\n{manage_url}\n\n{}", footer_text(site, locale));
+    let html = format!(
+        "<p>{}<br>\n<a href=\"{m}\">{m}</a></p>\n{}",
+        escape(body),
+        footer_html(site, locale),
+        m = escape(manage_url)
+    );
+    build(from, to, &subject, text, frame_html(locale, &html))
+}

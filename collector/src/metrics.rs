@@ -1,0 +1,107 @@
+//! Counters for `/metrics`, in the Prometheus text format. Only counts: no personal data, no identifiers.
+
+use consent::protocol::ProblemType;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The collector's counters.
+#[derive(Debug)]
+pub struct Metrics {
+    accepted: AtomicU64,
+    actions: AtomicU64,
+    confirmed: AtomicU64,
+    rejected: Vec<AtomicU64>,
+    batches: AtomicU64,
+    batch_operations: AtomicU64,
+    failed_batches: AtomicU64,
+    mail_sent: AtomicU64,
+    mail_failures: AtomicU64,
+    mail_queue: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            accepted: AtomicU64::new(0),
+            actions: AtomicU64::new(0),
+            confirmed: AtomicU64::new(0),
+            rejected: ProblemType::ALL.iter().map(|_| AtomicU64::new(0)).collect(),
+            batches: AtomicU64::new(0),
+            batch_operations: AtomicU64::new(0),
+            failed_batches: AtomicU64::new(0),
+            mail_sent: AtomicU64::new(0),
+            mail_failures: AtomicU64::new(0),
+            mail_queue: AtomicU64::new(0),
+        }
+    }
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+impl Metrics {
+    /// A submission was accepted.
+    pub fn accepted(&self) {
+        bump(&self.accepted);
+    }
+    /// A device action was applied.
+    pub fn action(&self) {
+        bump(&self.actions);
+    }
+    /// A record was confirmed.
+    pub fn confirmed(&self) {
+        bump(&self.confirmed);
+    }
+    /// A request was refused.
+    pub fn rejected(&self, kind: ProblemType) {
+        if let Some(i) = ProblemType::ALL.iter().position(|p| *p == kind) {
+            bump(&self.rejected[i]);
+        }
+    }
+    /// The writer committed (or failed) a batch of `size` operations.
+    pub fn batch(&self, size: usize, committed: bool) {
+        bump(&self.batches);
+        self.batch_operations.fetch_add(size as u64, Ordering::Relaxed);
+        if !committed {
+            bump(&self.failed_batches);
+        }
+    }
+    /// An email was delivered.
+    pub fn mail_sent(&self) {
+        bump(&self.mail_sent);
+    }
+    /// A delivery attempt failed.
+    pub fn mail_failed(&self) {
+        bump(&self.mail_failures);
+    }
+    /// The queue's length after the last pass.
+    pub fn mail_queue(&self, len: u64) {
+        self.mail_queue.store(len, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, value: u64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+        };
+        counter("collector_submissions_accepted_total", "Submissions durably recorded.", get(&self.accepted));
+        counter("collector_actions_total", "Device-signed changes and withdrawals applied.", get(&self.actions));
+        counter("collector_confirmations_total", "Records confirmed by email link.", get(&self.confirmed));
+        counter("collector_commit_batches_total", "Ledger transactions committed or failed.", get(&self.batches));
+        counter("collector_commit_operations_total", "Operations run in ledger transactions.", get(&self.batch_operations));
+        counter("collector_commit_failures_total", "Ledger transactions that failed.", get(&self.failed_batches));
+        counter("collector_mail_sent_total", "Emails delivered.", get(&self.mail_sent));
+        counter("collector_mail_failures_total", "Email delivery attempts that failed.", get(&self.mail_failures));
+        let _ = writeln!(out, "# HELP collector_mail_queue Emails waiting in the durable queue.");
+        let _ = writeln!(out, "# TYPE collector_mail_queue gauge\ncollector_mail_queue {}", get(&self.mail_queue));
+        let _ = writeln!(out, "# HELP collector_rejections_total Requests refused, by problem type.");
+        let _ = writeln!(out, "# TYPE collector_rejections_total counter");
+        for (kind, count) in ProblemType::ALL.iter().zip(&self.rejected) {
+            let _ = writeln!(out, "collector_rejections_total{{type=\"{}\"}} {}", kind.slug(), get(count));
+        }
+        out
+    }
+}

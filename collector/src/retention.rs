@@ -1,0 +1,37 @@
+//! Data that do not outlive their purpose: pending records expire after the site's `confirm_within_days`,
+//! consents end after their purpose's retention, and subjects with nothing left are anonymised. Runs as
+//! `collector purge` and periodically inside `serve`, always with an injectable clock.
+
+use crate::clock::SharedClock;
+use crate::ledger::{Ledger, LedgerError, PurgeReport};
+use crate::sites::Sites;
+use crate::writer::Writer;
+use std::time::Duration;
+
+/// One purge pass, in one transaction (staff command).
+pub fn purge_now(ledger: &mut Ledger, sites: &Sites, now_ms: i64) -> Result<PurgeReport, LedgerError> {
+    let confirm = sites.confirm_within_ms();
+    let retention = sites.retention();
+    ledger.transaction(|l| l.purge(now_ms, &confirm, &retention))
+}
+
+/// Purges every `every` inside a running server.
+pub async fn run_periodic(writer: Writer, sites: Sites, clock: SharedClock, every: Duration) {
+    let confirm = sites.confirm_within_ms();
+    let retention = sites.retention();
+    loop {
+        let now = clock.now_ms();
+        let (confirm, retention) = (confirm.clone(), retention.clone());
+        match writer.run(move |l| l.purge(now, &confirm, &retention)).await {
+            Ok(report) => tracing::info!(
+                expired_pending = report.expired_pending,
+                expired_consents = report.expired_consents,
+                anonymised = report.anonymised,
+                nonces_pruned = report.nonces_pruned,
+                "retention pass"
+            ),
+            Err(e) => tracing::error!(error = %e, "retention pass failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}

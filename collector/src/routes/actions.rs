@@ -1,0 +1,93 @@
+//! `POST /v1/actions`: change, withdraw or read a record, signed by the device key that made it.
+
+use crate::intake::{CheckedAction, check_action};
+use crate::ledger::{Actor, Request, sha256_hex};
+use crate::problem::ApiError;
+use crate::routes::ClientIp;
+use crate::state::AppState;
+use crate::storage::RecordRow;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use consent::RecordId;
+use consent::protocol::{Action, ProblemType, RecordView};
+
+/// The view of a record a device or the manage page is given.
+pub fn record_view(record: &RecordRow) -> RecordView {
+    RecordView {
+        record_id: RecordId(record.record_id.clone()),
+        status: record.status.as_str().to_owned(),
+        choices: record.choices.clone(),
+        given_at: crate::clock::rfc3339(record.created_at),
+        updated_at: crate::clock::rfc3339(record.updated_at),
+        notice_version: record.notice_version.clone(),
+    }
+}
+
+/// Applies a device-signed action.
+pub async fn act(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match apply(&state, &headers, ip, body).await {
+        Ok(view) => {
+            state.metrics.action();
+            Json(view).into_response()
+        }
+        Err(error) => {
+            state.metrics.rejected(error.kind);
+            tracing::info!(problem = error.kind.slug(), "action refused");
+            error.into_response()
+        }
+    }
+}
+
+async fn apply(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: std::net::IpAddr,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<RecordView, ApiError> {
+    let (CheckedAction { site, payload, envelope, nonce }, locale) = check_action(state, headers, ip, body)?;
+    let now = state.now();
+    let device = payload.device_key.thumbprint();
+    let site_id = site.config.site().to_string();
+    let request = match payload.action {
+        Action::Status => {
+            let record_id = payload.record_id.map(|r| r.0);
+            let record = state
+                .writer
+                .run(move |l| l.device_record(&site_id, record_id.as_deref(), &device))
+                .await
+                .map_err(|e| ApiError::from_ledger(e, locale))?;
+            return Ok(record_view(&record));
+        }
+        Action::Change { choices } => Request::Change(choices),
+        Action::Withdraw => Request::Withdraw,
+    };
+    let record_id = payload.record_id.map(|r| r.0).ok_or(ApiError::new(ProblemType::UnknownRecord, locale))?;
+    let actor = Actor::Device {
+        device,
+        nonce: nonce.0.clone(),
+        nonce_exp_ms: nonce.1,
+        payload_sha256: sha256_hex(envelope.payload.as_bytes()),
+    };
+    let record = state
+        .writer
+        .run(move |l| {
+            let record = l.store().record(&record_id)?;
+            if record.as_ref().is_none_or(|r| r.site != site_id) {
+                return Err(crate::ledger::LedgerError::Refused(ProblemType::UnknownRecord));
+            }
+            l.act(&record_id, &actor, &request, now)
+        })
+        .await
+        .map_err(|e| ApiError::from_ledger(e, locale))?;
+    state.used_nonces.insert(nonce.0, nonce.1, now);
+    Ok(record_view(&record))
+}

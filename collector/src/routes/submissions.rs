@@ -1,0 +1,110 @@
+//! `POST /v1/submissions`: check, record durably, answer `201` with a signed receipt.
+
+use crate::intake::{CheckedSubmission, check_submission};
+use crate::keys::random_id;
+use crate::ledger::{NewSubmission, sha256_hex};
+use crate::links::{self, LinkKind};
+use crate::mail;
+use crate::problem::ApiError;
+use crate::routes::ClientIp;
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use consent::canonical::to_canonical_string;
+use consent::protocol::{ProblemType, ReceiptBody, SubmissionAccepted};
+use consent::RecordId;
+
+/// Accepts a signed submission.
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    match accept(&state, &headers, ip, body).await {
+        Ok(accepted) => {
+            state.metrics.accepted();
+            (StatusCode::CREATED, Json(accepted)).into_response()
+        }
+        Err(error) => {
+            state.metrics.rejected(error.kind);
+            tracing::info!(problem = error.kind.slug(), "submission refused");
+            error.into_response()
+        }
+    }
+}
+
+async fn accept(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: std::net::IpAddr,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<SubmissionAccepted, ApiError> {
+    let CheckedSubmission { site, payload, envelope, nonce, email } = check_submission(state, headers, ip, body)?;
+    let locale = payload.locale;
+    let now = state.now();
+    let record_id = random_id();
+    let site_id = payload.site.to_string();
+    let confirm_days = i64::from(site.config.collector().confirm_within_days);
+    let confirm_url =
+        links::url(&state.settings.public_url, LinkKind::Confirm, &links::sign(&state.key, LinkKind::Confirm, &site_id, &record_id, now, confirm_days));
+    let manage_url = links::url(
+        &state.settings.public_url,
+        LinkKind::Manage,
+        &links::sign(&state.key, LinkKind::Manage, &site_id, &record_id, now, links::MANAGE_LINK_DAYS),
+    );
+    let mail = mail::confirmation(
+        &site,
+        locale,
+        &state.settings.mail_from,
+        &email,
+        payload.subject.get("first_name").map(String::as_str),
+        payload.cta.as_str(),
+        &payload.choices,
+        &confirm_url,
+        &manage_url,
+    )
+    .map_err(|_| ApiError::new(ProblemType::InvalidField, locale))?;
+    let payload_sha256 = sha256_hex(envelope.payload.as_bytes());
+    let data = to_canonical_string(&serde_json::json!({"payload": envelope.payload, "signature": envelope.signature}))
+        .map_err(|e| ApiError::internal(&e, locale))?;
+    let submission = NewSubmission {
+        record_id: record_id.clone(),
+        new_subject_id: random_id(),
+        site: site_id,
+        email,
+        cta: payload.cta.to_string(),
+        choices: payload.choices.clone(),
+        notice_version: payload.notice_version.clone(),
+        locale,
+        device: payload.device_key.thumbprint(),
+        payload_sha256: payload_sha256.clone(),
+        data,
+        nonce: nonce.0.clone(),
+        nonce_exp_ms: nonce.1,
+        mail: Some(mail),
+    };
+    let appended = state
+        .writer
+        .run(move |ledger| ledger.submit(submission, now))
+        .await
+        .map_err(|e| ApiError::from_ledger(e, locale))?;
+    state.used_nonces.insert(nonce.0, nonce.1, now);
+    state.mail_wakeup.notify_one();
+    if state.settings.log_links {
+        tracing::info!(record_id = %record_id, confirm = %confirm_url, manage = %manage_url, "demo: email links");
+    }
+    let body = ReceiptBody {
+        record_id: RecordId(record_id.clone()),
+        payload_sha256,
+        ledger_seq: appended.seq,
+        prev_hash: appended.prev_hash,
+        received_at: crate::clock::rfc3339(appended.at_ms),
+    };
+    let receipt = state.key.sign_receipt(body).map_err(|e| ApiError::internal(&e, locale))?;
+    Ok(SubmissionAccepted { record_id: RecordId(record_id), status: "pending".into(), receipt })
+}

@@ -1,0 +1,119 @@
+//! What every handler shares: sites, keys, the writer, the clock, limits and counters.
+
+use crate::clock::SharedClock;
+use crate::intake::{RateLimiter, UsedNonces};
+use crate::metrics::Metrics;
+use crate::sites::Sites;
+use crate::writer::Writer;
+use consent::signature::{CollectorKey, CollectorPublicKey};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Limits and settings of a running collector.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The collector's public base URL, used in email links.
+    pub public_url: String,
+    /// Requests per minute and client IP (0: no limit).
+    pub ip_per_minute: u32,
+    /// Submissions and access requests per hour and email (0: no limit).
+    pub email_per_hour: u32,
+    /// How long a challenge token lives, seconds.
+    pub challenge_ttl_secs: i64,
+    /// The sender address of emails.
+    pub mail_from: String,
+    /// Log the links of each email (the demo's outbox mode; they are credentials, so never in production).
+    pub log_links: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            public_url: "http://127.0.0.1:8787".into(),
+            ip_per_minute: 120,
+            email_per_hour: 10,
+            challenge_ttl_secs: 1800,
+            mail_from: "no-reply@localhost".into(),
+            log_links: false,
+        }
+    }
+}
+
+/// The shared state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(pub Arc<Shared>);
+
+/// The inside of [`AppState`].
+pub struct Shared {
+    /// Sites served.
+    pub sites: Sites,
+    /// The signing key (challenges, links, receipts).
+    pub key: CollectorKey,
+    /// Its public half.
+    pub public_key: CollectorPublicKey,
+    /// Its public half, base64url.
+    pub public_key_b64: String,
+    /// The group-commit writer.
+    pub writer: Writer,
+    /// Now.
+    pub clock: SharedClock,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+    /// Settings.
+    pub settings: Settings,
+    /// Per-IP limit.
+    pub ip_limit: RateLimiter,
+    /// Per-email limit.
+    pub email_limit: RateLimiter,
+    /// Nonces seen recently (the durable check is in the ledger).
+    pub used_nonces: UsedNonces,
+    /// Wakes the mail sender when an email is queued.
+    pub mail_wakeup: Arc<Notify>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppState")
+    }
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(
+        sites: Sites,
+        key: CollectorKey,
+        writer: Writer,
+        clock: SharedClock,
+        metrics: Arc<Metrics>,
+        settings: Settings,
+    ) -> AppState {
+        let public_key = key.public();
+        let public_key_b64 = public_key.to_base64url();
+        AppState(Arc::new(Shared {
+            sites,
+            key,
+            public_key,
+            public_key_b64,
+            writer,
+            clock,
+            metrics,
+            ip_limit: RateLimiter::new(settings.ip_per_minute, 60_000),
+            email_limit: RateLimiter::new(settings.email_per_hour, 3_600_000),
+            settings,
+            used_nonces: UsedNonces::default(),
+            mail_wakeup: Arc::new(Notify::new()),
+        }))
+    }
+
+    /// Unix ms now.
+    pub fn now(&self) -> i64 {
+        self.0.clock.now_ms()
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
