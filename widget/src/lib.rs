@@ -1,1 +1,35 @@
+//! The alumni consent widget: one `<script type="module">` tag puts a call to action and its consent form on
+//! any page (DESIGN §7). Leptos 0.8 in client-side rendering, compiled to WebAssembly.
+//!
+//! The data's way: [`embed`] finds the mount points → [`components::widget`] loads the site's
+//! `WidgetConfig` → [`components::cta_panel`] shows the CTA, the dialog and a returning browser's summary →
+//! [`components::consent_form`] checks the answers with the `consent` crate's own rules ([`form_state`]) →
+//! [`submit`] gets the [`device`] key (WebCrypto, kept in IndexedDB by [`idb`]), a challenge ([`api`]),
+//! canonicalises and signs ([`seal`]), and posts with retries ([`deliver`]); [`records`] remembers the result.
+//!
+//! No cookie, no third-party request, no `eval`; styles live in a Shadow DOM ([`style`]); texts per locale in
+//! [`i18n`].
 
+pub mod api;
+pub mod components;
+pub mod deliver;
+pub mod device;
+pub mod embed;
+pub mod form_state;
+pub mod i18n;
+pub mod idb;
+pub mod records;
+pub mod seal;
+pub mod style;
+pub mod submit;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs when the module loads: mounts every widget of the page.
+#[wasm_bindgen(start)]
+pub fn start() {
+    // The test harness loads this module too; it mounts its own components.
+    if let Err(error) = embed::mount_all() {
+        web_sys::console::error_1(&error);
+    }
+}

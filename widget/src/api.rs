@@ -1,0 +1,94 @@
+//! The collector's HTTP API as the widget calls it (helper-common "Embedding contract"): config, challenge,
+//! submissions and actions. Requests carry no credentials; errors come back as `problem+json`.
+
+use consent::protocol::{Problem, ProblemType, SignedEnvelope};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use web_sys::RequestCredentials;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The collector could not be reached (offline, DNS, CORS refusal, lost response).
+    Network,
+    /// The collector refused with one of its problem types.
+    Problem(ProblemType, Problem),
+    /// Any other answer (an unknown problem type, a proxy error page…), with its HTTP status.
+    Unexpected(u16),
+}
+
+/// `{"token": "...", "exp": unix}` from `GET /v1/challenge`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Challenge {
+    /// The signed token to put in the payload.
+    pub token: String,
+}
+
+fn url(endpoint: &str, path: &str) -> String {
+    let mut url = endpoint.trim_end_matches('/').to_owned();
+    url.push_str(path);
+    url
+}
+
+fn no_credentials(builder: RequestBuilder) -> RequestBuilder {
+    // No cookie ever travels to the collector, whatever the host page does.
+    builder.credentials(RequestCredentials::Omit)
+}
+
+/// Reads a response: the JSON body on 2xx, the problem otherwise.
+pub async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let status = response.status();
+    let text = response.text().await.map_err(|_| ApiError::Network)?;
+    interpret(status, &text)
+}
+
+/// Interprets a status and body (split out so that tests cover every problem type without a server).
+pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        return serde_json::from_str(body).map_err(|_| ApiError::Unexpected(status));
+    }
+    match serde_json::from_str::<Problem>(body) {
+        Ok(problem) => match problem.kind() {
+            Some(kind) => Err(ApiError::Problem(kind, problem)),
+            None => Err(ApiError::Unexpected(status)),
+        },
+        Err(_) => Err(ApiError::Unexpected(status)),
+    }
+}
+
+/// `GET` a JSON document (the config, from the collector or a static file).
+pub async fn get_json<T: DeserializeOwned>(address: &str) -> Result<T, ApiError> {
+    let response = no_credentials(Request::get(address)).send().await.map_err(|_| ApiError::Network)?;
+    read(response).await
+}
+
+/// `GET {endpoint}/v1/sites/{site}/config`'s address.
+pub fn config_url(endpoint: &str, site: &str) -> String {
+    let mut path = String::from("/v1/sites/");
+    path.push_str(&encode(site));
+    path.push_str("/config");
+    url(endpoint, &path)
+}
+
+/// A fresh challenge token for `site`.
+pub async fn challenge(endpoint: &str, site: &str) -> Result<Challenge, ApiError> {
+    let mut path = String::from("/v1/challenge?site=");
+    path.push_str(&encode(site));
+    get_json(&url(endpoint, &path)).await
+}
+
+/// `POST` a signed envelope to `path` (`/v1/submissions` or `/v1/actions`).
+pub async fn post<T: DeserializeOwned>(endpoint: &str, path: &str, envelope: &SignedEnvelope) -> Result<T, ApiError> {
+    let body = serde_json::to_string(envelope).map_err(|_| ApiError::Unexpected(0))?;
+    let request = no_credentials(Request::post(&url(endpoint, path)))
+        .header("content-type", "application/json")
+        .body(body)
+        .map_err(|_| ApiError::Unexpected(0))?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    read(response).await
+}
+
+/// Percent-encodes a query or path component (site ids are plain, but the attribute comes from the page).
+fn encode(component: &str) -> String {
+    String::from(js_sys::encode_uri_component(component))
+}

@@ -1,0 +1,148 @@
+//! The consent form of one CTA: the fields, one unticked box per purpose of the CTA, the privacy box, the
+//! first-layer notice, the live region, and the signed submission.
+
+use crate::components::first_layer::FirstLayer;
+use crate::components::privacy_ack::PrivacyAck;
+use crate::components::purpose_box::PurposeBox;
+use crate::components::text_field::TextField;
+use crate::form_state::{FormState, Phase};
+use crate::i18n::strings;
+use crate::records::StoredRecord;
+use crate::seal::Context;
+use crate::submit::{Outcome, submit};
+use consent::protocol::{CtaSpec, WidgetConfig};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::sync::Arc;
+use wasm_bindgen::JsCast;
+
+/// Moves focus to the first field in error, so that keyboard and screen-reader users land on it.
+fn focus_first_error(form: NodeRef<html::Form>, state: &FormState, config: &WidgetConfig, cta: &CtaSpec) {
+    let Some(form) = form.get() else { return };
+    let selector = state
+        .field_errors
+        .with_untracked(|errors| {
+            config.fields.iter().find(|f| errors.iter().any(|e| e.field == f.id.as_str())).map(|f| format!("#f-{}", f.id))
+        })
+        .or_else(|| state.purposes_error.get_untracked().and(cta.purposes.first()).map(|p| format!("#p-{p}")))
+        .or_else(|| state.privacy_error.get_untracked().map(|_| "#privacy-ack".to_owned()));
+    if let Some(element) = selector.and_then(|s| form.query_selector(&s).ok().flatten()) {
+        if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
+            let _ = element.focus();
+        }
+    }
+}
+
+fn focus_success(form: NodeRef<html::Form>) {
+    let title = form.get().and_then(|f| f.parent_node()).and_then(|p| {
+        p.dyn_into::<web_sys::Element>().ok()?.query_selector(".success-title").ok().flatten()
+    });
+    if let Some(title) = title.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = title.focus();
+    }
+}
+
+/// The form of `cta`; on success the new record is put in `record`.
+#[component]
+pub fn ConsentForm(
+    config: Arc<WidgetConfig>,
+    cta: CtaSpec,
+    context: Context,
+    endpoint: String,
+    state: FormState,
+    record: RwSignal<Option<StoredRecord>>,
+) -> impl IntoView {
+    let locale = context.locale;
+    let text = strings(locale);
+    let form_ref = NodeRef::<html::Form>::new();
+    let phase = state.phase;
+    let fields = config
+        .fields
+        .iter()
+        .zip(&state.values)
+        .map(|(spec, value)| view! { <TextField spec=spec.clone() value=*value state=state.clone() locale=locale /> })
+        .collect_view();
+    let boxes = state
+        .boxes
+        .iter()
+        .filter_map(|(id, ticked)| {
+            let purpose = config.purpose(id)?.clone();
+            Some(view! { <PurposeBox purpose=purpose ticked=*ticked locale=locale /> })
+        })
+        .collect_view();
+    let purposes_error = state.purposes_error;
+    let on_submit = {
+        let (state, config, cta) = (state.clone(), config.clone(), cta.clone());
+        move |event: web_sys::SubmitEvent| {
+            event.prevent_default();
+            if state.phase.get_untracked() == Phase::Sending {
+                return;
+            }
+            let answers = state.answers(&config.fields);
+            if !state.validate(&config.fields, &cta, &answers, locale) {
+                focus_first_error(form_ref, &state, &config, &cta);
+                return;
+            }
+            state.phase.set(Phase::Sending);
+            state.announce.set(text.sending.to_owned());
+            let (state, endpoint, context) = (state.clone(), endpoint.clone(), context.clone());
+            let honeypot = Some(state.honeypot.get_untracked());
+            spawn_local(async move {
+                let waiting = |seconds| state.waiting(seconds, locale);
+                let outcome = submit(&endpoint, &context, &answers, honeypot, waiting).await;
+                if let Outcome::Accepted(stored) = &outcome {
+                    record.set(Some(stored.clone()));
+                }
+                let accepted = matches!(outcome, Outcome::Accepted(_));
+                state.apply(outcome, locale);
+                if accepted {
+                    // The form hides on the next render; then focus the confirmation, so it is read out.
+                    crate::deliver::sleep(0).await;
+                    focus_success(form_ref);
+                }
+            });
+        }
+    };
+    let service = cta.service.is_some();
+    let done_id = move || match phase.get() {
+        Phase::Done(id) => id,
+        _ => String::new(),
+    };
+    view! {
+        <form node_ref=form_ref novalidate hidden=move || matches!(phase.get(), Phase::Done(_)) on:submit=on_submit>
+            {fields}
+            <fieldset class="purposes" aria-describedby=move || purposes_error.get().map(|_| "purposes-error")>
+                <legend>{text.purposes_legend}</legend>
+                {service.then(|| view! { <p class="hint">{text.purposes_optional}</p> })}
+                {boxes}
+                <p class="error" id="purposes-error" hidden=move || purposes_error.get().is_none()>
+                    {move || purposes_error.get()}
+                </p>
+            </fieldset>
+            <PrivacyAck
+                privacy_url=config.privacy_url.clone()
+                ticked=state.privacy_ack
+                error=state.privacy_error
+                locale=locale
+            />
+            <FirstLayer
+                text=config.first_layer.get(locale).to_owned()
+                privacy_url=config.privacy_url.clone()
+                locale=locale
+            />
+            <div class="hp" aria-hidden="true">
+                <label for="hp-field">"Ne pas remplir / Leave empty"</label>
+                <input id="hp-field" type="text" tabindex="-1" autocomplete="off" bind:value=state.honeypot />
+            </div>
+            <button type="submit" class="submit" disabled=move || phase.get() == Phase::Sending>
+                {text.submit}
+            </button>
+        </form>
+        <div class="success" hidden=move || !matches!(phase.get(), Phase::Done(_))>
+            <p class="success-title" tabindex="-1">{text.check_mailbox}</p>
+            <p>{text.record_id} <code>{done_id}</code></p>
+        </div>
+        <p class="live" role="status" aria-live="polite">{move || state.announce.get()}</p>
+    }
+}

@@ -1,0 +1,100 @@
+//! Finding where to mount (DESIGN §7): after each `<script … data-site>` that loads the bundle, and in each
+//! `<div data-alumni-consent>`. Each mount point gets its own open Shadow DOM with the widget's stylesheet.
+
+use crate::components::widget::Widget;
+use crate::style;
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlElement, ShadowRootInit, ShadowRootMode};
+
+/// What one mount point asks for, read from `data-*` attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Embed {
+    /// `data-endpoint`: the collector's base URL.
+    pub endpoint: Option<String>,
+    /// `data-site`.
+    pub site: String,
+    /// `data-cta`, `join` by default.
+    pub cta: String,
+    /// `data-config`: a static `WidgetConfig` JSON instead of the collector's.
+    pub config_url: Option<String>,
+    /// `data-lang`, else the page's `lang`.
+    pub lang: Option<String>,
+    /// The page address without query or fragment (they may hold personal data).
+    pub page_url: String,
+}
+
+const MOUNTED: &str = "data-alumni-consent-mounted";
+const SCRIPTS: &str = "script[data-site][src*='alumni-consent']";
+
+fn attr(element: &Element, name: &str) -> Option<String> {
+    element.get_attribute(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn page_url(document: &Document) -> String {
+    document
+        .location()
+        .and_then(|l| Some(l.origin().ok()? + &l.pathname().ok()?))
+        .unwrap_or_default()
+}
+
+impl Embed {
+    /// The settings of `element`, each falling back to `defaults` (the script tag's).
+    pub fn read(element: &Element, defaults: &Embed) -> Embed {
+        Embed {
+            endpoint: attr(element, "data-endpoint").or_else(|| defaults.endpoint.clone()),
+            site: attr(element, "data-site").unwrap_or_else(|| defaults.site.clone()),
+            cta: attr(element, "data-cta").unwrap_or_else(|| defaults.cta.clone()),
+            config_url: attr(element, "data-config").or_else(|| defaults.config_url.clone()),
+            lang: attr(element, "data-lang").or_else(|| defaults.lang.clone()),
+            page_url: defaults.page_url.clone(),
+        }
+    }
+}
+
+/// Mounts a widget at every mount point of the page not mounted yet.
+pub fn mount_all() -> Result<(), JsValue> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| JsValue::from_str("no document"))?;
+    let page_lang = document.document_element().and_then(|e| attr(&e, "lang"));
+    let mut defaults =
+        Embed { cta: "join".to_owned(), lang: page_lang, page_url: page_url(&document), ..Embed::default() };
+    let scripts = document.query_selector_all(SCRIPTS)?;
+    if let Some(first) = scripts.item(0).and_then(|n| n.dyn_into::<Element>().ok()) {
+        defaults = Embed::read(&first, &defaults);
+    }
+    for i in 0..scripts.length() {
+        let Some(script) = scripts.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+        if script.has_attribute(MOUNTED) {
+            continue;
+        }
+        script.set_attribute(MOUNTED, "")?;
+        let embed = Embed::read(&script, &defaults);
+        let host: HtmlElement = document.create_element("div")?.unchecked_into();
+        script.after_with_node_1(&host)?;
+        mount(&document, host, embed)?;
+    }
+    let divs = document.query_selector_all("[data-alumni-consent]")?;
+    for i in 0..divs.length() {
+        let Some(div) = divs.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) else { continue };
+        if div.has_attribute(MOUNTED) {
+            continue;
+        }
+        let embed = Embed::read(&div, &defaults);
+        mount(&document, div, embed)?;
+    }
+    Ok(())
+}
+
+/// Attaches a shadow root with the stylesheet to `host` and renders the widget in it.
+pub fn mount(document: &Document, host: HtmlElement, embed: Embed) -> Result<(), JsValue> {
+    host.set_attribute(MOUNTED, "")?;
+    host.class_list().add_1("alumni-consent")?;
+    // Open, so that assistive tools and tests (axe-core) see inside.
+    let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    style::adopt(document, &shadow)?;
+    let root: HtmlElement = document.create_element("div")?.unchecked_into();
+    root.set_class_name("root");
+    shadow.append_child(&root)?;
+    leptos::mount::mount_to(root, move || view! { <Widget embed=embed /> }).forget();
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! A tiny key-value store over IndexedDB (database `alumni-consent`, store `kv`), per embedding origin.
+//!
+//! IndexedDB can hold a non-extractable `CryptoKey` (structured clone), which is why the device key lives
+//! here and not in `localStorage`. No cookie is ever written.
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
+
+const DB_NAME: &str = "alumni-consent";
+const STORE: &str = "kv";
+
+/// Turns an `IDBRequest` into a promise of its result.
+fn settle(request: &IdbRequest) -> Promise {
+    Promise::new(&mut |resolve, reject| {
+        let done = request.clone();
+        let on_success = Closure::once_into_js(move || {
+            let _ = resolve.call1(&JsValue::NULL, &done.result().unwrap_or(JsValue::UNDEFINED));
+        });
+        let on_error = Closure::once_into_js(move |event: web_sys::Event| {
+            // Let the caller decide (e.g. `add` on an existing key is expected when two widgets race).
+            event.prevent_default();
+            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("indexeddb"));
+        });
+        request.set_onsuccess(Some(on_success.unchecked_ref()));
+        request.set_onerror(Some(on_error.unchecked_ref()));
+    })
+}
+
+async fn open() -> Result<IdbDatabase, JsValue> {
+    let factory = web_sys::window()
+        .ok_or_else(|| JsValue::from_str("no window"))?
+        .indexed_db()?
+        .ok_or_else(|| JsValue::from_str("no indexeddb"))?;
+    let request = factory.open_with_u32(DB_NAME, 1)?;
+    let upgrading = request.clone();
+    let on_upgrade = Closure::once_into_js(move || {
+        if let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+            let _ = db.create_object_store(STORE);
+        }
+    });
+    request.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
+    let db = JsFuture::from(settle(&request)).await?;
+    db.dyn_into::<IdbDatabase>().map_err(JsValue::from)
+}
+
+async fn run(mode: IdbTransactionMode, op: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>) -> Result<JsValue, JsValue> {
+    let db = open().await?;
+    let store = db.transaction_with_str_and_mode(STORE, mode)?.object_store(STORE)?;
+    let result = JsFuture::from(settle(&op(&store)?)).await;
+    db.close();
+    result
+}
+
+/// The value under `key`, `undefined` when absent.
+pub async fn get(key: &str) -> Result<JsValue, JsValue> {
+    run(IdbTransactionMode::Readonly, |s| s.get(&JsValue::from_str(key))).await
+}
+
+/// Stores `value` under `key`, replacing any previous value.
+pub async fn put(key: &str, value: &JsValue) -> Result<(), JsValue> {
+    run(IdbTransactionMode::Readwrite, |s| s.put_with_key(value, &JsValue::from_str(key))).await.map(drop)
+}
+
+/// Stores `value` under `key` only if the key is free; fails otherwise.
+pub async fn add(key: &str, value: &JsValue) -> Result<(), JsValue> {
+    run(IdbTransactionMode::Readwrite, |s| s.add_with_key(value, &JsValue::from_str(key))).await.map(drop)
+}
+
+/// Removes `key`.
+pub async fn delete(key: &str) -> Result<(), JsValue> {
+    run(IdbTransactionMode::Readwrite, |s| s.delete(&JsValue::from_str(key))).await.map(drop)
+}

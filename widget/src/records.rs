@@ -1,0 +1,54 @@
+//! What a returning browser remembers of its consent on a site: the record id, the choices and the date,
+//! kept in IndexedDB next to the device key and refreshed from the collector with a signed `status`.
+
+use crate::idb;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use wasm_bindgen::JsValue;
+
+/// The browser's copy of its latest record on one site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecord {
+    /// The collector's record id.
+    pub record_id: String,
+    /// `pending`, `confirmed`, `withdrawn`…
+    pub status: String,
+    /// Choice per purpose.
+    pub choices: BTreeMap<String, bool>,
+    /// When consent was given, RFC 3339.
+    pub given_at: String,
+}
+
+impl From<consent::protocol::RecordView> for StoredRecord {
+    fn from(view: consent::protocol::RecordView) -> Self {
+        StoredRecord {
+            record_id: view.record_id.0,
+            status: view.status,
+            choices: view.choices,
+            given_at: view.given_at,
+        }
+    }
+}
+
+fn key(site: &str) -> String {
+    let mut key = String::from("record:");
+    key.push_str(site);
+    key
+}
+
+/// The record remembered for `site`, if any.
+pub async fn load(site: &str) -> Option<StoredRecord> {
+    let value = idb::get(&key(site)).await.ok()?.as_string()?;
+    serde_json::from_str(&value).ok()
+}
+
+/// Remembers `record` for `site`.
+pub async fn save(site: &str, record: &StoredRecord) -> Result<(), JsValue> {
+    let text = serde_json::to_string(record).map_err(|_| JsValue::from_str("serialise"))?;
+    idb::put(&key(site), &JsValue::from_str(&text)).await
+}
+
+/// Forgets the record of `site` (the collector no longer knows it).
+pub async fn forget(site: &str) -> Result<(), JsValue> {
+    idb::delete(&key(site)).await
+}

@@ -1,0 +1,85 @@
+//! The whole submission of DESIGN §6 from the browser's side: device key, challenge, canonical payload,
+//! signature, delivery with retries, and the reading of the answer into an [`Outcome`].
+
+use crate::api::{self, ApiError};
+use crate::deliver::post_with_retry;
+use crate::device::DeviceKey;
+use crate::records::{self, StoredRecord};
+use crate::seal::{self, Answers, Context};
+use consent::protocol::{Action, FieldError, ProblemType, RecordView, SubmissionAccepted};
+
+/// How a submission or an action ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Stored; the record id to show.
+    Accepted(StoredRecord),
+    /// A retried request was refused as already received and no `status` could confirm it.
+    MaybeReceived,
+    /// Refused by the collector, with the per-field errors of `invalid-field`.
+    Refused(ProblemType, Vec<FieldError>),
+    /// The collector stayed unreachable after every retry.
+    Unreachable,
+    /// An answer that is not part of the protocol.
+    Unexpected,
+    /// No WebCrypto or IndexedDB here (insecure context, old browser, private mode restrictions).
+    NoCrypto,
+}
+
+impl From<ApiError> for Outcome {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Network => Outcome::Unreachable,
+            ApiError::Problem(kind, problem) => Outcome::Refused(kind, problem.errors),
+            ApiError::Unexpected(_) => Outcome::Unexpected,
+        }
+    }
+}
+
+/// Signs and sends `answers`; `waiting(seconds)` is told before each retry.
+pub async fn submit(
+    endpoint: &str,
+    context: &Context,
+    answers: &Answers,
+    honeypot: Option<String>,
+    waiting: impl FnMut(u32),
+) -> Outcome {
+    let Ok(key) = DeviceKey::load_or_create().await else { return Outcome::NoCrypto };
+    let challenge = match api::challenge(endpoint, &context.site).await {
+        Ok(challenge) => challenge.token,
+        Err(error) => return error.into(),
+    };
+    let payload = seal::submission(context, answers, challenge, &key);
+    let Ok(mut envelope) = seal::seal(&payload, &key).await else { return Outcome::NoCrypto };
+    envelope.hp = honeypot.filter(|h| !h.is_empty());
+    let delivery = post_with_retry::<SubmissionAccepted>(endpoint, "/v1/submissions", &envelope, waiting).await;
+    let outcome = match delivery.result {
+        Ok(accepted) => Outcome::Accepted(StoredRecord {
+            record_id: accepted.record_id.0,
+            status: accepted.status,
+            choices: answers.choices.clone(),
+            given_at: payload.submitted_at.clone(),
+        }),
+        // The lost first attempt went through: confirm it with a signed status before saying so.
+        Err(ApiError::Problem(ProblemType::ChallengeReused, _)) if delivery.retried => {
+            match act(endpoint, &context.site, None, Action::Status).await {
+                Ok(view) if view.choices == answers.choices => Outcome::Accepted(view.into()),
+                _ => Outcome::MaybeReceived,
+            }
+        }
+        Err(error) => error.into(),
+    };
+    if let Outcome::Accepted(record) = &outcome {
+        // Losing the local copy only costs the "returning browser" view; the record is stored anyway.
+        let _ = records::save(&context.site, record).await;
+    }
+    outcome
+}
+
+/// Sends a signed action (`status`, `change`, `withdraw`) on `record_id` and returns the record's new state.
+pub async fn act(endpoint: &str, site: &str, record_id: Option<&str>, action: Action) -> Result<RecordView, Outcome> {
+    let key = DeviceKey::load_or_create().await.map_err(|_| Outcome::NoCrypto)?;
+    let challenge = api::challenge(endpoint, site).await.map_err(Outcome::from)?.token;
+    let payload = seal::action(site, record_id, action, challenge, &key);
+    let envelope = seal::seal(&payload, &key).await.map_err(|_| Outcome::NoCrypto)?;
+    post_with_retry::<RecordView>(endpoint, "/v1/actions", &envelope, |_| ()).await.result.map_err(Outcome::from)
+}
