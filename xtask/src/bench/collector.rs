@@ -1,11 +1,224 @@
-//! The collector rows of the benchmark table (not written yet).
+//! The collector rows of the benchmark table: our own load generator ([`load`]) against the release
+//! binary on loopback, and PostgreSQL's `pgbench` single-row INSERT on the same machine as the reference for one
+//! durable write. `soak(seconds)` holds 1,000 submissions/s and watches the collector's memory.
+
+#[path = "load.rs"]
+mod load;
 
 use super::Row;
+use load::{Client, Collector, Stats};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
 
-pub fn rows() -> anyhow::Result<Vec<Row>> {
-    anyhow::bail!("the collector benchmark is not written yet")
+/// Submissions in the sustained-rate window.
+const SUSTAINED: usize = 30_000;
+/// Concurrent connections in the sustained-rate window.
+const CONNECTIONS: usize = 128;
+/// The fixed rate of the latency run, and its length.
+const RATE: u32 = 1_000;
+const RATE_SECONDS: usize = 15;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-pub fn soak(_seconds: u64) -> anyhow::Result<()> {
-    anyhow::bail!("the soak test is not written yet")
+/// A scratch folder under `target/`, emptied first.
+fn scratch(name: &str) -> anyhow::Result<PathBuf> {
+    let dir = root().join("target/bench").join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    std::fs::copy(root().join("examples/association-exemple/consent.toml"), dir.join("consent.toml"))?;
+    Ok(dir)
+}
+
+/// Builds the release collector and returns its path.
+fn release_binary() -> anyhow::Result<PathBuf> {
+    crate::step::say("building the release collector");
+    crate::step::run(crate::step::cargo().current_dir(root()).args(["build", "--release", "-p", "collector"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    Ok(target.join("release/collector"))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    // One client thread: the other core is the collector's (they share a 2-core machine).
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?)
+}
+
+fn errors(stats: &Stats) -> String {
+    if stats.errors.is_empty() {
+        "0 errors".into()
+    } else {
+        stats.errors.iter().map(|(k, v)| format!("{v}× {k}")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+pub fn rows() -> anyhow::Result<Vec<Row>> {
+    let bin = release_binary()?;
+    let dir = scratch("collector")?;
+    let mut collector = Collector::start(&bin, &dir.join("consent.toml"), &dir)?;
+    let rt = runtime()?;
+    let client = Client::new(&collector.url, CONNECTIONS)?;
+    let rate_count = RATE as usize * RATE_SECONDS;
+
+    crate::step::say(&format!("collector: fetching {} challenges and signing as many submissions", SUSTAINED + rate_count));
+    let config = rt.block_on(client.widget_config())?;
+    let challenges = rt.block_on(client.challenges(SUSTAINED + rate_count, 64))?;
+    let mut bodies = load::sign_all(&config, challenges, 1)?;
+    let fixed: Vec<Vec<u8>> = bodies.split_off(SUSTAINED);
+
+    crate::step::say(&format!("collector: {SUSTAINED} submissions over {CONNECTIONS} connections"));
+    let sustained = rt.block_on(load::closed_loop(&client, bodies, CONNECTIONS))?;
+    println!(
+        "    {:.0}/s, {} accepted, {}, p50 {:.1} ms, p99 {:.1} ms",
+        sustained.throughput(),
+        sustained.accepted.len(),
+        errors(&sustained),
+        sustained.quantile_ms(0.5),
+        sustained.quantile_ms(0.99)
+    );
+    crate::step::say(&format!("collector: {RATE}/s for {RATE_SECONDS} s"));
+    let steady = rt.block_on(load::fixed_rate(&client, fixed, RATE))?;
+    println!(
+        "    p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {}",
+        steady.quantile_ms(0.5),
+        steady.quantile_ms(0.99),
+        steady.quantile_ms(1.0),
+        errors(&steady)
+    );
+
+    // Durable means on disk when the 201 left: kill -9, then look for every acknowledged record.
+    collector.kill9();
+    let acknowledged: Vec<String> = sustained.accepted.iter().chain(&steady.accepted).cloned().collect();
+    let found = collector.durable(&acknowledged)?;
+    collector.verify()?;
+    let durable = format!("{found}/{} acknowledged found after kill -9, `collector verify` passes", acknowledged.len());
+    println!("    {durable}");
+    anyhow::ensure!(found == acknowledged.len(), "acknowledged submissions lost: {durable}");
+
+    let command = "cargo xtask bench --only collector".to_owned();
+    let mut rows = vec![
+        Row {
+            what: format!(
+                "collector: verified, durably stored submissions/s (release, SQLite, loopback, {CONNECTIONS} connections, \
+                 {SUSTAINED} submissions each with its own P-256 key and fresh challenge, pre-fetched and pre-signed \
+                 before the window; load generator on the same 2 cores)"
+            ),
+            value: format!("{:.0}/s ({}; {durable})", sustained.throughput(), errors(&sustained)),
+            target: "≥ 5,000/s".into(),
+            command: command.clone(),
+        },
+        Row {
+            what: format!("collector: latency at a fixed {RATE}/s for {RATE_SECONDS} s (open loop, from scheduled start)"),
+            value: format!(
+                "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({})",
+                steady.quantile_ms(0.5),
+                steady.quantile_ms(0.99),
+                steady.quantile_ms(1.0),
+                errors(&steady)
+            ),
+            target: "p99 ≤ 25 ms".into(),
+            command: command.clone(),
+        },
+    ];
+    rows.extend(pgbench()?);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(rows)
+}
+
+/// `pgbench` single-row INSERTs with `synchronous_commit=on` on a local Debian PostgreSQL cluster (installed and
+/// started when missing), with 1 client (one fsync per commit) and with many (PostgreSQL's own group commit).
+fn pgbench() -> anyhow::Result<Vec<Row>> {
+    crate::step::say("PostgreSQL: pgbench single-row INSERT, synchronous_commit=on");
+    if Command::new("which").arg("pgbench").output().map(|o| !o.status.success()).unwrap_or(true)
+        && !Path::new("/usr/lib/postgresql").exists()
+    {
+        println!("    PostgreSQL is missing: installing Debian's `postgresql`");
+        crate::step::run(Command::new("apt-get").args(["install", "-y", "postgresql"]))?;
+    }
+    let version = std::fs::read_dir("/etc/postgresql")?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .max()
+        .ok_or_else(|| anyhow::anyhow!("no cluster under /etc/postgresql"))?;
+    let pgbench = format!("/usr/lib/postgresql/{version}/bin/pgbench");
+    // Starting an already running cluster fails harmlessly.
+    let _ = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status();
+    let psql = |db: &str, sql: &str| -> anyhow::Result<()> {
+        let out = Command::new("runuser").args(["-u", "postgres", "--", "psql", "-qX", "-d", db, "-c", sql]).output()?;
+        anyhow::ensure!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+        Ok(())
+    };
+    let _ = psql("postgres", "CREATE DATABASE alumni_bench");
+    psql("alumni_bench", "DROP TABLE IF EXISTS consent_bench; CREATE TABLE consent_bench (id bigserial PRIMARY KEY, v integer NOT NULL)")?;
+    let script = std::env::temp_dir().join("alumni-pgbench-insert.sql");
+    std::fs::write(&script, "\\set r random(1, 1000000)\nINSERT INTO consent_bench (v) VALUES (:r);\n")?;
+    let _ = Command::new("chmod").arg("644").arg(&script).status();
+    let mut rows = Vec::new();
+    for clients in [1, 64] {
+        let jobs = clients.min(2).to_string();
+        let out = Command::new("runuser")
+            .args(["-u", "postgres", "--", "env", "PGOPTIONS=-c synchronous_commit=on", &pgbench, "-n", "-M", "prepared", "-T", "10"])
+            .args(["-c", &clients.to_string(), "-j", &jobs, "-f"])
+            .arg(&script)
+            .arg("alumni_bench")
+            .output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        anyhow::ensure!(out.status.success(), "pgbench failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+        let tps = text
+            .lines()
+            .find(|l| l.starts_with("tps"))
+            .and_then(|l| l.split_whitespace().nth(2))
+            .ok_or_else(|| anyhow::anyhow!("no tps line in pgbench's output: {text}"))?
+            .to_owned();
+        let latency = text.lines().find(|l| l.starts_with("latency average")).map(|l| l.trim().to_owned()).unwrap_or_default();
+        println!("    {clients} client(s): {tps} TPS ({latency})");
+        rows.push(Row {
+            what: format!(
+                "peer: PostgreSQL {version} single-row INSERT, synchronous_commit=on, {clients} client{} (same machine)",
+                if clients == 1 { "" } else { "s" }
+            ),
+            value: format!("{:.0} TPS ({latency})", tps.parse::<f64>().unwrap_or(f64::NAN)),
+            target: "reference for one durable write".into(),
+            command: format!("pgbench -n -M prepared -T 10 -c {clients} -j {jobs} -f insert.sql (INSERT INTO consent_bench (v) VALUES (:r))"),
+        });
+    }
+    Ok(rows)
+}
+
+pub fn soak(seconds: u64) -> anyhow::Result<()> {
+    let bin = release_binary()?;
+    let dir = scratch("soak")?;
+    let mut collector = Collector::start(&bin, &dir.join("consent.toml"), &dir)?;
+    let rt = runtime()?;
+    let client = Client::new(&collector.url, 256)?;
+    let config = rt.block_on(client.widget_config())?;
+    let rss_start = collector.rss_kib().unwrap_or(0);
+    crate::step::say(&format!("soak: {RATE} submissions/s for {seconds} s (fresh challenge and signature each)"));
+    println!("    RSS at start: {} KiB", rss_start);
+    let mut samples = vec![(0u64, rss_start)];
+    let stats = rt.block_on(load::soak(&client, &config, seconds, RATE, Duration::from_secs(30), |t| {
+        let rss = collector.rss_kib().unwrap_or(0);
+        println!("    {:>4} s: RSS {rss} KiB", t.as_secs());
+        samples.push((t.as_secs(), rss));
+    }))?;
+    let rss_end = collector.rss_kib().unwrap_or(0);
+    collector.kill9();
+    let found = collector.durable(&stats.accepted)?;
+    collector.verify()?;
+    let peak = samples.iter().map(|s| s.1).max().unwrap_or(0).max(rss_end);
+    println!(
+        "\n| soak | measured |\n| --- | --- |\n| length | {seconds} s at {RATE}/s |\n| accepted | {} |\n| errors | {} |\n\
+         | RSS start → end (peak) | {rss_start} KiB → {rss_end} KiB ({peak} KiB) |\n| latency p50 / p99 | {:.1} ms / {:.1} ms |\n\
+         | durable after kill -9 | {found}/{} |\n",
+        stats.accepted.len(),
+        errors(&stats),
+        stats.quantile_ms(0.5),
+        stats.quantile_ms(0.99),
+        stats.accepted.len()
+    );
+    anyhow::ensure!(found == stats.accepted.len(), "acknowledged submissions lost after kill -9");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
 }

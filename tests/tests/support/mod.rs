@@ -1,0 +1,308 @@
+//! What the hostile-input and crash tests share: the real collector binary on loopback with its own data folder,
+//! a device that signs like WebCrypto (ECDSA P-256, IEEE P1363, JWK), valid submissions to mutate, and a direct
+//! look at the ledger's SQLite file to prove what was (not) stored.
+#![allow(dead_code)]
+
+use consent::protocol::{Jwk, SignedEnvelope, SubmissionPayload, WidgetConfig, b64url_encode};
+use consent::Locale;
+use e2e::{bin, free_port, root, wait_until};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use reqwest::blocking::Client;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The site of `examples/association-exemple/consent.toml`.
+pub const SITE: &str = "association-exemple";
+/// An origin on that site's allowlist.
+pub const ORIGIN: &str = "http://127.0.0.1:8080";
+
+/// A collector process on a loopback port; killed with SIGKILL on drop.
+pub struct Server {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    port: u16,
+    /// The data folder (`ledger.sqlite3` inside).
+    pub data: PathBuf,
+    config: PathBuf,
+}
+
+impl Server {
+    /// Copies the association example's `consent.toml` into `dir` and starts a collector on it, data in
+    /// `dir/data`, no rate limit (these tests send many requests from one IP on purpose).
+    pub fn start(dir: &Path) -> Server {
+        let config = dir.join("consent.toml");
+        std::fs::copy(root().join("examples/association-exemple/consent.toml"), &config)
+            .unwrap_or_else(|e| panic!("copy consent.toml: {e}"));
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("mkdir data: {e}"));
+        let port = free_port();
+        let mut server = Server { child: None, url: format!("http://127.0.0.1:{port}"), port, data, config };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new(bin("collector"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .arg("--data")
+            .arg(&self.data)
+            .arg("--public-url")
+            .arg(&self.url)
+            .arg("--outbox")
+            .arg(self.data.join("outbox"))
+            .args(["--ip-per-minute", "0", "--email-per-hour", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn collector: {e}"));
+        self.child = Some(child);
+        let health = format!("{}/healthz", self.url);
+        let client = Client::builder().timeout(Duration::from_secs(2)).build().unwrap_or_else(|e| panic!("{e}"));
+        let up = wait_until(Duration::from_secs(30), || {
+            client.get(&health).send().ok().filter(|r| r.status().is_success())
+        });
+        assert!(up.is_some(), "the collector did not answer on {health}");
+    }
+
+    /// SIGKILL, no chance to flush anything.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts again on the same port and data folder.
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+
+    /// `collector verify --data DIR`: whether it passed, and what it printed.
+    pub fn verify(&self) -> (bool, String) {
+        let out = Command::new(bin("collector"))
+            .arg("verify")
+            .arg("--data")
+            .arg(&self.data)
+            .output()
+            .unwrap_or_else(|e| panic!("collector verify: {e}"));
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    }
+
+    /// The ledger file.
+    pub fn ledger(&self) -> Ledger {
+        Ledger::open(&self.data.join("ledger.sqlite3"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A read-only look at the SQLite ledger.
+pub struct Ledger(rusqlite::Connection);
+
+/// The tables that hold anything a submission brings: the chain, the projection, personal data, the mail queue
+/// and the used challenge nonces.
+pub const TABLES: [&str; 7] = ["events", "records", "record_data", "subjects", "consents", "mail_queue", "used_nonces"];
+
+impl Ledger {
+    /// Opens the file read-only.
+    pub fn open(path: &Path) -> Ledger {
+        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        conn.busy_timeout(Duration::from_secs(10)).unwrap_or_else(|e| panic!("{e}"));
+        Ledger(conn)
+    }
+
+    /// Rows per table of [`TABLES`].
+    pub fn counts(&self) -> BTreeMap<&'static str, i64> {
+        TABLES
+            .iter()
+            .map(|t| {
+                let n = self
+                    .0
+                    .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                    .unwrap_or_else(|e| panic!("count {t}: {e}"));
+                (*t, n)
+            })
+            .collect()
+    }
+
+    /// Every record id in the `records` table.
+    pub fn record_ids(&self) -> std::collections::BTreeSet<String> {
+        let mut stmt = self.0.prepare("SELECT record_id FROM records").unwrap_or_else(|e| panic!("{e}"));
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The body (canonical JSON) of the event at `seq`.
+    pub fn event(&self, seq: u64) -> Option<String> {
+        self.0.query_row("SELECT body FROM events WHERE seq = ?1", [seq as i64], |r| r.get(0)).ok()
+    }
+}
+
+/// An alumnus' browser: a P-256 key made from a fixed seed, signing as WebCrypto does (SHA-256, r ‖ s).
+pub struct Device {
+    key: SigningKey,
+    /// The public key, as `crypto.subtle.exportKey("jwk")` gives it (minus `ext`/`key_ops`).
+    pub jwk: Jwk,
+}
+
+impl Device {
+    /// The device of this seed (any seed gives a valid scalar with overwhelming probability; 0 is refused).
+    pub fn new(seed: u64) -> Device {
+        let mut bytes = [0x5au8; 32];
+        bytes[24..].copy_from_slice(&seed.to_be_bytes());
+        let key = SigningKey::from_bytes(&bytes.into()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let point = key.verifying_key().to_encoded_point(false);
+        let coordinate = |c: Option<&p256::FieldBytes>| b64url_encode(c.map(|b| &b[..]).unwrap_or_default());
+        let jwk = Jwk { kty: "EC".into(), crv: "P-256".into(), x: coordinate(point.x()), y: coordinate(point.y()) };
+        Device { key, jwk }
+    }
+
+    /// The P1363 signature of `text`, base64url.
+    pub fn sign(&self, text: &str) -> String {
+        let signature: Signature = self.key.sign(text.as_bytes());
+        b64url_encode(&signature.to_bytes())
+    }
+
+    /// Signs a payload's canonical text into an envelope.
+    pub fn seal(&self, payload: &SubmissionPayload) -> SignedEnvelope {
+        let text = payload.to_canonical().unwrap_or_else(|e| panic!("canonical: {e}"));
+        self.seal_text(text)
+    }
+
+    /// Signs any text as the payload (for payloads that are not a valid `SubmissionPayload`).
+    pub fn seal_text(&self, text: String) -> SignedEnvelope {
+        let signature = self.sign(&text);
+        SignedEnvelope { payload: text, signature, hp: None }
+    }
+}
+
+/// The HTTP side, as the widget on an allowed page would speak.
+pub struct Api {
+    client: Client,
+    /// Base URL.
+    pub url: String,
+}
+
+/// An answer: status, `Content-Type`, body as JSON (or `Null`).
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: String,
+    /// The body, parsed.
+    pub json: serde_json::Value,
+}
+
+impl Answer {
+    /// The problem `type` URI, if the body is a problem.
+    pub fn problem_type(&self) -> Option<&str> {
+        self.json.get("type").and_then(serde_json::Value::as_str)
+    }
+}
+
+impl Api {
+    /// A client for `url`.
+    pub fn new(url: &str) -> Api {
+        let client = Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap_or_else(|e| panic!("reqwest client: {e}"));
+        Api { client, url: url.to_owned() }
+    }
+
+    /// `GET /v1/sites/{site}/config`.
+    pub fn widget_config(&self) -> WidgetConfig {
+        let response = self
+            .client
+            .get(format!("{}/v1/sites/{SITE}/config", self.url))
+            .header("Origin", ORIGIN)
+            .send()
+            .unwrap_or_else(|e| panic!("GET config: {e}"));
+        response.json().unwrap_or_else(|e| panic!("config JSON: {e}"))
+    }
+
+    /// `GET /v1/challenge?site=`: a fresh token.
+    pub fn challenge(&self) -> Result<String, String> {
+        let response = self
+            .client
+            .get(format!("{}/v1/challenge?site={SITE}", self.url))
+            .header("Origin", ORIGIN)
+            .send()
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("challenge: HTTP {}", response.status()));
+        }
+        let value: serde_json::Value = response.json().map_err(|e| e.to_string())?;
+        value.get("token").and_then(serde_json::Value::as_str).map(str::to_owned).ok_or_else(|| "no token".into())
+    }
+
+    /// `POST /v1/submissions` with these exact bytes, from `origin` (none when `None`).
+    pub fn post(&self, body: Vec<u8>, origin: Option<&str>) -> Result<Answer, String> {
+        let mut request = self
+            .client
+            .post(format!("{}/v1/submissions", self.url))
+            .header("Content-Type", "application/json")
+            .body(body);
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        let response = request.send().map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = response.bytes().map_err(|e| e.to_string())?;
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Ok(Answer { status, content_type, json })
+    }
+
+    /// Posts an envelope from the allowed origin.
+    pub fn submit(&self, envelope: &SignedEnvelope) -> Result<Answer, String> {
+        self.post(serde_json::to_vec(envelope).unwrap_or_default(), Some(ORIGIN))
+    }
+}
+
+/// A valid submission to the `join` CTA of the association example, for alumnus number `n`.
+pub fn valid_payload(config: &WidgetConfig, device: &Device, challenge: String, n: u64) -> SubmissionPayload {
+    SubmissionPayload {
+        v: 1,
+        site: SITE.into(),
+        cta: "join".into(),
+        page_url: "http://127.0.0.1:8080/portrait/".into(),
+        locale: Locale::Fr,
+        notice_version: config.notice_version.clone(),
+        challenge,
+        subject: BTreeMap::from([
+            ("last_name".into(), "Curie".into()),
+            ("first_name".into(), "Marie".into()),
+            ("promo".into(), "2012".into()),
+            ("programme".into(), "Ingénieur généraliste".into()),
+            ("email".into(), format!("alumna.{n}@example.org")),
+        ]),
+        choices: BTreeMap::from([("community".into(), true), ("jobs".into(), false), ("events".into(), true)]),
+        privacy_ack: true,
+        submitted_at: "2026-11-29T08:00:00.000Z".into(),
+        device_key: device.jwk.clone(),
+    }
+}

@@ -1,0 +1,447 @@
+//! A load generator of our own for the collector: many concurrent HTTP/1.1 connections sending REAL submissions,
+//! each signed by its own device key (ECDSA P-256, P1363, as WebCrypto signs) over a fresh challenge.
+//!
+//! Challenges are fetched and submissions signed before a timed window starts (the client shares the machine's
+//! two cores with the collector; signing in the window would measure the client). Latency in the fixed-rate
+//! mode is measured from each request's scheduled start, so a slow answer cannot hide the ones queued behind it.
+
+use consent::protocol::{Jwk, SignedEnvelope, SubmissionAccepted, SubmissionPayload, WidgetConfig, b64url_encode};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// The site of `examples/association-exemple/consent.toml`, the config the benchmark serves.
+pub const SITE: &str = "association-exemple";
+/// An origin on its allowlist.
+pub const ORIGIN: &str = "http://127.0.0.1:8080";
+
+/// The collector under load: the release binary on a loopback port, its own data folder.
+pub struct Collector {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Its data folder.
+    pub data: PathBuf,
+    bin: PathBuf,
+}
+
+impl Collector {
+    /// Starts `bin serve` on a free port with `config`, data in `dir/data`, emails to `dir/outbox`, no rate limit
+    /// (every request comes from 127.0.0.1 and every email is new).
+    pub fn start(bin: &Path, config: &Path, dir: &Path) -> anyhow::Result<Collector> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let url = format!("http://127.0.0.1:{port}");
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data)?;
+        let child = Command::new(bin)
+            .arg("serve")
+            .arg("--config")
+            .arg(config)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data")
+            .arg(&data)
+            .arg("--public-url")
+            .arg(&url)
+            .arg("--outbox")
+            .arg(dir.join("outbox"))
+            .args(["--ip-per-minute", "0", "--email-per-hour", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let collector = Collector { child: Some(child), url, data, bin: bin.to_owned() };
+        let health = format!("{}/healthz", collector.url);
+        let start = Instant::now();
+        loop {
+            let up = reqwest::blocking::get(&health).map(|r| r.status().is_success()).unwrap_or(false);
+            if up {
+                return Ok(collector);
+            }
+            anyhow::ensure!(start.elapsed() < Duration::from_secs(30), "the collector did not answer on {health}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Its resident set size, KiB, from `/proc`.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// SIGKILL: whatever was acknowledged must already be on disk.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// `collector verify --data DIR` passes.
+    pub fn verify(&self) -> anyhow::Result<()> {
+        let out = Command::new(&self.bin).arg("verify").arg("--data").arg(&self.data).output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "collector verify failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    }
+
+    /// How many of `ids` are in the ledger's `records` table (read after [`Collector::kill9`]).
+    pub fn durable(&self, ids: &[String]) -> anyhow::Result<usize> {
+        let conn = rusqlite::Connection::open_with_flags(
+            self.data.join("ledger.sqlite3"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
+        let mut stmt = conn.prepare("SELECT record_id FROM records")?;
+        let stored: std::collections::HashSet<String> =
+            stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+        Ok(ids.iter().filter(|id| stored.contains(*id)).count())
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Device number `n`'s key pair (deterministic, so that runs are comparable; each submission has its own).
+fn device(n: u64) -> anyhow::Result<(SigningKey, Jwk)> {
+    let mut seed = [0x6bu8; 32];
+    seed[24..].copy_from_slice(&n.to_be_bytes());
+    let key = SigningKey::from_bytes(&seed.into()).map_err(|e| anyhow::anyhow!("device key {n}: {e}"))?;
+    let point = key.verifying_key().to_encoded_point(false);
+    let coordinate = |c: Option<&p256::FieldBytes>| b64url_encode(c.map(|b| &b[..]).unwrap_or_default());
+    let jwk = Jwk { kty: "EC".into(), crv: "P-256".into(), x: coordinate(point.x()), y: coordinate(point.y()) };
+    Ok((key, jwk))
+}
+
+/// The signed envelope (JSON bytes) of alumnus `n`'s submission to the `join` CTA.
+pub fn signed_body(config: &WidgetConfig, n: u64, challenge: String) -> anyhow::Result<Vec<u8>> {
+    let (key, jwk) = device(n)?;
+    let payload = SubmissionPayload {
+        v: 1,
+        site: SITE.into(),
+        cta: "join".into(),
+        page_url: "http://127.0.0.1:8080/portrait/".into(),
+        locale: consent::Locale::Fr,
+        notice_version: config.notice_version.clone(),
+        challenge,
+        subject: BTreeMap::from([
+            ("last_name".into(), "Curie".into()),
+            ("first_name".into(), "Marie".into()),
+            ("promo".into(), "2012".into()),
+            ("programme".into(), "Ingénieur généraliste".into()),
+            ("email".into(), format!("bench.{n}@example.org")),
+        ]),
+        choices: BTreeMap::from([("community".into(), true), ("jobs".into(), false), ("events".into(), true)]),
+        privacy_ack: true,
+        submitted_at: "2026-11-29T08:00:00.000Z".into(),
+        device_key: jwk,
+    };
+    let text = payload.to_canonical()?;
+    let signature: Signature = key.sign(text.as_bytes());
+    let envelope = SignedEnvelope { payload: text, signature: b64url_encode(&signature.to_bytes()), hp: None };
+    Ok(serde_json::to_vec(&envelope)?)
+}
+
+/// Signs one submission per challenge on every core (before the timed window), numbering alumni from `first`.
+pub fn sign_all(config: &WidgetConfig, challenges: Vec<String>, first: u64) -> anyhow::Result<Vec<Vec<u8>>> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let size = challenges.len().div_ceil(threads).max(1);
+    let chunks: Vec<Vec<String>> = challenges.chunks(size).map(<[String]>::to_vec).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                scope.spawn(move || {
+                    let base = first + (i * size) as u64;
+                    chunk
+                        .into_iter()
+                        .enumerate()
+                        .map(|(j, c)| signed_body(config, base + j as u64, c))
+                        .collect::<anyhow::Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().map_err(|_| anyhow::anyhow!("a signing thread panicked"))??);
+        }
+        Ok(all)
+    })
+}
+
+/// The HTTP client side.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    url: String,
+}
+
+/// The answer to one submission.
+pub struct Outcome {
+    /// The record id of a `201`.
+    pub record_id: Option<String>,
+    /// The problem type or transport error otherwise.
+    pub error: Option<String>,
+    /// From scheduled start (fixed rate) or send (closed loop) to the full answer.
+    pub latency: Duration,
+}
+
+impl Client {
+    /// A client with up to `connections` kept-alive connections to `url`.
+    pub fn new(url: &str, connections: usize) -> anyhow::Result<Client> {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(connections)
+            .timeout(Duration::from_secs(30))
+            .tcp_nodelay(true)
+            .build()?;
+        Ok(Client { http, url: url.to_owned() })
+    }
+
+    /// The site's widget configuration.
+    pub async fn widget_config(&self) -> anyhow::Result<WidgetConfig> {
+        Ok(self.http.get(format!("{}/v1/sites/{SITE}/config", self.url)).send().await?.error_for_status()?.json().await?)
+    }
+
+    /// One fresh challenge token.
+    pub async fn challenge(&self) -> anyhow::Result<String> {
+        let value: serde_json::Value = self
+            .http
+            .get(format!("{}/v1/challenge?site={SITE}", self.url))
+            .header("Origin", ORIGIN)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        value["token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no token in {value}"))
+    }
+
+    /// `count` fresh challenges, `in_flight` at a time.
+    pub async fn challenges(&self, count: usize, in_flight: usize) -> anyhow::Result<Vec<String>> {
+        let next = Arc::new(AtomicUsize::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..in_flight {
+            let (client, next) = (self.clone(), next.clone());
+            tasks.spawn(async move {
+                let mut got = Vec::new();
+                while next.fetch_add(1, Ordering::Relaxed) < count {
+                    got.push(client.challenge().await?);
+                }
+                anyhow::Ok(got)
+            });
+        }
+        let mut all = Vec::with_capacity(count);
+        while let Some(done) = tasks.join_next().await {
+            all.extend(done??);
+        }
+        Ok(all)
+    }
+
+    /// Posts one signed submission; `since` is when it was due.
+    pub async fn submit(&self, body: Vec<u8>, since: Instant) -> Outcome {
+        let sent = self
+            .http
+            .post(format!("{}/v1/submissions", self.url))
+            .header("Origin", ORIGIN)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await;
+        let outcome = |record_id, error| Outcome { record_id, error, latency: since.elapsed() };
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => return outcome(None, Some(format!("transport: {e}"))),
+        };
+        let status = response.status().as_u16();
+        let bytes = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => return outcome(None, Some(format!("transport: {e}"))),
+        };
+        if status == 201 {
+            match serde_json::from_slice::<SubmissionAccepted>(&bytes) {
+                Ok(ok) => outcome(Some(ok.record_id.0), None),
+                Err(e) => outcome(None, Some(format!("201 without a receipt: {e}"))),
+            }
+        } else {
+            let kind = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| v["type"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            outcome(None, Some(format!("{status} {kind}")))
+        }
+    }
+}
+
+/// What a run measured.
+#[derive(Default)]
+pub struct Stats {
+    /// Record ids of the `201`s.
+    pub accepted: Vec<String>,
+    /// Every other answer, by cause.
+    pub errors: BTreeMap<String, u64>,
+    /// Latencies, µs.
+    pub latencies_us: Vec<u64>,
+    /// Length of the timed window.
+    pub elapsed: Duration,
+}
+
+impl Stats {
+    fn add(&mut self, o: Outcome) {
+        self.latencies_us.push(u64::try_from(o.latency.as_micros()).unwrap_or(u64::MAX));
+        match (o.record_id, o.error) {
+            (Some(id), _) => self.accepted.push(id),
+            (None, e) => *self.errors.entry(e.unwrap_or_default()).or_default() += 1,
+        }
+    }
+
+    /// Error count.
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    /// The `q` quantile of latency, ms.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        let mut sorted = self.latencies_us.clone();
+        sorted.sort_unstable();
+        if sorted.is_empty() {
+            return f64::NAN;
+        }
+        let at = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+        sorted[at] as f64 / 1000.0
+    }
+
+    /// Accepted submissions per second of the window.
+    pub fn throughput(&self) -> f64 {
+        self.accepted.len() as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Sends every body as fast as `connections` concurrent clients can (each waits for its answer, then sends the
+/// next): the sustained rate.
+pub async fn closed_loop(client: &Client, bodies: Vec<Vec<u8>>, connections: usize) -> anyhow::Result<Stats> {
+    let bodies = Arc::new(std::sync::Mutex::new(bodies));
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..connections {
+        let (client, bodies) = (client.clone(), bodies.clone());
+        tasks.spawn(async move {
+            let mut outcomes = Vec::new();
+            loop {
+                let next = bodies.lock().ok().and_then(|mut b| b.pop());
+                let Some(body) = next else { break };
+                outcomes.push(client.submit(body, Instant::now()).await);
+            }
+            outcomes
+        });
+    }
+    let mut stats = Stats::default();
+    while let Some(done) = tasks.join_next().await {
+        for o in done? {
+            stats.add(o);
+        }
+    }
+    stats.elapsed = start.elapsed();
+    Ok(stats)
+}
+
+/// Sends one body every `1/rate` s whatever the answers (open loop), latency counted from each scheduled start.
+pub async fn fixed_rate(client: &Client, bodies: Vec<Vec<u8>>, rate: u32) -> anyhow::Result<Stats> {
+    let period = Duration::from_secs(1) / rate.max(1);
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, body) in bodies.into_iter().enumerate() {
+        let due = start + period * u32::try_from(i).unwrap_or(u32::MAX);
+        tokio::time::sleep_until(due.into()).await;
+        let client = client.clone();
+        tasks.spawn(async move { client.submit(body, due).await });
+    }
+    let mut stats = Stats::default();
+    while let Some(done) = tasks.join_next().await {
+        stats.add(done?);
+    }
+    stats.elapsed = start.elapsed();
+    Ok(stats)
+}
+
+/// Holds `rate` submissions/s for `seconds`, fetching a fresh challenge and signing each submission just ahead of
+/// its turn (as real browsers would: the challenges are part of the load). `sample` is called every
+/// `sample_every` with the elapsed time.
+pub async fn soak(
+    client: &Client,
+    config: &WidgetConfig,
+    seconds: u64,
+    rate: u32,
+    sample_every: Duration,
+    mut sample: impl FnMut(Duration),
+) -> anyhow::Result<Stats> {
+    let total = u64::from(rate) * seconds;
+    // The producer stays a few seconds ahead: challenges in batches, signed on the blocking pool.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(rate as usize * 3);
+    let producer = {
+        let (client, config) = (client.clone(), config.clone());
+        tokio::spawn(async move {
+            let mut n = 1u64 << 40;
+            let mut made = 0u64;
+            while made < total {
+                let batch = 200.min(total - made) as usize;
+                let challenges = client.challenges(batch, 16).await?;
+                let config = config.clone();
+                let first = n;
+                let bodies = tokio::task::spawn_blocking(move || {
+                    challenges
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, c)| signed_body(&config, first + i as u64, c))
+                        .collect::<anyhow::Result<Vec<Vec<u8>>>>()
+                })
+                .await??;
+                n += batch as u64;
+                made += batch as u64;
+                for body in bodies {
+                    if tx.send(body).await.is_err() {
+                        return anyhow::Ok(());
+                    }
+                }
+            }
+            anyhow::Ok(())
+        })
+    };
+    let period = Duration::from_secs(1) / rate.max(1);
+    let start = Instant::now();
+    let mut next_sample = sample_every;
+    let mut stats = Stats::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..total {
+        let due = start + period * u32::try_from(i).unwrap_or(u32::MAX);
+        tokio::time::sleep_until(due.into()).await;
+        if start.elapsed() >= next_sample {
+            sample(start.elapsed());
+            next_sample += sample_every;
+        }
+        while let Some(done) = tasks.try_join_next() {
+            stats.add(done?);
+        }
+        let Some(body) = rx.recv().await else { break };
+        let client = client.clone();
+        tasks.spawn(async move { client.submit(body, due).await });
+    }
+    while let Some(done) = tasks.join_next().await {
+        stats.add(done?);
+    }
+    stats.elapsed = start.elapsed();
+    producer.await??;
+    Ok(stats)
+}
