@@ -5,7 +5,7 @@ use crate::html::escape;
 use crate::sites::Site;
 use crate::storage::NewMail;
 use consent::Locale;
-use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use std::collections::BTreeMap;
@@ -26,8 +26,8 @@ fn build(from: &str, to: &str, subject: &str, text: String, html: String) -> Res
     let from: Mailbox = from.parse().map_err(|_| MailError::Address)?;
     let to_box: Mailbox = to.parse().map_err(|_| MailError::Address)?;
     let part = |kind: ContentType, body: String| {
-        // 8bit keeps the .eml files of the outbox readable; lines stay short.
-        SinglePart::builder().header(kind).header(ContentTransferEncoding::EightBit).body(body)
+        // lettre picks the transfer encoding (quoted-printable or base64) that fits the text.
+        SinglePart::builder().header(kind).body(body)
     };
     let message = Message::builder()
         .from(from)

@@ -1,0 +1,9 @@
+//! Integration tests: the real `collector` binary on loopback, signed submissions, the ledger read from its
+//! SQLite file. One binary, one module per topic.
+
+mod util;
+
+mod actions;
+mod rejections;
+mod submissions;
+mod tampering;

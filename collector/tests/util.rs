@@ -1,0 +1,270 @@
+//! The real `collector` binary on a loopback port, a device key made like WebCrypto's (P-256, P1363, JWK), and
+//! direct reads of the ledger's SQLite file.
+
+use consent::Locale;
+use consent::protocol::{
+    ActionPayload, Action, ChallengeClaims, Jwk, SignedEnvelope, SubmissionPayload, WidgetConfig, b64url_encode,
+};
+use consent::signature::CollectorKey;
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use reqwest::blocking::{Client, Response};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The test site's configuration (a copy of the association example).
+pub const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/consent.toml");
+/// The site id.
+pub const SITE: &str = "association-exemple";
+/// An allowed origin.
+pub const ORIGIN: &str = "http://127.0.0.1:8080";
+
+/// A running collector.
+pub struct Collector {
+    pub dir: tempfile::TempDir,
+    pub base: String,
+    pub extra: Vec<String>,
+    child: Option<Child>,
+    pub client: Client,
+}
+
+impl Collector {
+    /// Starts a collector on a fresh data folder.
+    pub fn start(extra: &[&str]) -> Collector {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Collector {
+            dir,
+            base: String::new(),
+            extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+            child: None,
+            client: Client::builder().build().unwrap(),
+        };
+        c.spawn();
+        c
+    }
+
+    /// The data folder.
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
+            .args(["serve", "--config", CONFIG, "--listen", "127.0.0.1:0", "--data"])
+            .arg(self.data())
+            .args(&self.extra)
+            .env("COLLECTOR_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the collector");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let addr = line.trim().strip_prefix("collector listening on ").unwrap_or_else(|| panic!("banner: {line:?}"));
+        self.base = addr.to_owned();
+        self.child = Some(child);
+    }
+
+    /// Stops the collector (SIGKILL: nothing is flushed on the way out, as in a crash).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops and starts again on the same data folder (possibly on another port).
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().unwrap()
+    }
+
+    pub fn widget_config(&self) -> WidgetConfig {
+        self.get(&format!("/v1/sites/{SITE}/config")).json().unwrap()
+    }
+
+    pub fn challenge(&self) -> String {
+        let answer: serde_json::Value = self.get(&format!("/v1/challenge?site={SITE}")).json().unwrap();
+        answer["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Posts raw bytes to a path with the allowed origin.
+    pub fn post_raw(&self, path: &str, body: impl Into<reqwest::blocking::Body>, origin: Option<&str>) -> Response {
+        let mut request = self.client.post(self.url(path)).header("content-type", "application/json").body(body);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send().unwrap()
+    }
+
+    pub fn post_envelope(&self, path: &str, envelope: &SignedEnvelope) -> Response {
+        self.post_raw(path, serde_json::to_vec(envelope).unwrap(), Some(ORIGIN))
+    }
+
+    /// The collector's own key, read from its data folder (to make expired tokens in tests).
+    pub fn key(&self) -> CollectorKey {
+        let seed: [u8; 32] = std::fs::read(self.data().join("collector-key.seed")).unwrap().try_into().unwrap();
+        CollectorKey::from_seed(seed)
+    }
+
+    /// A token signed by the collector's key with chosen claims.
+    pub fn token(&self, claims: &ChallengeClaims) -> String {
+        self.key().sign_token(claims).unwrap()
+    }
+
+    pub fn db(&self) -> Connection {
+        Connection::open(self.data().join("ledger.sqlite3")).unwrap()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    pub fn events(&self) -> i64 {
+        self.count("SELECT count(*) FROM events")
+    }
+
+    pub fn event_kinds(&self) -> Vec<String> {
+        let db = self.db();
+        let mut stmt = db.prepare("SELECT body FROM events ORDER BY seq").unwrap();
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|b| serde_json::from_str::<serde_json::Value>(&b.unwrap()).unwrap()["kind"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Everything stored that a refused request could have added.
+    pub fn footprint(&self) -> (i64, i64, i64, i64, i64) {
+        (
+            self.events(),
+            self.count("SELECT count(*) FROM records"),
+            self.count("SELECT count(*) FROM record_data"),
+            self.count("SELECT count(*) FROM used_nonces"),
+            self.count("SELECT count(*) FROM mail_queue"),
+        )
+    }
+
+    /// Runs a staff command on this collector's data folder.
+    pub fn command(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_collector")).args(args).output().unwrap()
+    }
+
+    pub fn verify(&self) -> (bool, String) {
+        let out = self.command(&["verify", "--data", self.data().to_str().unwrap()]);
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    pub fn export(&self, purpose: &str) -> String {
+        let out = self.command(&["export", "--data", self.data().to_str().unwrap(), "--purpose", purpose]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A browser's device key: ECDSA P-256, public half as a JWK, signatures in IEEE P1363 form.
+pub struct Device {
+    key: SigningKey,
+    pub jwk: Jwk,
+}
+
+impl Device {
+    pub fn new(seed: u8) -> Device {
+        let key = SigningKey::from_bytes(&[seed; 32].into()).unwrap();
+        let point = key.verifying_key().to_encoded_point(false);
+        let jwk = Jwk {
+            kty: "EC".into(),
+            crv: "P-256".into(),
+            x: b64url_encode(point.x().unwrap()),
+            y: b64url_encode(point.y().unwrap()),
+        };
+        Device { key, jwk }
+    }
+
+    pub fn sign_text(&self, text: &str) -> String {
+        let signature: Signature = self.key.sign(text.as_bytes());
+        b64url_encode(&signature.to_bytes())
+    }
+
+    pub fn seal(&self, payload: &SubmissionPayload) -> SignedEnvelope {
+        let text = payload.to_canonical().unwrap();
+        SignedEnvelope { signature: self.sign_text(&text), payload: text, hp: None }
+    }
+
+    pub fn seal_action(&self, payload: &ActionPayload) -> SignedEnvelope {
+        let text = consent::canonical::to_canonical_string(payload).unwrap();
+        SignedEnvelope { signature: self.sign_text(&text), payload: text, hp: None }
+    }
+
+    pub fn action(&self, challenge: String, record_id: Option<&str>, action: Action) -> ActionPayload {
+        ActionPayload {
+            v: 1,
+            site: SITE.into(),
+            record_id: record_id.map(Into::into),
+            action,
+            challenge,
+            submitted_at: "2026-11-29T08:00:00.000Z".into(),
+            device_key: self.jwk.clone(),
+        }
+    }
+}
+
+/// A valid submission for the `join` CTA.
+pub fn submission(c: &Collector, device: &Device, email: &str, first_name: &str) -> SubmissionPayload {
+    let config = c.widget_config();
+    SubmissionPayload {
+        v: 1,
+        site: SITE.into(),
+        cta: "join".into(),
+        page_url: "http://127.0.0.1:8080/portrait/marie/?utm_source=x".into(),
+        locale: Locale::Fr,
+        notice_version: config.notice_version,
+        challenge: c.challenge(),
+        subject: BTreeMap::from([
+            ("last_name".into(), "Curie".into()),
+            ("first_name".into(), first_name.into()),
+            ("promo".into(), "2015".into()),
+            ("programme".into(), "Ingénieur généraliste".into()),
+            ("email".into(), email.into()),
+        ]),
+        choices: BTreeMap::from([("community".into(), true), ("jobs".into(), true), ("events".into(), false)]),
+        privacy_ack: true,
+        submitted_at: "2026-11-29T08:00:00.000Z".into(),
+        device_key: device.jwk.clone(),
+    }
+}
+
+/// Asserts a problem+json answer of this type and status.
+pub fn assert_problem(response: Response, status: u16, slug: &str) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "status for {slug}");
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: serde_json::Value = response.json().unwrap();
+    assert_eq!(body["type"], format!("urn:alumni-consent:problem:{slug}"), "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    body
+}
+
+/// Writes a file in the test's folder.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
