@@ -5,6 +5,7 @@
 
 mod bench;
 mod demo;
+mod step;
 mod test;
 mod tools;
 mod widget;
@@ -32,8 +33,8 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Demo(args) => demo::run(args),
-        Command::Test(args) => test::run(args),
+        Command::Demo(args) => demo::run_demo(args),
+        Command::Test(args) => test::run_all(args),
         Command::Widget(args) => widget::run(args).map(|_| ()),
         Command::Bench(args) => bench::run(args),
     }

@@ -1,9 +1,63 @@
-//! `cargo xtask test` (not written yet).
+//! `cargo xtask test`: every test of the workspace, with everything it needs installed first.
+//!
+//! Order: tools → format and lints → widget bundle (the browser and end-to-end tests load it) → native tests
+//! (unit, integration, end-to-end in headless Chromium) → wasm32 tests (consent in Node.js, widget in Chromium).
+
+use crate::step::{cargo, run, say};
+use crate::{tools, widget};
 
 /// Options of `cargo xtask test`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Skip `cargo fmt --check` and clippy (quicker local runs; CI never skips them).
+    #[arg(long)]
+    pub no_lint: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`cargo xtask test` is not written yet")
+pub fn run_all(args: Args) -> anyhow::Result<()> {
+    say("Tools: wasm32 target, wasm-bindgen-cli, wasm-opt, terser, axe-core, Chromium, chromedriver, aiosmtpd");
+    let browser = tools::ensure_all_for_tests()?;
+
+    if !args.no_lint {
+        say("Format and lints");
+        run(cargo().args(["fmt", "--all", "--check"]))?;
+        run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+        run(cargo().args([
+            "clippy",
+            "-p",
+            "widget",
+            "-p",
+            "consent",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
+
+    say("Widget bundle (dist/widget/) for the browser and end-to-end tests");
+    widget::run(widget::Args::default())?;
+
+    say("Binaries the end-to-end tests start");
+    run(cargo().args(["build", "-p", "collector", "-p", "site-kit"]))?;
+
+    say("Native tests: unit, integration, end-to-end (real collector, real SMTP, headless Chromium)");
+    run(cargo()
+        .args(["test", "--workspace", "--exclude", "widget"])
+        .env("CHROMEDRIVER", &browser.chromedriver)
+        .env("CHROMIUM", &browser.chromium))?;
+
+    say("wasm32 tests: consent in Node.js (same notice version, same signature checks as native)");
+    run(cargo().args(["test", "-p", "consent", "--target", "wasm32-unknown-unknown"]))?;
+
+    say("wasm32 tests: widget in headless Chromium (wasm-bindgen-test)");
+    run(cargo()
+        .args(["test", "-p", "widget", "--target", "wasm32-unknown-unknown"])
+        .current_dir("widget")
+        .env("CHROMEDRIVER", &browser.chromedriver))?;
+
+    say("All tests passed");
+    Ok(())
 }

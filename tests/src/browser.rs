@@ -1,0 +1,143 @@
+//! Headless Debian Chromium through chromedriver: the flags of the project's guide, a fresh profile each time.
+
+use crate::workspace::{free_port, root, wait_until};
+use fantoccini::elements::{Element, ShadowRoot};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A chromedriver process and a WebDriver session on it.
+pub struct Browser {
+    driver: Child,
+    /// The WebDriver client.
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+const CHROMIUM_FLAGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,900",
+];
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium with a fresh profile.
+    pub async fn start() -> anyhow::Result<Browser> {
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let port = free_port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                anyhow::anyhow!("{chromedriver}: {e}; install Debian's chromium-driver (cargo xtask test does)")
+            })?;
+        wait_until(Duration::from_secs(20), || TcpStream::connect(("127.0.0.1", port)).ok())
+            .ok_or_else(|| anyhow::anyhow!("chromedriver did not listen"))?;
+        let profile = tempfile::tempdir()?;
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let caps = json!({ "goog:chromeOptions": { "binary": chromium, "args": args } });
+        let Value::Object(caps) = caps else { anyhow::bail!("capabilities are an object") };
+        let client = ClientBuilder::rustls()?.capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await?;
+        Ok(Browser { driver, client, _profile: profile })
+    }
+
+    /// Opens a page.
+    pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
+        self.client.goto(url).await?;
+        Ok(())
+    }
+
+    /// The shadow root of the n-th (0-based) widget host on the page, waiting for it to appear.
+    pub async fn widget(&self, n: usize) -> anyhow::Result<ShadowRoot> {
+        for _ in 0..200 {
+            let hosts = self.client.find_all(Locator::Css("div.alumni-consent")).await?;
+            if let Some(host) = hosts.get(n) {
+                if let Ok(root) = host.shadow_root().await {
+                    return Ok(root);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("no widget #{n} rendered on {}", self.client.current_url().await?)
+    }
+
+    /// Waits for `css` inside a shadow root.
+    pub async fn wait_in(&self, root: &ShadowRoot, css: &str) -> anyhow::Result<Element> {
+        for _ in 0..300 {
+            if let Ok(e) = root.find(Locator::Css(css)).await {
+                return Ok(e);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("`{css}` never appeared in the widget")
+    }
+
+    /// Waits until the text of `css` inside the shadow root contains `needle`, and returns it.
+    pub async fn wait_text(&self, root: &ShadowRoot, css: &str, needle: &str) -> anyhow::Result<String> {
+        let mut last = String::new();
+        for _ in 0..400 {
+            if let Ok(e) = root.find(Locator::Css(css)).await {
+                last = e.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    return Ok(last);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("`{css}` never said « {needle} »; last text: « {last} »")
+    }
+
+    /// Saves a screenshot under `target/e2e/{name}.png` for humans to look at.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<()> {
+        let png = self.client.screenshot().await?;
+        let dir = root().join("target/e2e");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+
+    /// Runs axe-core (WCAG 2.1 A and AA rules) on the page and returns the violations.
+    pub async fn axe(&self) -> anyhow::Result<Vec<Value>> {
+        let path = root().join(".tools/node/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}; `cargo xtask test` installs axe-core", path.display()))?;
+        self.client.execute(&source, vec![]).await?;
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                    .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) }))))
+                    .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
+                vec![],
+            )
+            .await?;
+        Ok(result.as_array().cloned().unwrap_or_default())
+    }
+
+    /// Ends the session and the driver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
