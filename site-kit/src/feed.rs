@@ -24,7 +24,12 @@ pub fn xml_escape(text: &str) -> String {
 
 /// The feed of `pages` (already newest first).
 pub fn atom(site: &SiteConfig, pages: &[Page]) -> String {
-    let updated = pages.iter().filter_map(|p| p.date.as_ref()).map(|d| d.rfc3339.as_str()).max().unwrap_or("1970-01-01T00:00:00Z");
+    let updated = pages
+        .iter()
+        .filter_map(|p| p.date.as_ref())
+        .map(|d| d.rfc3339.as_str())
+        .max()
+        .unwrap_or("1970-01-01T00:00:00Z");
     let mut out = String::with_capacity(512 + pages.len() * 512);
     let home = site.absolute("/");
     // `write!` to a String cannot fail.

@@ -91,7 +91,11 @@ pub fn tags(pages: &[Page]) -> Vec<Tag> {
     let mut by_slug: BTreeMap<&str, Tag> = BTreeMap::new();
     for (i, page) in pages.iter().enumerate() {
         for (name, slug) in &page.tags {
-            let tag = by_slug.entry(slug).or_insert_with(|| Tag { name: name.clone(), slug: slug.clone(), pages: Vec::new() });
+            let tag = by_slug.entry(slug).or_insert_with(|| Tag {
+                name: name.clone(),
+                slug: slug.clone(),
+                pages: Vec::new(),
+            });
             if tag.pages.last() != Some(&i) {
                 tag.pages.push(i);
             }

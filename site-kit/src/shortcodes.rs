@@ -78,6 +78,9 @@ mod tests {
         assert_eq!(found[0].cta, "join");
         assert_eq!(&text[found[0].range.clone()], "{{ cta(id=\"join\") }}");
         assert_eq!(found[1].cta, "event");
-        assert_eq!(mount_point("a\"><script>"), "<div data-alumni-consent data-cta=\"a&quot;&gt;&lt;script&gt;\"></div>");
+        assert_eq!(
+            mount_point("a\"><script>"),
+            "<div data-alumni-consent data-cta=\"a&quot;&gt;&lt;script&gt;\"></div>"
+        );
     }
 }

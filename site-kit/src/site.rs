@@ -137,10 +137,8 @@ impl Site {
 
     fn base(&self, head: PageHead<'_>, widget: bool) -> Value {
         let config = &self.project.config;
-        let widget = widget.then(|| WidgetTag {
-            endpoint: config.collector().endpoint.as_deref(),
-            site: config.site().as_str(),
-        });
+        let widget = widget
+            .then(|| WidgetTag { endpoint: config.collector().endpoint.as_deref(), site: config.site().as_str() });
         context! {
             lang => config.default_locale().tag(),
             site => context! {
@@ -200,7 +198,11 @@ impl Site {
             .into_par_iter()
             .map(|pager| {
                 let articles: Vec<Summary<'_>> = pages[pager.items.clone()].iter().map(|p| Summary::of(p)).collect();
-                let title = if pager.current > 1 { format!("{heading} — page {}", pager.current) } else { heading.to_owned() };
+                let title = if pager.current > 1 {
+                    format!("{heading} — page {}", pager.current)
+                } else {
+                    heading.to_owned()
+                };
                 let description = if intro.is_empty() { &self.project.site.description } else { intro };
                 let head = self.head(&title, description, &pager.path, "website");
                 let ctx = context! {
@@ -260,7 +262,8 @@ impl Site {
     /// The privacy-notice page.
     pub fn render_privacy(&self) -> Result<Output, BuildError> {
         let p = &self.project;
-        let title = if p.config.default_locale() == Locale::En { "Privacy policy" } else { "Politique de confidentialité" };
+        let title =
+            if p.config.default_locale() == Locale::En { "Privacy policy" } else { "Politique de confidentialité" };
         let description = format!("{} — {}", title, p.config.controller().name);
         let path = p.privacy_path();
         let head = self.head(title, &description, &path, "website");

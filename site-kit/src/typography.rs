@@ -45,7 +45,10 @@ mod tests {
     #[test]
     fn spaces_become_non_breaking() {
         assert_eq!(french("Rejoignez-nous !"), "Rejoignez-nous\u{202f}!");
-        assert_eq!(french("Pourquoi ? Parce que : voilà ; fin"), "Pourquoi\u{202f}? Parce que\u{a0}: voilà\u{202f}; fin");
+        assert_eq!(
+            french("Pourquoi ? Parce que : voilà ; fin"),
+            "Pourquoi\u{202f}? Parce que\u{a0}: voilà\u{202f}; fin"
+        );
         assert_eq!(french("« Le réseau »"), "«\u{a0}Le réseau\u{a0}»");
         assert_eq!(french("«Le réseau»"), "«\u{a0}Le réseau\u{a0}»");
         assert_eq!(french("voir https://a.fr/x?y=1"), "voir https://a.fr/x?y=1");

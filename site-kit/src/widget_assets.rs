@@ -13,10 +13,8 @@ pub const CONFIG_PATH: &str = "/widget/config.json";
 /// `widget/config.json`.
 pub fn config_json(config: &Config, notice: &Notice) -> Result<Output, BuildError> {
     let widget = WidgetConfig::from_config(config, notice);
-    let json = serde_json::to_string_pretty(&widget).map_err(|e| BuildError::Template {
-        name: CONFIG_PATH.to_owned(),
-        message: e.to_string(),
-    })?;
+    let json = serde_json::to_string_pretty(&widget)
+        .map_err(|e| BuildError::Template { name: CONFIG_PATH.to_owned(), message: e.to_string() })?;
     Ok(Output::new(CONFIG_PATH, json))
 }
 

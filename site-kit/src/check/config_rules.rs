@@ -26,7 +26,10 @@ pub fn from_error(err: &ConfigError) -> Vec<Finding> {
 
 fn classify(message: &str) -> (&'static str, &'static str) {
     if message.contains("unknown field `default`") {
-        ("pre-ticked", "GDPR art. 4(11) and 7, CJEU C-673/17 Planet49: consent is a positive act; a pre-ticked box is not consent")
+        (
+            "pre-ticked",
+            "GDPR art. 4(11) and 7, CJEU C-673/17 Planet49: consent is a positive act; a pre-ticked box is not consent",
+        )
     } else if message.contains("soft opt-in") || message.contains("regime") {
         (
             "regime",
@@ -42,7 +45,10 @@ fn classify(message: &str) -> (&'static str, &'static str) {
     } else if message.starts_with("CTA") || message.contains("[[ctas]]") {
         ("cta", "GDPR art. 4(11): consent is specific; a call to action may only offer declared purposes, one box each")
     } else if message.contains("[controller]") || message.contains("controller.") || message.contains("[dpo]") {
-        ("controller", "GDPR art. 13(1)(a) and (b): the notice gives the controller's identity and contact details, and the DPO's")
+        (
+            "controller",
+            "GDPR art. 13(1)(a) and (b): the notice gives the controller's identity and contact details, and the DPO's",
+        )
     } else {
         ("config", "the notice (GDPR art. 13) and the widget are rendered from consent.toml, which must be valid")
     }
@@ -95,7 +101,8 @@ pub fn lint(config: &Config, src: &str, file: &str) -> Vec<Finding> {
                 "`privacy_url = \"{}\"` is not a page of this site: site-kit writes the notice to /confidentialite/",
                 config.notice().privacy_url
             ),
-            law: "GDPR art. 12(1): the notice is easily accessible; the first layer links to the page that holds it".to_owned(),
+            law: "GDPR art. 12(1): the notice is easily accessible; the first layer links to the page that holds it"
+                .to_owned(),
             fix: "use a site path such as `privacy_url = \"/confidentialite/\"`".to_owned(),
         });
     }

@@ -14,7 +14,16 @@ pub fn lint(dir: &Path, config: Option<&Config>, project: Option<&Project>) -> V
     let sources = match content::sources(&dir.join("content")) {
         Ok(s) => s,
         Err(e) => {
-            out.push(finding(Severity::Error, "front-matter", "content", 1, 1, e.to_string(), "", "check the folder's permissions"));
+            out.push(finding(
+                Severity::Error,
+                "front-matter",
+                "content",
+                1,
+                1,
+                e.to_string(),
+                "",
+                "check the folder's permissions",
+            ));
             return out;
         }
     };
@@ -23,7 +32,13 @@ pub fn lint(dir: &Path, config: Option<&Config>, project: Option<&Project>) -> V
     for path in &sources {
         let file = path.strip_prefix(dir).unwrap_or(path).display().to_string();
         let parsed = std::fs::read_to_string(path)
-            .map_err(|e| crate::error::Located { file: file.clone(), line: 1, column: 1, message: e.to_string(), hint: None })
+            .map_err(|e| crate::error::Located {
+                file: file.clone(),
+                line: 1,
+                column: 1,
+                message: e.to_string(),
+                hint: None,
+            })
             .and_then(|src| Page::parse(path, &file, src, french));
         match parsed {
             Ok(page) => pages.push(page),

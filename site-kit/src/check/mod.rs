@@ -109,7 +109,8 @@ impl fmt::Display for Report {
 /// Lints the site in `dir` (or a lone `consent.toml` given as a file).
 pub fn check(dir: &Path) -> Report {
     let mut findings = Vec::new();
-    let site_dir = if dir.is_dir() { dir.to_owned() } else { dir.parent().map_or_else(|| dir.to_owned(), Path::to_owned) };
+    let site_dir =
+        if dir.is_dir() { dir.to_owned() } else { dir.parent().map_or_else(|| dir.to_owned(), Path::to_owned) };
     let consent_label = if dir.is_dir() { CONSENT_FILE.to_owned() } else { dir.display().to_string() };
     let config = match Project::read_consent(dir) {
         Err(e) => {
@@ -120,8 +121,9 @@ pub fn check(dir: &Path) -> Report {
                 line: 1,
                 column: 1,
                 message: format!("cannot read consent.toml: {e}"),
-                law: "GDPR art. 13: the controller must give alumni the notice, which site-kit renders from consent.toml"
-                    .to_owned(),
+                law:
+                    "GDPR art. 13: the controller must give alumni the notice, which site-kit renders from consent.toml"
+                        .to_owned(),
                 fix: "run `site-kit init DIR` for a commented template".to_owned(),
             });
             None

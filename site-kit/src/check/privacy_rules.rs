@@ -10,7 +10,8 @@ use consent::Locale;
 /// Lints the rendered privacy page of `project`.
 pub fn lint(project: &Project) -> Vec<Finding> {
     let own = project.dir.join("templates").join("privacy.html");
-    let file = if own.is_file() { "templates/privacy.html".to_owned() } else { "(built-in theme) privacy.html".to_owned() };
+    let file =
+        if own.is_file() { "templates/privacy.html".to_owned() } else { "(built-in theme) privacy.html".to_owned() };
     let finding = |message: String, law: &str| Finding {
         severity: Severity::Error,
         rule: "art13",
@@ -19,9 +20,10 @@ pub fn lint(project: &Project) -> Vec<Finding> {
         column: 1,
         message,
         law: law.to_owned(),
-        fix: "render `{{ n.html }}` for each of `notices` and `{{ version }}` in templates/privacy.html, or delete the \
+        fix:
+            "render `{{ n.html }}` for each of `notices` and `{{ version }}` in templates/privacy.html, or delete the \
               file to use the built-in one"
-            .to_owned(),
+                .to_owned(),
     };
     let site = match Site::load(&project.dir, false) {
         Ok(site) => site,
@@ -55,7 +57,10 @@ pub fn lint(project: &Project) -> Vec<Finding> {
     }
     for (what, value) in values {
         if !text.contains(value.trim()) {
-            out.push(finding(format!("the privacy page does not show the {what} « {value} »"), "GDPR art. 13(1) and (2)"));
+            out.push(finding(
+                format!("the privacy page does not show the {what} « {value} »"),
+                "GDPR art. 13(1) and (2)",
+            ));
         }
     }
     let version = project.notice.version().to_string();

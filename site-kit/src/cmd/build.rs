@@ -16,7 +16,9 @@ pub fn run(dir: &Path, out: Option<PathBuf>, widget_dir: Option<PathBuf>) -> any
     );
     match &report.widget_bundle {
         Some(dir) => println!("widget bundle copied from {}", dir.display()),
-        None => println!("widget bundle not found (dist/widget): pages reference /widget/alumni-consent.js; build it with `cargo xtask widget`"),
+        None => println!(
+            "widget bundle not found (dist/widget): pages reference /widget/alumni-consent.js; build it with `cargo xtask widget`"
+        ),
     }
     println!("notice version {}", report.notice_version);
     Ok(ExitCode::SUCCESS)

@@ -220,12 +220,16 @@ mod tests {
 
     #[test]
     fn renders_tables_footnotes_and_collects_refs() {
-        let body = "Bonjour : voici[^1].\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![](/x.png) [lien](/a/)\n\n[^1]: Note.\n";
+        let body =
+            "Bonjour : voici[^1].\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![](/x.png) [lien](/a/)\n\n[^1]: Note.\n";
         let r = render(body, true);
         assert!(r.html.contains("<table>"), "{}", r.html);
         assert!(r.html.contains("footnote"), "{}", r.html);
         assert!(r.html.contains("Bonjour\u{a0}: voici"), "{}", r.html);
-        assert_eq!(r.images, vec![ImageRef { src: "/x.png".into(), alt: String::new(), offset: body.find("![").unwrap() }]);
+        assert_eq!(
+            r.images,
+            vec![ImageRef { src: "/x.png".into(), alt: String::new(), offset: body.find("![").unwrap() }]
+        );
         assert_eq!(r.links[0].dest, "/a/");
         assert!(r.summary.starts_with("Bonjour"), "{}", r.summary);
     }
@@ -236,8 +240,12 @@ mod tests {
         let r = render(body, false);
         assert_eq!(r.ctas.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["join", "event"]);
         assert!(r.html.contains("<p>Intro.</p>\n<div data-alumni-consent data-cta=\"join\"></div>"), "{}", r.html);
-        assert!(r.html.contains("<p>Avant </p><div data-alumni-consent data-cta=\"event\"></div><p> après.</p>"), "{}", r.html);
-        assert!(r.html.contains("{{ cta(id=&quot;code&quot;) }}"), "code is left alone: {}", r.html);
+        assert!(
+            r.html.contains("<p>Avant </p>\n<div data-alumni-consent data-cta=\"event\"></div>\n<p> après.</p>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<code>{{ cta(id=\"code\") }}"), "code is left alone: {}", r.html);
         assert_eq!(r.ctas[0].offset, body.find("{{").unwrap());
     }
 

@@ -31,7 +31,10 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
         if path.exists() {
             return Err(BuildError::io(
                 &path,
-                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "already exists; init writes only into a new site"),
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "already exists; init writes only into a new site",
+                ),
             ));
         }
     }
@@ -117,7 +120,9 @@ mod tests {
 
     #[test]
     fn titles_are_toml_escaped() {
-        assert_eq!(toml_string("Portrait : \"Zoé\""), "\"Portrait : \\\"Zoé\\\"\"");
+        let quoted = toml_string("Portrait : \"Zoé\" l'an 'x'");
+        let back: toml::Table = toml::from_str(&format!("t = {quoted}")).unwrap();
+        assert_eq!(back["t"].as_str(), Some("Portrait : \"Zoé\" l'an 'x'"));
         let (y, m, d) = today();
         assert!(y >= 2024 && (1..=12).contains(&m) && (1..=31).contains(&d));
     }

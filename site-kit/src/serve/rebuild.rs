@@ -17,7 +17,11 @@ use tokio::sync::broadcast;
 const SETTLE: Duration = Duration::from_millis(15);
 
 /// Starts the watcher and its rebuild thread; keep the returned watcher alive.
-pub fn watch(site: Site, options: BuildOptions, reload: broadcast::Sender<()>) -> Result<RecommendedWatcher, notify::Error> {
+pub fn watch(
+    site: Site,
+    options: BuildOptions,
+    reload: broadcast::Sender<()>,
+) -> Result<RecommendedWatcher, notify::Error> {
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx)?;
     let dir = site.project.dir.clone();
@@ -32,7 +36,12 @@ pub fn watch(site: Site, options: BuildOptions, reload: broadcast::Sender<()>) -
     Ok(watcher)
 }
 
-fn run(mut site: Site, options: BuildOptions, rx: mpsc::Receiver<notify::Result<notify::Event>>, reload: broadcast::Sender<()>) {
+fn run(
+    mut site: Site,
+    options: BuildOptions,
+    rx: mpsc::Receiver<notify::Result<notify::Event>>,
+    reload: broadcast::Sender<()>,
+) {
     let dir = site.project.dir.clone();
     while let Ok(first) = rx.recv() {
         let started = Instant::now();

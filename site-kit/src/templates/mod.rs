@@ -52,11 +52,15 @@ impl Theme {
 
 /// minijinja's HTML escaping also escapes `/`, which makes every URL unreadable in the source; this escapes what
 /// HTML needs (`& < > " '`) and leaves the rest to the default formatter.
-fn html_formatter(out: &mut minijinja::Output<'_>, state: &minijinja::State<'_, '_>, value: &minijinja::Value) -> Result<(), minijinja::Error> {
+fn html_formatter(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
     match (state.auto_escape(), value.as_str()) {
-        (minijinja::AutoEscape::Html, Some(text)) if !value.is_safe() => {
-            out.write_str(&crate::shortcodes::escape_attr(text)).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
-        }
+        (minijinja::AutoEscape::Html, Some(text)) if !value.is_safe() => out
+            .write_str(&crate::shortcodes::escape_attr(text))
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
         _ => minijinja::escape_formatter(out, state, value),
     }
 }
