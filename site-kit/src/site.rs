@@ -94,10 +94,10 @@ impl Site {
                     errors.push(unknown_cta(&page.file, line, column, &cta.id, &known));
                 }
             }
-            if let Some(cta) = &page.meta.cta {
-                if config.cta(cta).is_none() {
-                    errors.push(unknown_cta(&page.file, page.key_line("cta"), 1, cta, &known));
-                }
+            if let Some(cta) = &page.meta.cta
+                && config.cta(cta).is_none()
+            {
+                errors.push(unknown_cta(&page.file, page.key_line("cta"), 1, cta, &known));
             }
             if page.meta.draft {
                 continue;

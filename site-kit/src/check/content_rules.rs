@@ -118,10 +118,10 @@ fn lint_page(page: &Page, config: Option<&Config>, known: &KnownPaths, out: &mut
                 out.push(unknown(&cta.id, line, column));
             }
         }
-        if let Some(id) = &page.meta.cta {
-            if config.cta(id).is_none() {
-                out.push(unknown(id, page.key_line("cta"), 1));
-            }
+        if let Some(id) = &page.meta.cta
+            && config.cta(id).is_none()
+        {
+            out.push(unknown(id, page.key_line("cta"), 1));
         }
         if page.meta.cta.is_none() && page.body.ctas.is_empty() && !page.meta.draft {
             out.push(finding(
@@ -158,10 +158,11 @@ fn lint_page(page: &Page, config: Option<&Config>, known: &KnownPaths, out: &mut
         }
     }
     for link in &page.body.links {
-        if let Some(target) = internal_target(&link.dest, &page.url) {
-            if !known.has(&target) {
-                let (line, column) = page.body_position(link.offset);
-                out.push(finding(
+        if let Some(target) = internal_target(&link.dest, &page.url)
+            && !known.has(&target)
+        {
+            let (line, column) = page.body_position(link.offset);
+            out.push(finding(
                     Severity::Error,
                     "links",
                     file,
@@ -171,24 +172,22 @@ fn lint_page(page: &Page, config: Option<&Config>, known: &KnownPaths, out: &mut
                     "RGAA 12 and WCAG 2.4: links lead somewhere; a dead link to the notice also breaks GDPR art. 12(1), easily accessible information",
                     "point to an existing article (`/slug/`), tag page, `/confidentialite/` or a file of `static/`",
                 ));
-            }
         }
     }
-    if let Some(photo) = &page.meta.photo {
-        if let Some(target) = internal_target(photo, &page.url) {
-            if !known.has(&target) {
-                out.push(finding(
-                    Severity::Error,
-                    "links",
-                    file,
-                    page.key_line("photo"),
-                    1,
-                    format!("photo `{photo}` is not a file of static/"),
-                    "the sharing card and the page show a broken image",
-                    "put the image under static/ (e.g. static/images/x.jpg → `/images/x.jpg`)",
-                ));
-            }
-        }
+    if let Some(photo) = &page.meta.photo
+        && let Some(target) = internal_target(photo, &page.url)
+        && !known.has(&target)
+    {
+        out.push(finding(
+            Severity::Error,
+            "links",
+            file,
+            page.key_line("photo"),
+            1,
+            format!("photo `{photo}` is not a file of static/"),
+            "the sharing card and the page show a broken image",
+            "put the image under static/ (e.g. static/images/x.jpg → `/images/x.jpg`)",
+        ));
     }
 }
 

@@ -27,10 +27,10 @@ pub fn internal_target(dest: &str, page_url: &str) -> Option<String> {
         return None;
     }
     // A scheme (`https:`, `mailto:`) comes before any `/`.
-    if let Some(colon) = dest.find(':') {
-        if !dest[..colon].contains('/') {
-            return None;
-        }
+    if let Some(colon) = dest.find(':')
+        && !dest[..colon].contains('/')
+    {
+        return None;
     }
     if dest.starts_with('/') {
         return Some(normalize(dest));

@@ -132,10 +132,10 @@ pub fn parse(src: &str, split: &Split<'_>, file: &str) -> Result<FrontMatter, Lo
 pub fn key_line(src: &str, split: &Split<'_>, key: &str) -> usize {
     let base = line_col(src, split.toml_offset).0;
     for (i, line) in split.toml.lines().enumerate() {
-        if let Some(rest) = line.trim_start().strip_prefix(key) {
-            if rest.trim_start().starts_with('=') {
-                return base + i;
-            }
+        if let Some(rest) = line.trim_start().strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return base + i;
         }
     }
     1

@@ -116,17 +116,29 @@ impl Page {
     }
 
     /// What lists, feeds and sitemaps show of this page; when it is unchanged, only the page itself is rebuilt.
-    pub fn listing_key(&self) -> (String, String, Option<Date>, Vec<(String, String)>, String, Option<String>, bool) {
-        (
-            self.url.clone(),
-            self.meta.title.clone(),
-            self.date.clone(),
-            self.tags.clone(),
-            self.summary.clone(),
-            self.meta.photo.clone(),
-            self.meta.draft,
-        )
+    pub fn listing_key(&self) -> ListingKey<'_> {
+        ListingKey {
+            url: &self.url,
+            title: &self.meta.title,
+            date: self.date.as_ref(),
+            tags: &self.tags,
+            summary: &self.summary,
+            photo: self.meta.photo.as_deref(),
+            draft: self.meta.draft,
+        }
     }
+}
+
+/// The part of a page that lists, the feed and the sitemap show.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ListingKey<'a> {
+    url: &'a str,
+    title: &'a str,
+    date: Option<&'a Date>,
+    tags: &'a [(String, String)],
+    summary: &'a str,
+    photo: Option<&'a str>,
+    draft: bool,
 }
 
 /// Every Markdown file under `dir`, sorted.

@@ -47,10 +47,10 @@ fn run(
         let started = Instant::now();
         let mut paths: Vec<PathBuf> = Vec::new();
         let mut take = |e: notify::Result<notify::Event>| {
-            if let Ok(event) = e {
-                if !matches!(event.kind, notify::EventKind::Access(_)) {
-                    paths.extend(event.paths);
-                }
+            if let Ok(event) = e
+                && !matches!(event.kind, notify::EventKind::Access(_))
+            {
+                paths.extend(event.paths);
             }
         };
         take(first);
@@ -117,17 +117,18 @@ fn update_article(site: &mut Site, options: &BuildOptions, path: &Path) -> Resul
     };
     let position = site.pages.iter().position(|p| p.source == path);
     // The common case: the text changed, not what lists show. Only this page is rendered again.
-    if let (Some(i), Some(page)) = (position, new.as_ref()) {
-        if site.pages[i].listing_key() == page.listing_key() && !page.meta.draft {
-            let errors = site.page_errors(std::slice::from_ref(page));
-            if !errors.is_empty() {
-                return Err(BuildError::Content(errors));
-            }
-            if let Some(page) = new {
-                site.pages[i] = page;
-            }
-            return output::write(&out, &site.render_article(&site.pages[i])?);
+    if let (Some(i), Some(page)) = (position, new.as_ref())
+        && site.pages[i].listing_key() == page.listing_key()
+        && !page.meta.draft
+    {
+        let errors = site.page_errors(std::slice::from_ref(page));
+        if !errors.is_empty() {
+            return Err(BuildError::Content(errors));
         }
+        if let Some(page) = new {
+            site.pages[i] = page;
+        }
+        return output::write(&out, &site.render_article(&site.pages[i])?);
     }
     let mut all: Vec<Page> = std::mem::take(&mut site.pages);
     all.append(&mut site.drafts);
@@ -144,10 +145,10 @@ fn update_article(site: &mut Site, options: &BuildOptions, path: &Path) -> Resul
         return Err(BuildError::Content(errors));
     }
     site.set_pages(all)?;
-    if let Some(url) = old_url {
-        if !site.pages.iter().any(|p| p.url == url) {
-            let _ = std::fs::remove_file(output::file_of(&out, &url));
-        }
+    if let Some(url) = old_url
+        && !site.pages.iter().any(|p| p.url == url)
+    {
+        let _ = std::fs::remove_file(output::file_of(&out, &url));
     }
     if let Some(page) = site.pages.iter().find(|p| p.source == path) {
         output::write(&out, &site.render_article(page)?)?;
