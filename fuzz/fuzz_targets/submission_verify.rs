@@ -63,10 +63,14 @@ fn sealed() -> &'static SignedEnvelope {
 
 fn apply(env: &mut SignedEnvelope, m: Mutation) -> Option<()> {
     let mut bytes = env.payload.clone().into_bytes();
-    let n = bytes.len();
+    // An earlier mutation may have emptied the payload; positions are taken modulo a non-zero length.
+    let n = bytes.len().max(1);
+    if bytes.is_empty() && matches!(m, Mutation::FlipBit { .. } | Mutation::Remove { .. } | Mutation::Truncate { .. }) {
+        return None;
+    }
     match m {
         Mutation::FlipBit { at, bit } => bytes[usize::from(at) % n] ^= 1 << (bit % 8),
-        Mutation::Insert { at, byte } => bytes.insert(usize::from(at) % (n + 1), byte),
+        Mutation::Insert { at, byte } => bytes.insert(usize::from(at) % (bytes.len() + 1), byte),
         Mutation::Remove { at, len } => {
             let at = usize::from(at) % n;
             let end = (at + usize::from(len).max(1)).min(n);
@@ -74,12 +78,15 @@ fn apply(env: &mut SignedEnvelope, m: Mutation) -> Option<()> {
         }
         Mutation::Truncate { at } => bytes.truncate(usize::from(at) % n),
         Mutation::Splice { at, text } => {
-            let at = usize::from(at) % (n + 1);
+            let at = usize::from(at) % (bytes.len() + 1);
             bytes.splice(at..at, text.into_bytes());
         }
         Mutation::ReplacePayload(text) => bytes = text.into_bytes(),
         Mutation::FlipSignatureBit { at, bit } => {
             let mut sig = env.signature.clone().into_bytes();
+            if sig.is_empty() {
+                return None;
+            }
             let i = usize::from(at) % sig.len();
             sig[i] ^= 1 << (bit % 8);
             env.signature = String::from_utf8(sig).ok()?;
@@ -87,6 +94,9 @@ fn apply(env: &mut SignedEnvelope, m: Mutation) -> Option<()> {
         Mutation::ReplaceSignature(sig) => env.signature = sig,
         Mutation::SignatureChar { at, ch } => {
             let mut chars: Vec<char> = env.signature.chars().collect();
+            if chars.is_empty() {
+                return None;
+            }
             let i = usize::from(at) % chars.len();
             chars[i] = ch;
             env.signature = chars.into_iter().collect();
