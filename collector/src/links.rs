@@ -37,7 +37,8 @@ pub const MANAGE_LINK_DAYS: i64 = 90;
 /// Signs a link token.
 pub fn sign(key: &CollectorKey, link: LinkKind, site: &str, record_id: &str, now_ms: i64, days: i64) -> String {
     let iat = now_ms / 1000;
-    let claims = LinkClaims { link, site: site.to_owned(), record_id: record_id.to_owned(), iat, exp: iat + days * 86_400 };
+    let claims =
+        LinkClaims { link, site: site.to_owned(), record_id: record_id.to_owned(), iat, exp: iat + days * 86_400 };
     // Only strings and integers: signing cannot fail.
     key.sign_token(&claims).unwrap_or_default()
 }

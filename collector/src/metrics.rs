@@ -91,7 +91,11 @@ impl Metrics {
         counter("collector_actions_total", "Device-signed changes and withdrawals applied.", get(&self.actions));
         counter("collector_confirmations_total", "Records confirmed by email link.", get(&self.confirmed));
         counter("collector_commit_batches_total", "Ledger transactions committed or failed.", get(&self.batches));
-        counter("collector_commit_operations_total", "Operations run in ledger transactions.", get(&self.batch_operations));
+        counter(
+            "collector_commit_operations_total",
+            "Operations run in ledger transactions.",
+            get(&self.batch_operations),
+        );
         counter("collector_commit_failures_total", "Ledger transactions that failed.", get(&self.failed_batches));
         counter("collector_mail_sent_total", "Emails delivered.", get(&self.mail_sent));
         counter("collector_mail_failures_total", "Email delivery attempts that failed.", get(&self.mail_failures));

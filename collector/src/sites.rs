@@ -70,7 +70,10 @@ impl Sites {
 
     /// Each site's confirmation delay, ms.
     pub fn confirm_within_ms(&self) -> BTreeMap<String, i64> {
-        self.0.iter().map(|(id, s)| (id.clone(), i64::from(s.config.collector().confirm_within_days) * DAY_MS)).collect()
+        self.0
+            .iter()
+            .map(|(id, s)| (id.clone(), i64::from(s.config.collector().confirm_within_days) * DAY_MS))
+            .collect()
     }
 
     /// Each site's retention rules.
@@ -117,7 +120,9 @@ pub fn stored_sites(store: &mut dyn crate::storage::Store, receipt_key: &str) ->
     let mut loaded = Vec::new();
     for (site, toml) in store.sites()? {
         let file = format!("{site}/consent.toml");
-        loaded.push(Site::load(&toml, &file, receipt_key, None).map_err(|error| StoredSitesError::Config { site, error })?);
+        loaded.push(
+            Site::load(&toml, &file, receipt_key, None).map_err(|error| StoredSitesError::Config { site, error })?,
+        );
     }
     Ok(Sites::new(loaded))
 }

@@ -63,7 +63,8 @@ pub fn compute(ledger: &mut Ledger, site: &Site) -> Result<Stats, LedgerError> {
 /// The statistics as text, every count k-suppressed.
 pub fn render_text(site: &Site, stats: &Stats) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Site {} — consentements confirmés en vigueur / confirmed consents in force", site.config.site());
+    let _ =
+        writeln!(out, "Site {} — consentements confirmés en vigueur / confirmed consents in force", site.config.site());
     let _ = writeln!(out, "Personnes / subjects: {}", shown(stats.subjects));
     for (dimension, title) in [
         ("purpose", "Par finalité / by purpose"),

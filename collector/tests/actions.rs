@@ -28,7 +28,8 @@ fn the_device_key_withdraws_its_own_record_and_only_its_own() {
     let view: RecordView = c.post_envelope("/v1/actions", &status).json().unwrap();
     assert_eq!((view.record_id.as_str(), view.status.as_str()), (record.as_str(), "pending"));
     let choices = BTreeMap::from([("community".into(), true), ("jobs".into(), false), ("events".into(), true)]);
-    let change = device.seal_action(&device.action(c.challenge(), Some(&record), Action::Change { choices: choices.clone() }));
+    let change =
+        device.seal_action(&device.action(c.challenge(), Some(&record), Action::Change { choices: choices.clone() }));
     let response = c.post_envelope("/v1/actions", &change);
     assert_eq!(response.status().as_u16(), 200);
     let view: RecordView = response.json().unwrap();

@@ -75,7 +75,11 @@ fn each_bad_submission_gets_its_own_problem_and_stores_nothing() {
     assert_problem(c.post_envelope("/v1/submissions", &bot), 400, "honeypot");
     // Origins: another site's page, then none at all.
     let good = serde_json::to_vec(&device.seal(&payload)).unwrap();
-    assert_problem(c.post_raw("/v1/submissions", good.clone(), Some("https://evil.example")), 403, "origin-not-allowed");
+    assert_problem(
+        c.post_raw("/v1/submissions", good.clone(), Some("https://evil.example")),
+        403,
+        "origin-not-allowed",
+    );
     assert_problem(c.post_raw("/v1/submissions", good.clone(), None), 403, "origin-not-allowed");
     // Transport: not JSON, not an envelope, over 16 KiB.
     assert_problem(c.post_raw("/v1/submissions", "{", Some(ORIGIN)), 400, "malformed");

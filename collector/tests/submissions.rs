@@ -46,7 +46,8 @@ fn a_valid_submission_is_durably_recorded_and_receipted() {
     // Offline receipt check, then against the ledger; a tampered receipt fails.
     let file = write(c.dir.path(), "receipt.json", &serde_json::to_string(&accepted).unwrap());
     let data_dir = c.data();
-    let out = c.command(&["receipt", "verify", file.to_str().unwrap(), "--key", key, "--data", data_dir.to_str().unwrap()]);
+    let out =
+        c.command(&["receipt", "verify", file.to_str().unwrap(), "--key", key, "--data", data_dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let mut forged: Receipt = accepted.receipt.clone();
     forged.body.ledger_seq = 2;

@@ -19,7 +19,8 @@ fn verify_detects_one_changed_byte_in_the_sqlite_file() {
     c.stop();
     c.db().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
     let at: String = c.db().query_row("SELECT body FROM events WHERE seq = 2", [], |r| r.get(0)).unwrap();
-    let record: String = serde_json::from_str::<serde_json::Value>(&at).unwrap()["record_id"].as_str().unwrap().to_owned();
+    let record: String =
+        serde_json::from_str::<serde_json::Value>(&at).unwrap()["record_id"].as_str().unwrap().to_owned();
     let path = c.data().join("ledger.sqlite3");
     let mut bytes = std::fs::read(&path).unwrap();
     let needle = format!("\"record_id\":\"{record}\"");

@@ -3,7 +3,7 @@
 
 use consent::Locale;
 use consent::protocol::{
-    ActionPayload, Action, ChallengeClaims, Jwk, SignedEnvelope, SubmissionPayload, WidgetConfig, b64url_encode,
+    Action, ActionPayload, ChallengeClaims, Jwk, SignedEnvelope, SubmissionPayload, WidgetConfig, b64url_encode,
 };
 use consent::signature::CollectorKey;
 use p256::ecdsa::signature::Signer;
@@ -141,7 +141,9 @@ impl Collector {
         let mut stmt = db.prepare("SELECT body FROM events ORDER BY seq").unwrap();
         stmt.query_map([], |r| r.get::<_, String>(0))
             .unwrap()
-            .map(|b| serde_json::from_str::<serde_json::Value>(&b.unwrap()).unwrap()["kind"].as_str().unwrap().to_owned())
+            .map(|b| {
+                serde_json::from_str::<serde_json::Value>(&b.unwrap()).unwrap()["kind"].as_str().unwrap().to_owned()
+            })
             .collect()
     }
 

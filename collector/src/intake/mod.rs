@@ -69,20 +69,51 @@ struct Opened<T> {
     locale: Locale,
 }
 
-/// The part both messages share: from raw bytes to a verified, signed payload of a known site.
-fn open_message<T>(
+/// What the shared checks need to know of a message.
+trait ClientMessage: DeserializeOwned + SignedByDevice {
+    fn site(&self) -> &str;
+    fn challenge(&self) -> &str;
+    /// The message's own locale, if it carries one.
+    fn locale(&self) -> Option<Locale> {
+        None
+    }
+    /// Checks that depend on the site (the CTA exists).
+    fn check_site(&self, _site: &Site) -> Result<(), ProblemType> {
+        Ok(())
+    }
+}
+
+impl ClientMessage for SubmissionPayload {
+    fn site(&self) -> &str {
+        self.site.as_str()
+    }
+    fn challenge(&self) -> &str {
+        &self.challenge
+    }
+    fn locale(&self) -> Option<Locale> {
+        Some(self.locale)
+    }
+    fn check_site(&self, site: &Site) -> Result<(), ProblemType> {
+        site.widget.cta(self.cta.as_str()).map(|_| ()).ok_or(ProblemType::UnknownCta)
+    }
+}
+
+impl ClientMessage for ActionPayload {
+    fn site(&self) -> &str {
+        self.site.as_str()
+    }
+    fn challenge(&self) -> &str {
+        &self.challenge
+    }
+}
+
+/// The part both messages share: from raw bytes to a payload of a known site with a valid challenge.
+fn open_message<T: ClientMessage>(
     state: &AppState,
     headers: &HeaderMap,
     ip: IpAddr,
     body: Result<Bytes, BytesRejection>,
-    site_of: impl Fn(&T) -> &str,
-    locale_of: impl Fn(&T) -> Option<Locale>,
-    challenge_of: impl Fn(&T) -> &str,
-    cta_check: impl Fn(&Site, &T) -> Result<(), ProblemType>,
-) -> Result<Opened<T>, ApiError>
-where
-    T: DeserializeOwned + SignedByDevice,
-{
+) -> Result<Opened<T>, ApiError> {
     let mut locale = crate::problem::locale_of(headers);
     let fail = |kind: ProblemType, locale: Locale| ApiError::new(kind, locale);
     let now = state.now();
@@ -97,8 +128,7 @@ where
     if body.len() > MAX_BODY_BYTES {
         return Err(fail(ProblemType::TooLarge, locale));
     }
-    let envelope: SignedEnvelope =
-        serde_json::from_slice(&body).map_err(|_| fail(ProblemType::Malformed, locale))?;
+    let envelope: SignedEnvelope = serde_json::from_slice(&body).map_err(|_| fail(ProblemType::Malformed, locale))?;
     if envelope.hp.as_deref().is_some_and(|hp| !hp.is_empty()) {
         return Err(fail(ProblemType::Honeypot, locale));
     }
@@ -110,18 +140,16 @@ where
         None => return Err(fail(ProblemType::Malformed, locale)),
     }
     let payload: T = serde_json::from_value(value).map_err(|_| fail(ProblemType::Malformed, locale))?;
-    locale = locale_of(&payload).unwrap_or(locale);
-    let site = state.sites.get(site_of(&payload)).ok_or(fail(ProblemType::UnknownSite, locale))?.clone();
-    cta_check(&site, &payload).map_err(|kind| fail(kind, locale))?;
+    locale = payload.locale().unwrap_or(locale);
+    let site = state.sites.get(payload.site()).ok_or(fail(ProblemType::UnknownSite, locale))?.clone();
+    payload.check_site(&site).map_err(|kind| fail(kind, locale))?;
     let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()).unwrap_or("");
     if !site.allows_origin(origin) {
         return Err(fail(ProblemType::OriginNotAllowed, locale));
     }
-    let claims: ChallengeClaims = state
-        .public_key
-        .verify_token(challenge_of(&payload))
-        .map_err(|_| fail(ProblemType::ChallengeInvalid, locale))?;
-    if claims.site.as_str() != site_of(&payload) {
+    let claims: ChallengeClaims =
+        state.public_key.verify_token(payload.challenge()).map_err(|_| fail(ProblemType::ChallengeInvalid, locale))?;
+    if claims.site.as_str() != payload.site() {
         return Err(fail(ProblemType::ChallengeInvalid, locale));
     }
     if claims.exp * 1000 < now {
@@ -147,16 +175,7 @@ pub fn check_submission(
     ip: IpAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<CheckedSubmission, ApiError> {
-    let opened = open_message::<SubmissionPayload>(
-        state,
-        headers,
-        ip,
-        body,
-        |p| p.site.as_str(),
-        |p| Some(p.locale),
-        |p| p.challenge.as_str(),
-        |site, p| site.widget.cta(p.cta.as_str()).map(|_| ()).ok_or(ProblemType::UnknownCta),
-    )?;
+    let opened = open_message::<SubmissionPayload>(state, headers, ip, body)?;
     let Opened { site, payload, envelope, nonce, locale } = opened;
     let fail = |kind: ProblemType| ApiError::new(kind, locale);
     if payload.notice_version != site.notice.version().as_str() {
@@ -195,16 +214,7 @@ pub fn check_action(
     ip: IpAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(CheckedAction, Locale), ApiError> {
-    let opened = open_message::<ActionPayload>(
-        state,
-        headers,
-        ip,
-        body,
-        |p| p.site.as_str(),
-        |_| None,
-        |p| p.challenge.as_str(),
-        |_, _| Ok(()),
-    )?;
+    let opened = open_message::<ActionPayload>(state, headers, ip, body)?;
     let Opened { site, payload, envelope, nonce, locale } = opened;
     verify_signature::<ActionPayload>(&envelope, locale)?;
     Ok((CheckedAction { site, payload, envelope, nonce }, locale))

@@ -497,8 +497,12 @@ impl Ledger {
                 report.anonymised += 1;
             }
         }
-        let shortest_retention =
-            retention.values().flat_map(|p| p.values()).map(|r| r.period_ms).min().unwrap_or(730 * crate::clock::DAY_MS);
+        let shortest_retention = retention
+            .values()
+            .flat_map(|p| p.values())
+            .map(|r| r.period_ms)
+            .min()
+            .unwrap_or(730 * crate::clock::DAY_MS);
         for mut subject in self.store.subjects_inactive_since(now - shortest_retention)? {
             let Some(rules) = retention.get(&subject.site) else { continue };
             let consents = self.store.consents_of(&subject.subject_id)?;
@@ -524,7 +528,8 @@ impl Ledger {
                 self.remove_personal_data(&mut subject, RecordStatus::Expired, now)?;
                 report.anonymised += 1;
             }
-            let mut event = Self::event(EventKind::Expired, now, &subject.site, &subject.subject_id, record_id.as_deref());
+            let mut event =
+                Self::event(EventKind::Expired, now, &subject.site, &subject.subject_id, record_id.as_deref());
             event.detail.insert("reason".into(), json!("retention"));
             event.detail.insert(
                 "purposes".into(),

@@ -5,9 +5,9 @@ use crate::html::escape;
 use crate::sites::Site;
 use crate::storage::NewMail;
 use consent::Locale;
+use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::Message;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

@@ -1,6 +1,5 @@
 //! The HTTP surface, one module per resource; [`crate::app`] assembles them.
 
-
 pub mod actions;
 pub mod challenge;
 pub mod config;

@@ -22,6 +22,12 @@ pub async fn notice(
         .await
         .map_err(|e| ApiError::from_ledger(e, locale))?
         .ok_or(ApiError::new(ProblemType::UnknownRecord, locale))?;
-    Ok(([(header::CONTENT_TYPE, "application/json; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], text)
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        text,
+    )
         .into_response())
 }

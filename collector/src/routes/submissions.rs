@@ -14,9 +14,9 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use consent::RecordId;
 use consent::canonical::to_canonical_string;
 use consent::protocol::{ProblemType, ReceiptBody, SubmissionAccepted};
-use consent::RecordId;
 
 /// Accepts a signed submission.
 pub async fn submit(
@@ -50,8 +50,11 @@ async fn accept(
     let record_id = random_id();
     let site_id = payload.site.to_string();
     let confirm_days = i64::from(site.config.collector().confirm_within_days);
-    let confirm_url =
-        links::url(&state.settings.public_url, LinkKind::Confirm, &links::sign(&state.key, LinkKind::Confirm, &site_id, &record_id, now, confirm_days));
+    let confirm_url = links::url(
+        &state.settings.public_url,
+        LinkKind::Confirm,
+        &links::sign(&state.key, LinkKind::Confirm, &site_id, &record_id, now, confirm_days),
+    );
     let manage_url = links::url(
         &state.settings.public_url,
         LinkKind::Manage,

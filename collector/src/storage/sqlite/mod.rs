@@ -177,14 +177,17 @@ impl Store for SqliteStore {
     }
 
     fn append_event(&mut self, event: &StoredEvent) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare_cached("INSERT INTO events (seq, hash, body) VALUES (?1, ?2, ?3)").map_err(db)?;
+        let mut stmt =
+            self.conn.prepare_cached("INSERT INTO events (seq, hash, body) VALUES (?1, ?2, ?3)").map_err(db)?;
         stmt.execute(params![seq_sql(event.seq), event.hash, event.body]).map_err(db)?;
         Ok(())
     }
 
     fn events_after(&mut self, after_seq: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT seq, hash, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2").map_err(db)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, hash, body FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .map_err(db)?;
         let rows = stmt
             .query_map(params![seq_sql(after_seq), limit as i64], |r| {
                 Ok(StoredEvent { seq: r.get::<_, i64>(0)?.unsigned_abs(), hash: r.get(1)?, body: r.get(2)? })
@@ -246,15 +249,19 @@ impl Store for SqliteStore {
     }
 
     fn subject(&mut self, subject_id: &str) -> Result<Option<SubjectRow>, StoreError> {
-        let mut stmt =
-            self.conn.prepare_cached(&format!("SELECT {SUBJECT_COLUMNS} FROM subjects WHERE subject_id = ?1")).map_err(db)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {SUBJECT_COLUMNS} FROM subjects WHERE subject_id = ?1"))
+            .map_err(db)?;
         stmt.query_row([subject_id], subject_from_row).optional().map_err(db)
     }
 
     fn put_subject(&mut self, s: &SubjectRow) -> Result<(), StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("INSERT OR REPLACE INTO subjects ({SUBJECT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"))
+            .prepare_cached(&format!(
+                "INSERT OR REPLACE INTO subjects ({SUBJECT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            ))
             .map_err(db)?;
         stmt.execute(params![s.subject_id, s.site, s.email, s.created_at, s.last_activity_at, s.anonymised_at])
             .map_err(db)?;
@@ -328,8 +335,10 @@ impl Store for SqliteStore {
     }
 
     fn record_data(&mut self, record_id: &str) -> Result<Option<RecordData>, StoreError> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT record_id, subject_id, data FROM record_data WHERE record_id = ?1").map_err(db)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT record_id, subject_id, data FROM record_data WHERE record_id = ?1")
+            .map_err(db)?;
         stmt.query_row([record_id], |r| Ok(RecordData { record_id: r.get(0)?, subject_id: r.get(1)?, data: r.get(2)? }))
             .optional()
             .map_err(db)
@@ -341,7 +350,8 @@ impl Store for SqliteStore {
     }
 
     fn all_record_data(&mut self) -> Result<Vec<RecordData>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT record_id, subject_id, data FROM record_data ORDER BY record_id").map_err(db)?;
+        let mut stmt =
+            self.conn.prepare("SELECT record_id, subject_id, data FROM record_data ORDER BY record_id").map_err(db)?;
         let rows = stmt
             .query_map([], |r| Ok(RecordData { record_id: r.get(0)?, subject_id: r.get(1)?, data: r.get(2)? }))
             .map_err(db)?;
@@ -422,6 +432,9 @@ impl Store for SqliteStore {
     }
 
     fn mail_queue_len(&mut self) -> Result<u64, StoreError> {
-        self.conn.query_row("SELECT count(*) FROM mail_queue", [], |r| r.get::<_, i64>(0)).map_err(db).map(i64::unsigned_abs)
+        self.conn
+            .query_row("SELECT count(*) FROM mail_queue", [], |r| r.get::<_, i64>(0))
+            .map_err(db)
+            .map(i64::unsigned_abs)
     }
 }
