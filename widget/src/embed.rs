@@ -85,8 +85,8 @@ pub fn mount_all() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Attaches a shadow root with the stylesheet to `host` and renders the widget in it.
-pub fn mount(document: &Document, host: HtmlElement, embed: Embed) -> Result<(), JsValue> {
+/// Attaches an open shadow root with the stylesheet to `host`; returns the element to render into.
+pub fn shadow_root(document: &Document, host: &HtmlElement) -> Result<HtmlElement, JsValue> {
     host.set_attribute(MOUNTED, "")?;
     host.class_list().add_1("alumni-consent")?;
     // Open, so that assistive tools and tests (axe-core) see inside.
@@ -95,6 +95,12 @@ pub fn mount(document: &Document, host: HtmlElement, embed: Embed) -> Result<(),
     let root: HtmlElement = document.create_element("div")?.unchecked_into();
     root.set_class_name("root");
     shadow.append_child(&root)?;
+    Ok(root)
+}
+
+/// Renders the widget of `embed` in a shadow root of `host`.
+pub fn mount(document: &Document, host: HtmlElement, embed: Embed) -> Result<(), JsValue> {
+    let root = shadow_root(document, &host)?;
     leptos::mount::mount_to(root, move || view! { <Widget embed=embed /> }).forget();
     Ok(())
 }

@@ -1,9 +1,171 @@
-//! `cargo xtask widget` (not written yet).
+//! `cargo xtask widget`: the widget bundle in `dist/widget/` — `alumni-consent.js` (the ES module a page loads,
+//! minified by terser) and `alumni-consent_bg.wasm` (optimised by `wasm-opt -Oz`). The CSS is inside the wasm
+//! and applied in each shadow root, so there is no third file.
+//!
+//! With a nightly toolchain (the default when one is installed) the standard library is rebuilt for size
+//! (`-Z build-std`, `panic=immediate-abort`, no location details, no `Debug` formatting); `--stable` builds
+//! with stable only. Both use the `wasm-release` profile of the root `Cargo.toml`.
+
+use crate::tools;
+use anyhow::Context;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 /// Options of `cargo xtask widget`.
-#[derive(clap::Args)]
-pub struct Args {}
+#[derive(clap::Args, Default)]
+pub struct Args {
+    /// Build with the stable toolchain even when nightly is installed (larger bundle).
+    #[arg(long)]
+    pub stable: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<std::path::PathBuf> {
-    anyhow::bail!("`cargo xtask widget` is not written yet")
+/// The size build's flags for nightly (TOOLCHAIN.md: `panic_immediate_abort` is now a panic strategy).
+const NIGHTLY_RUSTFLAGS: &str = "-Zlocation-detail=none -Zfmt-debug=none -Zunstable-options -Cpanic=immediate-abort";
+
+/// binaryen ≥ 116 enables these by default; listed so that an older `wasm-opt` accepts Rust's output too.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-reference-types",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-multivalue",
+];
+
+/// Gzip sizes of one bundle, in bytes.
+pub struct BundleSize {
+    /// The wasm module.
+    pub wasm: u64,
+    /// The JavaScript entry.
+    pub js: u64,
+    /// The stylesheet (inlined in the wasm, so already counted there; shown for information).
+    pub css: u64,
+}
+
+impl BundleSize {
+    /// What a page transfers: wasm + js (the CSS travels inside the wasm).
+    pub fn total(&self) -> u64 {
+        self.wasm + self.js
+    }
+}
+
+/// Builds the bundle and returns `dist/widget`.
+pub fn run(args: Args) -> anyhow::Result<PathBuf> {
+    let root = tools::workspace_root();
+    let nightly = !args.stable && tools::ensure_nightly();
+    let toolchain = if nightly { "nightly" } else { "stable" };
+    tools::ensure_wasm_target(toolchain)?;
+    let wasm_bindgen = tools::ensure_wasm_bindgen()?;
+    let node = tools::ensure_node_tools()?;
+
+    println!("==> widget: cargo build ({toolchain}, profile wasm-release)");
+    let target_dir = root.join(if nightly { "target/widget-nightly" } else { "target" });
+    let mut build = Command::new("rustup");
+    build
+        .args(["run", toolchain, "cargo", "build", "-p", "widget", "--lib"])
+        .args(["--target", "wasm32-unknown-unknown", "--profile", "wasm-release"])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(&root)
+        // The outer `cargo run` may pin its own toolchain; this build picks its own.
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env_remove("CARGO");
+    if nightly {
+        build.args(["-Z", "build-std=std,panic_abort"]).env("RUSTFLAGS", NIGHTLY_RUSTFLAGS);
+    } else {
+        build.env_remove("RUSTFLAGS");
+    }
+    step(&mut build)?;
+    let raw = target_dir.join("wasm32-unknown-unknown/wasm-release/widget.wasm");
+
+    println!("==> widget: wasm-bindgen --target web");
+    let bindgen_dir = root.join("target/widget-bindgen");
+    let _ = std::fs::remove_dir_all(&bindgen_dir);
+    step(
+        Command::new(&wasm_bindgen)
+            .args(["--target", "web", "--out-name", "alumni-consent", "--no-typescript", "--out-dir"])
+            .arg(&bindgen_dir)
+            .arg(&raw),
+    )?;
+    anyhow::ensure!(
+        !bindgen_dir.join("snippets").exists(),
+        "wasm-bindgen wrote JS snippets: the bundle must stay two files (no inline_js / module imports in the widget)"
+    );
+
+    let dist = root.join("dist/widget");
+    std::fs::create_dir_all(&dist)?;
+    println!("==> widget: wasm-opt -Oz");
+    step(
+        Command::new(&node.wasm_opt)
+            .arg("-Oz")
+            .args(WASM_FEATURES)
+            .args(["--strip-debug", "--strip-producers"])
+            .arg(bindgen_dir.join("alumni-consent_bg.wasm"))
+            .arg("-o")
+            .arg(dist.join("alumni-consent_bg.wasm")),
+    )?;
+
+    println!("==> widget: the entry module, minified by terser");
+    // `--target web` exports an init function; the entry calls it so that one <script> tag is enough.
+    let glue = std::fs::read_to_string(bindgen_dir.join("alumni-consent.js"))?;
+    let entry = bindgen_dir.join("entry.js");
+    std::fs::write(&entry, format!("{glue}\n__wbg_init().catch((e) => console.error('alumni-consent:', e));\n"))?;
+    step(
+        Command::new(&node.terser)
+            .arg(&entry)
+            .args(["--module", "--compress", "passes=2", "--mangle", "--output"])
+            .arg(dist.join("alumni-consent.js")),
+    )?;
+
+    let size = measure(&dist)?;
+    println!(
+        "==> widget: dist/widget/ ({toolchain}), gzip -9: wasm {} + js {} = {} total (css {} inside the wasm); target ≤ 40 KB",
+        kb(size.wasm),
+        kb(size.js),
+        kb(size.total()),
+        kb(size.css)
+    );
+    Ok(dist)
+}
+
+/// Runs a build step with inherited output.
+fn step(cmd: &mut Command) -> anyhow::Result<()> {
+    let line = format!("{cmd:?}").replace('"', "");
+    println!("    $ {line}");
+    let status = cmd.status().with_context(|| format!("could not start `{line}`"))?;
+    anyhow::ensure!(status.success(), "`{line}` failed ({status})");
+    Ok(())
+}
+
+/// The gzip sizes of the bundle in `dist`.
+pub fn measure(dist: &Path) -> anyhow::Result<BundleSize> {
+    let css = gzip_size(&std::fs::read(tools::workspace_root().join("widget/src/widget.css"))?)?;
+    Ok(BundleSize {
+        wasm: gzip_size(&std::fs::read(dist.join("alumni-consent_bg.wasm"))?)?,
+        js: gzip_size(&std::fs::read(dist.join("alumni-consent.js"))?)?,
+        css,
+    })
+}
+
+/// The size of `bytes` after `gzip -9` (what a server sends with static compression).
+pub fn gzip_size(bytes: &[u8]) -> anyhow::Result<u64> {
+    let mut child = Command::new("gzip")
+        .args(["-9", "-n", "-c"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("running gzip")?;
+    let mut stdin = child.stdin.take().context("gzip stdin")?;
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output()?;
+    writer.join().map_err(|_| anyhow::anyhow!("gzip writer panicked"))??;
+    anyhow::ensure!(out.status.success(), "gzip failed");
+    Ok(out.stdout.len() as u64)
+}
+
+/// Bytes as `12.3 KB` (1 KB = 1000 bytes, as the peers' figures are given).
+pub fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
 }
