@@ -40,13 +40,10 @@ impl SqliteStore {
     /// Opens (creating and migrating if needed) the database of a data folder.
     pub fn open(data_dir: &Path) -> Result<SqliteStore, StoreError> {
         let conn = Connection::open(database_path(data_dir)).map_err(db)?;
-        // WAL + FULL: a commit returns only once the WAL is fsynced. busy_timeout lets staff commands run
-        // while `serve` writes.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = 10000;",
-        )
-        .map_err(db)?;
+        // busy_timeout first: staff commands open the file while `serve` writes, and even switching to WAL
+        // (a no-op when already set) may wait for a lock. WAL + FULL: a commit returns once the WAL is fsynced.
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(db)?;
         let mut store = SqliteStore { conn };
         store.migrate()?;
         Ok(store)
