@@ -14,7 +14,7 @@ pub static STRINGS: Strings = Strings {
     close: "Close",
     sending: "Sending…",
     fix_errors: "Some fields need correcting.",
-    tick_one: "Tick at least one purpose.",
+    tick_one: "You ticked no purpose: nothing was recorded. Tick at least one box to continue.",
     check_mailbox: "Check your mailbox to confirm.",
     record_id: "Your request number: ",
     network_retry: "Cannot connect. Your answers are kept; trying again in ",

@@ -14,7 +14,7 @@ pub static STRINGS: Strings = Strings {
     close: "Fermer",
     sending: "Envoi en cours…",
     fix_errors: "Certains champs sont à corriger.",
-    tick_one: "Cochez au moins une finalité.",
+    tick_one: "Vous n'avez coché aucune finalité\u{a0}: rien n'a été enregistré. Cochez au moins une case pour continuer.",
     check_mailbox: "Vérifiez votre boîte mail pour confirmer.",
     record_id: "Numéro de votre demande\u{a0}: ",
     network_retry: "Connexion impossible. Vos réponses sont conservées\u{a0}; nouvel essai dans ",
