@@ -49,7 +49,9 @@ impl Browser {
         args.push(format!("--user-data-dir={}", profile.path().display()));
         let caps = json!({ "goog:chromeOptions": { "binary": chromium, "args": args } });
         let Value::Object(caps) = caps else { anyhow::bail!("capabilities are an object") };
-        let client = ClientBuilder::rustls()?.capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await?;
+        // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector).capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await?;
         Ok(Browser { driver, client, _profile: profile })
     }
 

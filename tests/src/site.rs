@@ -29,7 +29,14 @@ impl Site {
             format!("{head}\n[collector]\nendpoint = \"{endpoint}\"\nallowed_origins = [\"{origin}\"]\n"),
         )?;
         let public = dir.join("public");
-        let out = Command::new(bin("site-kit")).arg("build").arg(&dir).arg("--out").arg(&public).output()?;
+        let out = Command::new(bin("site-kit"))
+            .arg("build")
+            .arg(&dir)
+            .arg("--out")
+            .arg(&public)
+            .arg("--widget-dir")
+            .arg(root().join("dist/widget"))
+            .output()?;
         anyhow::ensure!(out.status.success(), "site-kit build failed: {}", String::from_utf8_lossy(&out.stderr));
         Ok(Site { dir, public })
     }

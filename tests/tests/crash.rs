@@ -14,11 +14,11 @@ use std::time::Duration;
 use support::{Api, Device, Server, valid_payload};
 
 /// How many times the collector is killed.
-const CRASHES: usize = 4;
+const CRASHES: usize = 8;
 /// New `201`s awaited between two crashes.
-const ACCEPTED_PER_ROUND: usize = 40;
+const ACCEPTED_PER_ROUND: usize = 100;
 /// Concurrent clients.
-const CLIENTS: u64 = 8;
+const CLIENTS: u64 = 16;
 
 #[test]
 fn every_201_survives_kill_9() {
@@ -56,7 +56,12 @@ fn every_201_survives_kill_9() {
                         }
                         Ok(answer) => {
                             // Only a crash may interrupt a valid submission; an answer must be a success.
-                            assert!(answer.status >= 500, "a valid submission refused: {} {:?}", answer.status, answer.json);
+                            assert!(
+                                answer.status >= 500,
+                                "a valid submission refused: {} {:?}",
+                                answer.status,
+                                answer.json
+                            );
                             failures.fetch_add(1, Ordering::Relaxed);
                         }
                         Err(_) => {
@@ -96,10 +101,20 @@ fn every_201_survives_kill_9() {
         let event = ledger.event(ok.receipt.body.ledger_seq);
         let in_chain = event.as_deref().is_some_and(|body| body.contains(id.as_str()));
         if !stored.contains(id) || !in_chain {
-            lost.push(format!("{id} (seq {}, record row {}, event {in_chain})", ok.receipt.body.ledger_seq, stored.contains(id)));
+            lost.push(format!(
+                "{id} (seq {}, record row {}, event {in_chain})",
+                ok.receipt.body.ledger_seq,
+                stored.contains(id)
+            ));
         }
     }
-    assert!(lost.is_empty(), "{} of {} acknowledged submissions lost after kill -9:\n{}", lost.len(), accepted.len(), lost.join("\n"));
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged submissions lost after kill -9:\n{}",
+        lost.len(),
+        accepted.len(),
+        lost.join("\n")
+    );
     let (verified, report) = server.verify();
     assert!(verified, "collector verify failed after the crashes:\n{report}");
     eprintln!(

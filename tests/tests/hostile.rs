@@ -115,7 +115,11 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
 
     // Deep nesting, below the size limit: the parser must refuse it without exhausting the stack.
     let depth = 7000;
-    c.push("nested: 7000 arrays as the envelope", format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into(), Malformed);
+    c.push(
+        "nested: 7000 arrays as the envelope",
+        format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into(),
+        Malformed,
+    );
     let nested = format!("{}1{}", "{\"a\":".repeat(1500), "}".repeat(1500));
     c.envelope("nested: 1500 objects as the payload value", Malformed, |e| e["payload"] = Value::String(nested));
     let nested_text = format!("{{\"subject\":{}\"x\"{},\"v\":1}}", "[".repeat(3000), "]".repeat(3000));
@@ -185,7 +189,12 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     let body = c.valid_bytes();
     c.push_from("wrong origin", body, Some("http://evil.example"), OriginNotAllowed);
     let body = c.valid_bytes();
-    c.push_from("wrong origin: allowed origin as a prefix", body, Some("http://127.0.0.1:8080.evil.example"), OriginNotAllowed);
+    c.push_from(
+        "wrong origin: allowed origin as a prefix",
+        body,
+        Some("http://127.0.0.1:8080.evil.example"),
+        OriginNotAllowed,
+    );
     let body = c.valid_bytes();
     c.push_from("wrong origin: null", body, Some("null"), OriginNotAllowed);
     let body = c.valid_bytes();
@@ -199,9 +208,12 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     if let Ok(token) = SignedToken::parse(&forged_claims) {
         let mut claims: Value = serde_json::from_slice(&token.claims_json).unwrap_or_default();
         claims["exp"] = json!(claims["exp"].as_i64().unwrap_or_default() + 86_400 * 365);
-        forged_claims = SignedToken::encode(to_canonical_string(&claims).unwrap_or_default().as_bytes(), &token.signature);
+        forged_claims =
+            SignedToken::encode(to_canonical_string(&claims).unwrap_or_default().as_bytes(), &token.signature);
     }
-    c.signed("forged: challenge claims extended by a year", ChallengeInvalid, |v| v["challenge"] = json!(forged_claims));
+    c.signed("forged: challenge claims extended by a year", ChallengeInvalid, |v| {
+        v["challenge"] = json!(forged_claims)
+    });
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let rogue = CollectorKey::from_seed([0x42; 32])
         .sign_token(&ChallengeClaims {
@@ -236,11 +248,11 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     let other = Device::new(2);
     let mut value = c.payload_value();
     let text = to_canonical_string(&value).unwrap_or_default();
-    c.push("forged: signed by another key than the one carried", envelope_bytes(&SignedEnvelope {
-        signature: other.sign(&text),
-        payload: text,
-        hp: None,
-    }), BadSignature);
+    c.push(
+        "forged: signed by another key than the one carried",
+        envelope_bytes(&SignedEnvelope { signature: other.sign(&text), payload: text, hp: None }),
+        BadSignature,
+    );
     value["device_key"]["x"] = json!(b64url_encode(&[3u8; 32]));
     c.signed_text("forged: device key not on the curve", BadSignature, to_canonical_string(&value).unwrap_or_default());
     c.signed("forged: device key on P-384", BadSignature, |v| v["device_key"]["crv"] = json!("P-384"));
@@ -258,7 +270,9 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     c.signed("missing required field: email", InvalidField, |v| {
         v["subject"].as_object_mut().map(|o| o.remove("email"));
     });
-    c.signed("too long: 121-character first name", InvalidField, |v| v["subject"]["first_name"] = json!("é".repeat(121)));
+    c.signed("too long: 121-character first name", InvalidField, |v| {
+        v["subject"]["first_name"] = json!("é".repeat(121))
+    });
     c.signed("numbers out of range: promo 1800", InvalidField, |v| v["subject"]["promo"] = json!("1800"));
     c.signed("numbers out of range: promo 99999", InvalidField, |v| v["subject"]["promo"] = json!("99999"));
     c.signed("numbers out of range: promo -2012", InvalidField, |v| v["subject"]["promo"] = json!("-2012"));
@@ -317,13 +331,20 @@ fn hostile_submissions_are_refused_specifically_and_store_nothing() {
     let cases = build(&api, &config);
     assert!(cases.len() >= 50, "the corpus holds {} cases", cases.len());
     let failures: Vec<String> = cases.iter().filter_map(|case| run(&api, &server, case)).collect();
-    assert!(failures.is_empty(), "{} of {} hostile submissions were mishandled:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} hostile submissions were mishandled:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 
     // The collector survived and still accepts a valid submission, which stores rows.
     let device = Device::new(9);
     let before = server.ledger().counts();
     let challenge = api.challenge().unwrap_or_else(|e| panic!("{e}"));
-    let answer = api.submit(&device.seal(&valid_payload(&config, &device, challenge, 9_999))).unwrap_or_else(|e| panic!("{e}"));
+    let answer =
+        api.submit(&device.seal(&valid_payload(&config, &device, challenge, 9_999))).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(answer.status, 201, "{:?}", answer.json);
     let after = server.ledger().counts();
     assert_eq!(after["events"], before["events"] + 1);

@@ -3,8 +3,8 @@
 //! look at the ledger's SQLite file to prove what was (not) stored.
 #![allow(dead_code)]
 
-use consent::protocol::{Jwk, SignedEnvelope, SubmissionPayload, WidgetConfig, b64url_encode};
 use consent::Locale;
+use consent::protocol::{Jwk, SignedEnvelope, SubmissionPayload, WidgetConfig, b64url_encode};
 use e2e::{bin, free_port, root, wait_until};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
@@ -58,7 +58,7 @@ impl Server {
             .arg(&self.url)
             .arg("--outbox")
             .arg(self.data.join("outbox"))
-            .args(["--ip-per-minute", "0", "--email-per-hour", "0"])
+            .args(["--ip-rate-limit", "0", "--email-rate-limit", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -66,9 +66,8 @@ impl Server {
         self.child = Some(child);
         let health = format!("{}/healthz", self.url);
         let client = Client::builder().timeout(Duration::from_secs(2)).build().unwrap_or_else(|e| panic!("{e}"));
-        let up = wait_until(Duration::from_secs(30), || {
-            client.get(&health).send().ok().filter(|r| r.status().is_success())
-        });
+        let up =
+            wait_until(Duration::from_secs(30), || client.get(&health).send().ok().filter(|r| r.status().is_success()));
         assert!(up.is_some(), "the collector did not answer on {health}");
     }
 
@@ -266,12 +265,8 @@ impl Api {
         }
         let response = request.send().map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
         let bytes = response.bytes().map_err(|e| e.to_string())?;
         let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
         Ok(Answer { status, content_type, json })
