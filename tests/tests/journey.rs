@@ -61,6 +61,20 @@ async fn open_form(browser: &Browser, url: &str) -> anyhow::Result<ShadowRoot> {
     Ok(w)
 }
 
+/// Follows the email's confirmation link and presses « Je confirme » (a GET alone never confirms: mail
+/// scanners follow links).
+async fn confirm_in_browser(browser: &Browser, link: &str) -> anyhow::Result<()> {
+    browser.goto(link).await?;
+    browser.client.find(Locator::Css("form button[type='submit'], form button")).await?.click().await?;
+    for _ in 0..100 {
+        if browser.client.find(Locator::Css("form button")).await.is_err() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("the confirmation page did not go away after « Je confirme »")
+}
+
 fn count_lines(csv: &str, needle: &str) -> usize {
     csv.lines().filter(|l| l.contains(needle)).count()
 }
@@ -106,7 +120,7 @@ async fn join_confirm_then_withdraw_in_one_click() -> anyhow::Result<()> {
     let email = world.smtp.wait_for(1, Duration::from_secs(30)).expect("a confirmation email");
     assert!(email.decoded().contains("marie.curie@example.org"));
     let confirm = email.links().into_iter().find(|l| l.contains("confirm")).expect("a confirmation link");
-    browser.goto(&confirm).await?;
+    confirm_in_browser(&browser, &confirm).await?;
     browser.screenshot("join-confirmed").await?;
     let exported = wait_until(Duration::from_secs(10), || {
         let csv = world.collector.export("community");
@@ -221,7 +235,7 @@ async fn collector_down_keeps_the_form_and_delivers_once() -> anyhow::Result<()>
     browser.wait_text(&w, ".success", "Vérifiez votre boîte mail").await?;
     let email = world.smtp.wait_for(1, Duration::from_secs(30)).expect("one confirmation email");
     let confirm = email.links().into_iter().find(|l| l.contains("confirm")).expect("a confirmation link");
-    reqwest::get(&confirm).await?.error_for_status()?;
+    confirm_in_browser(&browser, &confirm).await?;
     // Give a duplicate every chance to show up, then count.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(world.smtp.messages().len(), 1, "delivered once, not twice");
