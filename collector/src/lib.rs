@@ -36,7 +36,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use consent::protocol::MAX_BODY_BYTES;
-use routes::{actions, challenge, config, health, notices, submissions};
+use routes::{access, actions, challenge, config, confirm, health, manage, notices, submissions};
 use std::time::{Duration, Instant};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -56,11 +56,18 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/challenge", get(challenge::challenge))
         .route("/v1/submissions", post(submissions::submit))
         .route("/v1/actions", post(actions::act))
+        .route("/v1/access", post(access::access))
         .route("/v1/notices/{version}", get(notices::notice))
         .route("/.well-known/consent-receipt-key", get(config::receipt_key))
         .layer(cors);
     Router::new()
         .merge(api)
+        .route("/confirm/{token}", get(confirm::show).post(confirm::confirm))
+        .route("/manage/{token}", get(manage::show))
+        .route("/manage/{token}/choices", post(manage::change))
+        .route("/manage/{token}/withdraw", post(manage::withdraw))
+        .route("/manage/{token}/erase", post(manage::erase))
+        .route("/manage/{token}/data.json", get(manage::download))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -372,9 +372,13 @@ impl Ledger {
                 record.choices.insert(purpose.clone(), *granted);
             }
         }
-        let applies_now = record.status == RecordStatus::Confirmed
-            || record.status == RecordStatus::Withdrawn
-            || *actor == Actor::ManageLink;
+        // The manage link acts on the subject's answers once any of their records was confirmed.
+        let applies_now = match actor {
+            Actor::Device { .. } => record.confirmed_at.is_some(),
+            Actor::ManageLink => {
+                self.store.records_of_subject(&subject.subject_id)?.iter().any(|r| r.confirmed_at.is_some())
+            }
+        };
         if applies_now {
             for (purpose, granted) in &changes {
                 self.store.put_consent(&ConsentRow {
@@ -399,7 +403,7 @@ impl Ledger {
             }
             record.status = RecordStatus::Withdrawn;
         } else if record.status == RecordStatus::Withdrawn && changes.values().any(|&g| g) {
-            record.status = RecordStatus::Confirmed;
+            record.status = if record.confirmed_at.is_some() { RecordStatus::Confirmed } else { RecordStatus::Pending };
         }
         record.updated_at = now;
         self.store.put_record(&record)?;

@@ -1,12 +1,16 @@
 //! The HTTP surface, one module per resource; [`crate::app`] assembles them.
 
+pub mod access;
 pub mod actions;
 pub mod challenge;
 pub mod config;
+pub mod confirm;
 
 pub mod health;
 
+pub mod manage;
 pub mod notices;
+pub mod pages;
 pub mod submissions;
 
 use axum::extract::{ConnectInfo, FromRequestParts};

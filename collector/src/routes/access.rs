@@ -1,0 +1,67 @@
+//! `POST /v1/access {site, email}`: always the same answer (no account enumeration); if the email is known, a
+//! fresh manage link is emailed.
+
+use crate::intake::{allow_email, normalise_email};
+use crate::links::{self, LinkKind};
+use crate::mail;
+use crate::problem::{ApiError, Lang};
+use crate::routes::ClientIp;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use consent::protocol::ProblemType;
+use serde::Deserialize;
+
+/// The request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessRequest {
+    site: String,
+    email: String,
+}
+
+/// Handles an access request.
+pub async fn access(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    ClientIp(ip): ClientIp,
+    request: Result<Json<AccessRequest>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let now = state.now();
+    if !state.ip_limit.allow(&ip.to_string(), now) {
+        return Err(ApiError::new(ProblemType::RateLimited, locale));
+    }
+    let Json(request) = request.map_err(|_| ApiError::new(ProblemType::Malformed, locale))?;
+    let site = state.sites.get(&request.site).cloned().ok_or(ApiError::new(ProblemType::UnknownSite, locale))?;
+    let email = normalise_email(&request.email);
+    if !allow_email(&state, &email) {
+        return Err(ApiError::new(ProblemType::RateLimited, locale));
+    }
+    let site_id = request.site.clone();
+    let lookup = email.clone();
+    let record = state
+        .writer
+        .run(move |l| l.latest_record_of_email(&site_id, &lookup))
+        .await
+        .map_err(|e| ApiError::from_ledger(e, locale))?;
+    if let Some(record) = record {
+        let token =
+            links::sign(&state.key, LinkKind::Manage, &record.site, &record.record_id, now, links::MANAGE_LINK_DAYS);
+        let url = links::url(&state.settings.public_url, LinkKind::Manage, &token);
+        if let Ok(message) = mail::manage_link(&site, record.locale, &state.settings.mail_from, &email, &url) {
+            state
+                .writer
+                .run(move |l| l.enqueue_mail(&message, now))
+                .await
+                .map_err(|e| ApiError::from_ledger(e, locale))?;
+            state.mail_wakeup.notify_one();
+            if state.settings.log_links {
+                tracing::info!(manage = %url, "demo: manage link sent");
+            }
+        }
+    }
+    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"status": "accepted"}))))
+}

@@ -1,0 +1,402 @@
+//! The manage page, reached by the signed link in every email: what the subject gave, when, under which notice;
+//! change each purpose, withdraw all, download everything (art. 20), erase (art. 17). HTML forms, no JavaScript.
+
+use crate::clock::rfc3339;
+use crate::html::{escape, page};
+use crate::ledger::{Actor, LedgerError, Request, SubjectFile};
+use crate::links::{self, LinkClaims, LinkKind};
+use crate::routes::pages::error_page;
+use crate::sites::Site;
+use crate::state::AppState;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use consent::Locale;
+use consent::protocol::ProblemType;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+struct Words {
+    title: &'static str,
+    gone: &'static str,
+    intro: &'static str,
+    choices: &'static str,
+    save: &'static str,
+    withdraw_title: &'static str,
+    withdraw_text: &'static str,
+    withdraw: &'static str,
+    download_title: &'static str,
+    download: &'static str,
+    erase_title: &'static str,
+    erase_text: &'static str,
+    erase_check: &'static str,
+    erase: &'static str,
+    history: &'static str,
+    columns: [&'static str; 4],
+    data: &'static str,
+    pending: &'static str,
+    done_saved: &'static str,
+    done_withdrawn: &'static str,
+    done_erased: &'static str,
+    erase_unconfirmed: &'static str,
+    status: fn(&str) -> &'static str,
+}
+
+const FR: Words = Words {
+    title: "Vos données et vos consentements",
+    gone: "Nous ne détenons plus aucune donnée personnelle vous concernant.",
+    intro: "Voici ce que vous avez accepté et ce que nous détenons sur vous. Vous pouvez tout changer, à tout moment.",
+    choices: "Vos consentements",
+    save: "Enregistrer mes choix",
+    withdraw_title: "Tout retirer",
+    withdraw_text: "Retire votre consentement à toutes les finalités en un clic.",
+    withdraw: "Retirer tous mes consentements",
+    download_title: "Télécharger vos données",
+    download: "Télécharger toutes mes données (JSON)",
+    erase_title: "Effacer vos données",
+    erase_text: "Efface définitivement vos données personnelles. Seule une trace anonyme (empreintes) reste dans le registre des consentements.",
+    erase_check: "Je comprends que l'effacement est définitif.",
+    erase: "Effacer mes données",
+    history: "Historique",
+    columns: ["Date", "Formulaire", "État", "Version de la notice"],
+    data: "Vos informations",
+    pending: "En attente de confirmation\u{a0}: suivez le lien reçu par courriel pour confirmer.",
+    done_saved: "Vos choix sont enregistrés.",
+    done_withdrawn: "Vos consentements sont retirés.",
+    done_erased: "Vos données ont été effacées.",
+    erase_unconfirmed: "Cochez la case pour confirmer l'effacement.",
+    status: |s| match s {
+        "pending" => "en attente",
+        "confirmed" => "confirmé",
+        "withdrawn" => "retiré",
+        "expired" => "expiré",
+        _ => "effacé",
+    },
+};
+
+const EN: Words = Words {
+    title: "Your data and your consents",
+    gone: "We no longer hold any personal data about you.",
+    intro: "Here is what you agreed to and what we hold about you. You can change everything, at any time.",
+    choices: "Your consents",
+    save: "Save my choices",
+    withdraw_title: "Withdraw everything",
+    withdraw_text: "Withdraws your consent to every purpose in one click.",
+    withdraw: "Withdraw all my consents",
+    download_title: "Download your data",
+    download: "Download all my data (JSON)",
+    erase_title: "Erase your data",
+    erase_text: "Erases your personal data for good. Only an anonymous trace (hashes) stays in the consent ledger.",
+    erase_check: "I understand that erasure is final.",
+    erase: "Erase my data",
+    history: "History",
+    columns: ["Date", "Form", "Status", "Notice version"],
+    data: "Your details",
+    pending: "Waiting for confirmation: follow the link you received by email to confirm.",
+    done_saved: "Your choices are saved.",
+    done_withdrawn: "Your consents are withdrawn.",
+    done_erased: "Your data have been erased.",
+    erase_unconfirmed: "Tick the box to confirm the erasure.",
+    status: |s| match s {
+        "pending" => "pending",
+        "confirmed" => "confirmed",
+        "withdrawn" => "withdrawn",
+        "expired" => "expired",
+        _ => "erased",
+    },
+};
+
+fn words(locale: Locale) -> &'static Words {
+    match locale {
+        Locale::Fr => &FR,
+        Locale::En => &EN,
+    }
+}
+
+/// `?done=` after an action.
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+struct Opened {
+    claims: LinkClaims,
+    site: Arc<Site>,
+}
+
+fn open(state: &AppState, token: &str) -> Result<Opened, Response> {
+    let claims = links::open(&state.public_key, token, LinkKind::Manage, state.now())
+        .map_err(|kind| error_page(kind, Locale::Fr))?;
+    let site =
+        state.sites.get(&claims.site).cloned().ok_or_else(|| error_page(ProblemType::UnknownSite, Locale::Fr))?;
+    Ok(Opened { claims, site })
+}
+
+async fn file(state: &AppState, record_id: &str) -> Result<SubjectFile, Response> {
+    let id = record_id.to_owned();
+    state.writer.run(move |l| l.subject_file(&id)).await.map_err(|e| ledger_error_page(&e))
+}
+
+fn ledger_error_page(e: &LedgerError) -> Response {
+    match e {
+        LedgerError::Refused(kind) => error_page(*kind, Locale::Fr),
+        other => {
+            tracing::error!(error = %other, "manage page failed");
+            error_page(ProblemType::Internal, Locale::Fr)
+        }
+    }
+}
+
+/// The subject's fields from their latest signed submission still held.
+fn latest_fields(file: &SubjectFile) -> BTreeMap<String, String> {
+    file.data
+        .last()
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.data).ok())
+        .and_then(|v| v.get("payload").and_then(|p| p.as_str()).map(str::to_owned))
+        .and_then(|p| serde_json::from_str::<consent::protocol::SubmissionPayload>(&p).ok())
+        .map(|p| p.subject)
+        .unwrap_or_default()
+}
+
+/// `GET /manage/{token}`.
+pub async fn show(State(state): State<AppState>, Path(token): Path<String>, Query(done): Query<Done>) -> Response {
+    let Opened { claims, site } = match open(&state, &token) {
+        Ok(opened) => opened,
+        Err(page) => return page,
+    };
+    let file = match file(&state, &claims.record_id).await {
+        Ok(file) => file,
+        Err(page) => return page,
+    };
+    let locale = file.records.last().map_or(site.config.default_locale(), |r| r.locale);
+    Html(render(&site, &token, &file, locale, done.done.as_deref())).into_response()
+}
+
+fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Option<&str>) -> String {
+    let w = words(locale);
+    let t = escape(token);
+    let mut body = format!("<h1>{}</h1>\n<p>{}</p>\n", escape(w.title), escape(&site.config.controller().name));
+    let flash = match done {
+        Some("saved") => Some(w.done_saved),
+        Some("withdrawn") => Some(w.done_withdrawn),
+        Some("erased") => Some(w.done_erased),
+        Some("unconfirmed") => Some(w.erase_unconfirmed),
+        _ => None,
+    };
+    if let Some(flash) = flash {
+        let _ = writeln!(body, "<p class=\"notice\" role=\"status\">{}</p>", escape(flash));
+    }
+    if file.subject.anonymised_at.is_some() {
+        let _ = writeln!(body, "<p>{}</p>", escape(w.gone));
+        return page(locale, w.title, &body);
+    }
+    let _ = writeln!(body, "<p>{}</p>", escape(w.intro));
+    if file.records.iter().all(|r| r.confirmed_at.is_none()) {
+        let _ = writeln!(body, "<p class=\"notice\">{}</p>", escape(w.pending));
+    }
+    // Choices: the subject's answers once confirmed, else the pending record's.
+    let mut current: BTreeMap<String, bool> =
+        file.records.iter().rev().find(|r| r.confirmed_at.is_none()).map(|r| r.choices.clone()).unwrap_or_default();
+    for c in &file.consents {
+        current.insert(c.purpose.clone(), c.granted);
+    }
+    let _ = write!(
+        body,
+        "<h2 id=\"choices\">{}</h2>\n<form method=\"post\" action=\"/manage/{t}/choices\">\n<fieldset>\n\
+         <legend>{}</legend>\n",
+        escape(w.choices),
+        escape(w.choices)
+    );
+    for purpose in &site.widget.purposes {
+        let id = escape(purpose.id.as_str());
+        let checked = if current.get(purpose.id.as_str()).copied().unwrap_or(false) { " checked" } else { "" };
+        let _ = writeln!(
+            body,
+            "<label><input type=\"checkbox\" name=\"purpose\" value=\"{id}\" id=\"p-{id}\"{checked}>{}</label>",
+            escape(purpose.label.get(locale))
+        );
+    }
+    let _ = write!(body, "</fieldset>\n<button type=\"submit\">{}</button>\n</form>\n", escape(w.save));
+    let _ = write!(
+        body,
+        "<h2>{}</h2>\n<p>{}</p>\n<form method=\"post\" action=\"/manage/{t}/withdraw\">\n\
+         <button type=\"submit\" class=\"secondary\">{}</button>\n</form>\n",
+        escape(w.withdraw_title),
+        escape(w.withdraw_text),
+        escape(w.withdraw)
+    );
+    let fields = latest_fields(file);
+    let _ = write!(body, "<h2>{}</h2>\n<dl>\n", escape(w.data));
+    for field in site.config.fields() {
+        if let Some(value) = fields.get(field.id.as_str()) {
+            let _ = writeln!(body, "<dt>{}</dt><dd>{}</dd>", escape(field.label.get(locale)), escape(value));
+        }
+    }
+    body.push_str("</dl>\n");
+    let _ = write!(
+        body,
+        "<h2>{}</h2>\n<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
+        escape(w.history),
+        w.columns[0],
+        w.columns[1],
+        w.columns[2],
+        w.columns[3]
+    );
+    for r in &file.records {
+        let cta = site.config.cta(&r.cta).map_or(r.cta.as_str(), |c| c.label.get(locale));
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/v1/notices/{v}\">{}</a></td></tr>",
+            escape(&rfc3339(r.created_at)),
+            escape(cta),
+            escape((w.status)(r.status.as_str())),
+            escape(&r.notice_version.chars().take(12).collect::<String>()),
+            v = escape(&r.notice_version),
+        );
+    }
+    body.push_str("</tbody>\n</table>\n");
+    let _ = write!(
+        body,
+        "<h2>{}</h2>\n<p><a href=\"/manage/{t}/data.json\" download>{}</a></p>\n",
+        escape(w.download_title),
+        escape(w.download)
+    );
+    let _ = write!(
+        body,
+        "<h2>{}</h2>\n<p>{}</p>\n<form method=\"post\" action=\"/manage/{t}/erase\">\n\
+         <label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required>{}</label>\n\
+         <button type=\"submit\" class=\"danger\">{}</button>\n</form>\n",
+        escape(w.erase_title),
+        escape(w.erase_text),
+        escape(w.erase_check),
+        escape(w.erase)
+    );
+    page(locale, w.title, &body)
+}
+
+fn back(token: &str, done: &str) -> Response {
+    Redirect::to(&format!("/manage/{token}?done={done}")).into_response()
+}
+
+/// `POST /manage/{token}/choices` with `purpose=…` for each ticked box.
+pub async fn change(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let Opened { claims, site } = match open(&state, &token) {
+        Ok(opened) => opened,
+        Err(page) => return page,
+    };
+    let ticked: Vec<&str> = form.iter().filter(|(k, _)| k == "purpose").map(|(_, v)| v.as_str()).collect();
+    let choices: BTreeMap<String, bool> =
+        site.widget.purposes.iter().map(|p| (p.id.to_string(), ticked.contains(&p.id.as_str()))).collect();
+    let now = state.now();
+    let id = claims.record_id.clone();
+    match state.writer.run(move |l| l.act(&id, &Actor::ManageLink, &Request::Change(choices), now)).await {
+        Ok(_) => back(&token, "saved"),
+        Err(e) => ledger_error_page(&e),
+    }
+}
+
+/// `POST /manage/{token}/withdraw`.
+pub async fn withdraw(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let Opened { claims, .. } = match open(&state, &token) {
+        Ok(opened) => opened,
+        Err(page) => return page,
+    };
+    let now = state.now();
+    let id = claims.record_id.clone();
+    match state.writer.run(move |l| l.act(&id, &Actor::ManageLink, &Request::Withdraw, now)).await {
+        Ok(_) => back(&token, "withdrawn"),
+        Err(e) => ledger_error_page(&e),
+    }
+}
+
+/// `POST /manage/{token}/erase` with `confirm=yes`.
+pub async fn erase(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let Opened { claims, .. } = match open(&state, &token) {
+        Ok(opened) => opened,
+        Err(page) => return page,
+    };
+    if !form.iter().any(|(k, v)| k == "confirm" && v == "yes") {
+        return back(&token, "unconfirmed");
+    }
+    let now = state.now();
+    let id = claims.record_id.clone();
+    match state.writer.run(move |l| l.erase(&id, now)).await {
+        Ok(()) => back(&token, "erased"),
+        Err(e) => ledger_error_page(&e),
+    }
+}
+
+/// `GET /manage/{token}/data.json`: everything held about the subject (art. 20), machine-readable.
+pub async fn download(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let Opened { claims, site } = match open(&state, &token) {
+        Ok(opened) => opened,
+        Err(page) => return page,
+    };
+    let file = match file(&state, &claims.record_id).await {
+        Ok(file) => file,
+        Err(page) => return page,
+    };
+    let data: BTreeMap<&str, &str> = file.data.iter().map(|d| (d.record_id.as_str(), d.data.as_str())).collect();
+    let records: Vec<serde_json::Value> = file
+        .records
+        .iter()
+        .map(|r| {
+            let submission =
+                data.get(r.record_id.as_str()).and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
+            let payload = submission
+                .as_ref()
+                .and_then(|s| s.get("payload").and_then(|p| p.as_str()))
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok());
+            serde_json::json!({
+                "record_id": r.record_id,
+                "status": r.status.as_str(),
+                "cta": r.cta,
+                "choices": r.choices,
+                "notice_version": r.notice_version,
+                "notice_url": format!("{}/v1/notices/{}", state.settings.public_url, r.notice_version),
+                "locale": r.locale.tag(),
+                "submitted_at": rfc3339(r.created_at),
+                "confirmed_at": r.confirmed_at.map(rfc3339),
+                "updated_at": rfc3339(r.updated_at),
+                "submission": payload,
+                "signed_submission": submission,
+            })
+        })
+        .collect();
+    let consents: Vec<serde_json::Value> = file
+        .consents
+        .iter()
+        .map(|c| serde_json::json!({"purpose": c.purpose, "granted": c.granted, "record_id": c.record_id, "updated_at": rfc3339(c.updated_at)}))
+        .collect();
+    let document = serde_json::json!({
+        "controller": site.config.controller().name,
+        "site": site.config.site().as_str(),
+        "generated_at": rfc3339(state.now()),
+        "email": file.subject.email,
+        "subject_id": file.subject.subject_id,
+        "consents": consents,
+        "records": records,
+    });
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"mes-donnees.json\""),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        serde_json::to_string_pretty(&document).unwrap_or_default(),
+    )
+        .into_response()
+}

@@ -1,0 +1,46 @@
+"""A real SMTP server on loopback for the tests (aiosmtpd): each message received is parsed with Python's
+email package and written as one JSON file {to, subject, text, html} in the folder given, then renamed into
+place so that readers never see half a file. Prints "ready" once listening.
+
+Usage: python3 smtp_sink.py PORT FOLDER
+"""
+import asyncio
+import email
+import email.policy
+import json
+import os
+import sys
+
+from aiosmtpd.controller import Controller
+
+
+class Sink:
+    def __init__(self, folder):
+        self.folder = folder
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        parts = {"to": envelope.rcpt_tos, "subject": str(message["subject"]), "text": "", "html": ""}
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                parts["text"] = part.get_content()
+            elif part.get_content_type() == "text/html":
+                parts["html"] = part.get_content()
+        self.count += 1
+        path = os.path.join(self.folder, f"{os.getpid()}-{self.count:04}.json")
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(parts, f)
+        os.replace(path + ".tmp", path)
+        return "250 OK"
+
+
+async def main(port, folder):
+    controller = Controller(Sink(folder), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
