@@ -222,7 +222,7 @@ async fn collector_down_keeps_the_form_and_delivers_once() -> anyhow::Result<()>
 
     world.collector.stop();
     w.find(Locator::Css("button.submit")).await?.click().await?;
-    let said = browser.wait_text(&w, ".live", "conservées").await?;
+    let said = browser.wait_text(&w, ".success + .live", "conservées").await?;
     assert!(said.contains("essai"), "the widget says it will retry: {said}");
     assert_eq!(
         w.find(Locator::Css("#f-email")).await?.prop("value").await?.as_deref(),
