@@ -127,17 +127,15 @@ struct Opened {
     site: Arc<Site>,
 }
 
-fn open(state: &AppState, token: &str) -> Result<Opened, Response> {
-    let claims = links::open(&state.public_key, token, LinkKind::Manage, state.now())
-        .map_err(|kind| error_page(kind, Locale::Fr))?;
-    let site =
-        state.sites.get(&claims.site).cloned().ok_or_else(|| error_page(ProblemType::UnknownSite, Locale::Fr))?;
+fn open(state: &AppState, token: &str) -> Result<Opened, ProblemType> {
+    let claims = links::open(&state.public_key, token, LinkKind::Manage, state.now())?;
+    let site = state.sites.get(&claims.site).cloned().ok_or(ProblemType::UnknownSite)?;
     Ok(Opened { claims, site })
 }
 
-async fn file(state: &AppState, record_id: &str) -> Result<SubjectFile, Response> {
+async fn file(state: &AppState, record_id: &str) -> Result<SubjectFile, LedgerError> {
     let id = record_id.to_owned();
-    state.writer.run(move |l| l.subject_file(&id)).await.map_err(|e| ledger_error_page(&e))
+    state.writer.run(move |l| l.subject_file(&id)).await
 }
 
 fn ledger_error_page(e: &LedgerError) -> Response {
@@ -165,11 +163,11 @@ fn latest_fields(file: &SubjectFile) -> BTreeMap<String, String> {
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>, Query(done): Query<Done>) -> Response {
     let Opened { claims, site } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(page) => return page,
+        Err(kind) => return error_page(kind, Locale::Fr),
     };
     let file = match file(&state, &claims.record_id).await {
         Ok(file) => file,
-        Err(page) => return page,
+        Err(e) => return ledger_error_page(&e),
     };
     let locale = file.records.last().map_or(site.config.default_locale(), |r| r.locale);
     Html(render(&site, &token, &file, locale, done.done.as_deref())).into_response()
@@ -290,7 +288,7 @@ pub async fn change(
 ) -> Response {
     let Opened { claims, site } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(page) => return page,
+        Err(kind) => return error_page(kind, Locale::Fr),
     };
     let ticked: Vec<&str> = form.iter().filter(|(k, _)| k == "purpose").map(|(_, v)| v.as_str()).collect();
     let choices: BTreeMap<String, bool> =
@@ -307,7 +305,7 @@ pub async fn change(
 pub async fn withdraw(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let Opened { claims, .. } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(page) => return page,
+        Err(kind) => return error_page(kind, Locale::Fr),
     };
     let now = state.now();
     let id = claims.record_id.clone();
@@ -325,7 +323,7 @@ pub async fn erase(
 ) -> Response {
     let Opened { claims, .. } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(page) => return page,
+        Err(kind) => return error_page(kind, Locale::Fr),
     };
     if !form.iter().any(|(k, v)| k == "confirm" && v == "yes") {
         return back(&token, "unconfirmed");
@@ -342,11 +340,11 @@ pub async fn erase(
 pub async fn download(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let Opened { claims, site } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(page) => return page,
+        Err(kind) => return error_page(kind, Locale::Fr),
     };
     let file = match file(&state, &claims.record_id).await {
         Ok(file) => file,
-        Err(page) => return page,
+        Err(e) => return ledger_error_page(&e),
     };
     let data: BTreeMap<&str, &str> = file.data.iter().map(|d| (d.record_id.as_str(), d.data.as_str())).collect();
     let records: Vec<serde_json::Value> = file
