@@ -1,5 +1,5 @@
-//! Finding where to mount (DESIGN §7): after each `<script … data-site>` that loads the bundle, and in each
-//! `<div data-alumni-consent>`. Each mount point gets its own open Shadow DOM with the widget's stylesheet.
+//! Finding where to mount (DESIGN §7): after each `<script … data-site data-cta>` that loads the bundle, and in
+//! each `<div data-alumni-consent>`. Each mount point gets its own open Shadow DOM with the widget's stylesheet.
 
 use crate::components::widget::Widget;
 use crate::style;
@@ -64,7 +64,9 @@ pub fn mount_all() -> Result<(), JsValue> {
     }
     for i in 0..scripts.length() {
         let Some(script) = scripts.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
-        if script.has_attribute(MOUNTED) {
+        // A script tag without `data-cta` only gives settings to the `data-alumni-consent` elements (e.g. a
+        // CMS that puts the tag in the footer once).
+        if script.has_attribute(MOUNTED) || attr(&script, "data-cta").is_none() {
             continue;
         }
         script.set_attribute(MOUNTED, "")?;
