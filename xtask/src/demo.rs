@@ -108,7 +108,18 @@ fn serve(public: &Path, demo_page: &Path) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("cannot listen on {SITE_ADDR}: {e} (is another demo running?)"))?;
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
+                // Ctrl-C in a terminal, or SIGTERM from a supervisor: both stop the collector too.
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                let terminated = async {
+                    match term.as_mut() {
+                        Some(t) => t.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminated => {}
+                }
                 println!("\nStopping…");
             })
             .await?;
