@@ -60,19 +60,37 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/notices/{version}", get(notices::notice))
         .route("/.well-known/consent-receipt-key", get(config::receipt_key))
         .layer(cors);
-    Router::new()
-        .merge(api)
+    let pages = Router::new()
         .route("/confirm/{token}", get(confirm::show).post(confirm::confirm))
         .route("/manage/{token}", get(manage::show))
         .route("/manage/{token}/choices", post(manage::change))
         .route("/manage/{token}/withdraw", post(manage::withdraw))
         .route("/manage/{token}/erase", post(manage::erase))
         .route("/manage/{token}/data.json", get(manage::download))
+        .layer(middleware::map_response(page_headers));
+    Router::new()
+        .merge(api)
+        .merge(pages)
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// The pages carry links that act for their holder: no script, no framing, no referrer, no caching.
+async fn page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Logs the route template (never the path: manage links carry tokens), status and duration.

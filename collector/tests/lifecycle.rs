@@ -228,3 +228,33 @@ fn stats_suppress_small_cells() {
     assert_eq!(stats["tables"]["page"]["/portrait/marie/"], "6");
     assert!(stats["tables"]["purpose"].get("events").is_none());
 }
+
+#[test]
+fn pages_forbid_scripts_framing_and_referrers() {
+    let c = Collector::start(&[]);
+    let device = Device::new(7);
+    let record = submit(&c, &device, "marie.curie@example.org", "Marie");
+    let token = links::sign(&c.key(), LinkKind::Manage, SITE, &record, now_ms(), 90);
+    let page = c.client.get(links::url(&c.base, LinkKind::Manage, &token)).send().unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    // A forged or expired link is refused, in words.
+    let forged = links::sign(
+        &consent::signature::CollectorKey::from_seed([3; 32]),
+        LinkKind::Manage,
+        SITE,
+        &record,
+        now_ms(),
+        90,
+    );
+    let refused = c.client.get(links::url(&c.base, LinkKind::Manage, &forged)).send().unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    assert!(refused.text().unwrap().contains("Ce lien est invalide ou a expiré"));
+    let expired = links::sign(&c.key(), LinkKind::Manage, SITE, &record, now_ms() - 100 * 86_400_000, 90);
+    assert_eq!(c.client.get(links::url(&c.base, LinkKind::Manage, &expired)).send().unwrap().status().as_u16(), 401);
+    // A confirmation token does not open the manage page.
+    let confirm = links::sign(&c.key(), LinkKind::Confirm, SITE, &record, now_ms(), 7);
+    assert_eq!(c.client.get(links::url(&c.base, LinkKind::Manage, &confirm)).send().unwrap().status().as_u16(), 401);
+}

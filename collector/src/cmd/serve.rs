@@ -21,14 +21,16 @@ use std::time::Duration;
 
 /// Runs the server.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("COLLECTOR_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // Structured logs on stderr; COLLECTOR_LOG=debug for every request, COLLECTOR_LOG_FORMAT=json for machines.
+    // No personal data is ever logged: routes are logged by template, people by random ids only.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COLLECTOR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("COLLECTOR_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
+    }
     std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
     if let Some(outbox) = &args.outbox {
         std::fs::create_dir_all(outbox).with_context(|| format!("creating {}", outbox.display()))?;
