@@ -46,10 +46,10 @@ impl DeviceKey {
         let pair: CryptoKeyPair =
             JsFuture::from(subtle()?.generate_key_with_object(&algorithm, false, &usages)?).await?.unchecked_into();
         // `add` fails if another widget of the page stored its key first: then use that one.
-        if idb::add(KEY_NAME, &pair).await.is_err() {
-            if let Some(stored) = Self::stored().await? {
-                return Self::from_pair(stored).await;
-            }
+        if idb::add(KEY_NAME, &pair).await.is_err()
+            && let Some(stored) = Self::stored().await?
+        {
+            return Self::from_pair(stored).await;
         }
         Self::from_pair(pair).await
     }
@@ -61,14 +61,20 @@ impl DeviceKey {
 
     async fn from_pair(pair: CryptoKeyPair) -> Result<DeviceKey, JsValue> {
         let exported = JsFuture::from(subtle()?.export_key("jwk", &pair.get_public_key())?).await?;
-        let jwk = Jwk { kty: text(&exported, "kty"), crv: text(&exported, "crv"), x: text(&exported, "x"), y: text(&exported, "y") };
+        let jwk = Jwk {
+            kty: text(&exported, "kty"),
+            crv: text(&exported, "crv"),
+            x: text(&exported, "x"),
+            y: text(&exported, "y"),
+        };
         Ok(DeviceKey { private: pair.get_private_key(), jwk })
     }
 
     /// ECDSA P-256 / SHA-256 over `message`, IEEE P1363 (r ‖ s), base64url: what `consent` verifies.
     pub async fn sign(&self, message: &[u8]) -> Result<String, JsValue> {
         let algorithm = object(&[("name", "ECDSA"), ("hash", "SHA-256")]);
-        let signature = JsFuture::from(subtle()?.sign_with_object_and_u8_array(&algorithm, &self.private, message)?).await?;
+        let signature =
+            JsFuture::from(subtle()?.sign_with_object_and_u8_array(&algorithm, &self.private, message)?).await?;
         Ok(b64url_encode(&Uint8Array::new(&signature).to_vec()))
     }
 

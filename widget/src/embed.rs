@@ -32,10 +32,7 @@ fn attr(element: &Element, name: &str) -> Option<String> {
 }
 
 fn page_url(document: &Document) -> String {
-    document
-        .location()
-        .and_then(|l| Some(l.origin().ok()? + &l.pathname().ok()?))
-        .unwrap_or_default()
+    document.location().and_then(|l| Some(l.origin().ok()? + &l.pathname().ok()?)).unwrap_or_default()
 }
 
 impl Embed {

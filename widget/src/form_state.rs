@@ -69,7 +69,8 @@ impl FormState {
                 (!value.is_empty()).then(|| (f.id.to_string(), value))
             })
             .collect();
-        let choices: BTreeMap<String, bool> = self.boxes.iter().map(|(id, b)| (id.clone(), b.get_untracked())).collect();
+        let choices: BTreeMap<String, bool> =
+            self.boxes.iter().map(|(id, b)| (id.clone(), b.get_untracked())).collect();
         Answers { subject, choices, privacy_ack: self.privacy_ack.get_untracked() }
     }
 

@@ -37,16 +37,19 @@ async fn open() -> Result<IdbDatabase, JsValue> {
     let request = factory.open_with_u32(DB_NAME, 1)?;
     let upgrading = request.clone();
     let on_upgrade = Closure::once_into_js(move || {
-        if let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+        if let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
             let _ = db.create_object_store(STORE);
         }
     });
     request.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
     let db = JsFuture::from(settle(&request)).await?;
-    db.dyn_into::<IdbDatabase>().map_err(JsValue::from)
+    db.dyn_into::<IdbDatabase>()
 }
 
-async fn run(mode: IdbTransactionMode, op: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>) -> Result<JsValue, JsValue> {
+async fn run(
+    mode: IdbTransactionMode,
+    op: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
+) -> Result<JsValue, JsValue> {
     let db = open().await?;
     let store = db.transaction_with_str_and_mode(STORE, mode)?.object_store(STORE)?;
     let result = JsFuture::from(settle(&op(&store)?)).await;

@@ -58,7 +58,13 @@ pub fn submission(context: &Context, answers: &Answers, challenge: String, key: 
 }
 
 /// An action payload (`change`, `withdraw`, `status`) on `record_id` of `site`.
-pub fn action(site: &str, record_id: Option<&str>, action: Action, challenge: String, key: &DeviceKey) -> ActionPayload {
+pub fn action(
+    site: &str,
+    record_id: Option<&str>,
+    action: Action,
+    challenge: String,
+    key: &DeviceKey,
+) -> ActionPayload {
     ActionPayload {
         v: PROTOCOL_VERSION,
         site: SiteId(site.to_owned()),

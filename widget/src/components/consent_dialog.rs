@@ -36,10 +36,10 @@ pub fn open(dialog: NodeRef<html::Dialog>) {
         let _ = dialog.show_modal();
     }
     let first = dialog.query_selector("form:not([hidden]) input, .success:not([hidden]) [tabindex]").ok().flatten();
-    if let Some(first) = first.or_else(|| focusables(&dialog).into_iter().next().map(Into::into)) {
-        if let Ok(first) = first.dyn_into::<HtmlElement>() {
-            let _ = first.focus();
-        }
+    if let Some(Ok(first)) =
+        first.or_else(|| focusables(&dialog).into_iter().next().map(Into::into)).map(|f| f.dyn_into::<HtmlElement>())
+    {
+        let _ = first.focus();
     }
 }
 
@@ -60,11 +60,8 @@ fn trap(event: &web_sys::KeyboardEvent, dialog: &Element) {
     let active = active_element(dialog);
     let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)));
     let is = |e: &HtmlElement| active.as_ref().is_some_and(|a| a.is_same_node(Some(e)));
-    let target = if event.shift_key() {
-        (!inside || is(first)).then_some(last)
-    } else {
-        (!inside || is(last)).then_some(first)
-    };
+    let target =
+        if event.shift_key() { (!inside || is(first)).then_some(last) } else { (!inside || is(last)).then_some(first) };
     if let Some(target) = target {
         event.prevent_default();
         let _ = target.focus();

@@ -23,21 +23,25 @@ fn focus_first_error(form: NodeRef<html::Form>, state: &FormState, config: &Widg
     let selector = state
         .field_errors
         .with_untracked(|errors| {
-            config.fields.iter().find(|f| errors.iter().any(|e| e.field == f.id.as_str())).map(|f| format!("#f-{}", f.id))
+            config
+                .fields
+                .iter()
+                .find(|f| errors.iter().any(|e| e.field == f.id.as_str()))
+                .map(|f| format!("#f-{}", f.id))
         })
         .or_else(|| state.purposes_error.get_untracked().and(cta.purposes.first()).map(|p| format!("#p-{p}")))
         .or_else(|| state.privacy_error.get_untracked().map(|_| "#privacy-ack".to_owned()));
-    if let Some(element) = selector.and_then(|s| form.query_selector(&s).ok().flatten()) {
-        if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
-            let _ = element.focus();
-        }
+    let element = selector.and_then(|s| form.query_selector(&s).ok().flatten());
+    if let Some(Ok(element)) = element.map(|e| e.dyn_into::<web_sys::HtmlElement>()) {
+        let _ = element.focus();
     }
 }
 
 fn focus_success(form: NodeRef<html::Form>) {
-    let title = form.get().and_then(|f| f.parent_node()).and_then(|p| {
-        p.dyn_into::<web_sys::Element>().ok()?.query_selector(".success-title").ok().flatten()
-    });
+    let title = form
+        .get()
+        .and_then(|f| f.parent_node())
+        .and_then(|p| p.dyn_into::<web_sys::Element>().ok()?.query_selector(".success-title").ok().flatten());
     if let Some(title) = title.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = title.focus();
     }

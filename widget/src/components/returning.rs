@@ -140,7 +140,15 @@ pub fn Returning(
         }
         editing.set(false);
         let choices = draft.get_untracked();
-        send(endpoint_change.clone(), site_change.clone(), record, Action::Change { choices }, text.changed, announce, locale);
+        send(
+            endpoint_change.clone(),
+            site_change.clone(),
+            record,
+            Action::Change { choices },
+            text.changed,
+            announce,
+            locale,
+        );
     };
     let withdraw = move |_| {
         editing.set(false);

@@ -24,10 +24,8 @@ fn pick_locale(embed: &Embed, config: &WidgetConfig) -> Locale {
 #[component]
 pub fn Widget(embed: Embed) -> impl IntoView {
     let loaded = RwSignal::new(None::<Result<Arc<WidgetConfig>, ()>>);
-    let address = embed
-        .config_url
-        .clone()
-        .or_else(|| embed.endpoint.as_deref().map(|e| api::config_url(e, &embed.site)));
+    let address =
+        embed.config_url.clone().or_else(|| embed.endpoint.as_deref().map(|e| api::config_url(e, &embed.site)));
     spawn_local(async move {
         let result = match address {
             Some(address) => api::get_json::<WidgetConfig>(&address).await.map(Arc::new).map_err(drop),

@@ -4,8 +4,8 @@
 use crate::support::{config_from, mount, mount_with, settle};
 use consent::Locale;
 use consent::protocol::ProblemType;
-use wasm_bindgen_test::wasm_bindgen_test;
 use leptos::prelude::*;
+use wasm_bindgen_test::wasm_bindgen_test;
 use widget::form_state::Phase;
 use widget::submit::Outcome;
 
@@ -67,10 +67,7 @@ async fn a_validation_error_is_tied_to_its_field_and_leaves_the_boxes_as_they_we
     // Nothing typed is lost, nothing is ticked by the widget.
     assert_eq!(email.value(), "not-an-email");
     assert_eq!(form.input("#f-first_name").value(), "Marie");
-    assert_eq!(
-        form.boxes(),
-        [("community".into(), false), ("jobs".into(), true), ("events".into(), false)].to_vec()
-    );
+    assert_eq!(form.boxes(), [("community".into(), false), ("jobs".into(), true), ("events".into(), false)].to_vec());
     assert!(!form.input("#privacy-ack").checked());
     let privacy_error = form.get("#privacy-error");
     assert!(!privacy_error.has_attribute("hidden"));
@@ -151,10 +148,8 @@ async fn success_shows_check_your_mailbox_and_the_record_id() {
 
 #[wasm_bindgen_test]
 async fn markup_in_config_texts_stays_text() {
-    let toml = include_str!("../../../examples/association-exemple/consent.toml").replace(
-        "Rejoindre la communauté alumni",
-        "<img src=x onerror=alert(1)>",
-    );
+    let toml = include_str!("../../../examples/association-exemple/consent.toml")
+        .replace("Rejoindre la communauté alumni", "<img src=x onerror=alert(1)>");
     let form = mount_with(config_from(&toml), "join", Locale::Fr);
     settle().await;
     assert!(form.find("img").is_none());

@@ -17,7 +17,10 @@ async fn the_payload_lists_every_purpose_shown_and_its_signature_verifies() {
     settle().await;
     let answers = form.state.answers(&form.config.fields);
     let shown: Vec<String> = form.boxes().into_iter().map(|(id, _)| id).collect();
-    assert_eq!(answers.choices.keys().cloned().collect::<std::collections::BTreeSet<_>>(), shown.iter().cloned().collect());
+    assert_eq!(
+        answers.choices.keys().cloned().collect::<std::collections::BTreeSet<_>>(),
+        shown.iter().cloned().collect()
+    );
     assert_eq!(answers.choices.get("events"), Some(&true));
     assert_eq!(answers.choices.get("community"), Some(&false));
     check_subject(&form.config.fields, &answers.subject).unwrap();
