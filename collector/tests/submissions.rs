@@ -1,6 +1,7 @@
 //! Accepted submissions: receipt, ledger, notice text, the same email twice, a WebCrypto-made key.
 
 use crate::util::*;
+use collector::links::{self, LinkKind};
 use consent::protocol::{Receipt, SignedEnvelope, SubmissionAccepted};
 use consent::signature::CollectorPublicKey;
 use sha2::{Digest, Sha256};
@@ -84,6 +85,21 @@ fn the_same_email_twice_keeps_both_records_for_one_subject() {
     assert_eq!(c.count("SELECT count(*) FROM records"), 2);
     assert_eq!(c.count("SELECT count(DISTINCT subject_id) FROM records"), 1, "one subject for one email");
     assert_eq!(c.count("SELECT count(*) FROM subjects"), 1);
+
+    // Confirming the later one first, then the earlier one: the later submission still wins per purpose.
+    let first_id: String =
+        c.db().query_row("SELECT record_id FROM records ORDER BY created_at, rowid LIMIT 1", [], |r| r.get(0)).unwrap();
+    for id in [accepted.record_id.as_str(), first_id.as_str()] {
+        let token = links::sign(&c.key(), LinkKind::Confirm, SITE, id, now_ms(), 7);
+        assert_eq!(
+            c.client.post(links::url(&c.base, LinkKind::Confirm, &token)).send().unwrap().status().as_u16(),
+            200
+        );
+    }
+    assert_eq!(c.event_kinds(), ["submitted", "submitted", "confirmed", "confirmed"]);
+    assert!(c.export("community").contains("marie.curie@example.org"));
+    assert!(!c.export("jobs").contains("marie.curie@example.org"), "the later `jobs: false` stands");
+    assert!(c.export("events").contains("marie.curie@example.org"), "the later `events: true` stands");
 }
 
 #[test]

@@ -294,13 +294,20 @@ impl Ledger {
         record.confirmed_at = Some(now);
         record.updated_at = now;
         self.store.put_record(&record)?;
+        // The later expression of will wins, per purpose: an answer stands against this record if it was given
+        // after this record was submitted (a later submission confirmed first, or a change). An answer's time is
+        // its record's submission time, or the time of the change that set it.
+        let existing = self.store.consents_of(&record.subject_id)?;
         for (purpose, granted) in &record.choices {
+            if existing.iter().any(|c| c.purpose == *purpose && c.updated_at > record.created_at) {
+                continue;
+            }
             self.store.put_consent(&ConsentRow {
                 subject_id: record.subject_id.clone(),
                 purpose: purpose.clone(),
                 granted: *granted,
                 record_id: record.record_id.clone(),
-                updated_at: now,
+                updated_at: record.created_at,
             })?;
         }
         self.touch(&mut subject, now)?;
