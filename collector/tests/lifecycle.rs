@@ -253,7 +253,20 @@ fn pages_forbid_scripts_framing_and_referrers() {
     assert_eq!(refused.status().as_u16(), 401);
     assert!(refused.text().unwrap().contains("Ce lien est invalide ou a expiré"));
     let expired = links::sign(&c.key(), LinkKind::Manage, SITE, &record, now_ms() - 100 * 86_400_000, 90);
-    assert_eq!(c.client.get(links::url(&c.base, LinkKind::Manage, &expired)).send().unwrap().status().as_u16(), 401);
+    let refused = c.client.get(links::url(&c.base, LinkKind::Manage, &expired)).send().unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    // The page offers a new link by email, without JavaScript; asking answers the same for any address.
+    let html = refused.text().unwrap();
+    assert!(html.contains("action=\"/access\"") && html.contains("value=\"association-exemple\""), "{html}");
+    let ask = |email: &str| {
+        let r = c.client.post(c.url("/access")).form(&[("site", SITE), ("email", email)]).send().unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    let known = ask("marie.curie@example.org");
+    assert_eq!(known.0, 200);
+    assert!(known.1.contains("Si cette adresse est connue"));
+    assert_eq!(known, ask("nobody@example.org"));
+    assert_eq!(c.count("SELECT count(*) FROM mail_queue"), 2, "confirmation + the new manage link");
     // A confirmation token does not open the manage page.
     let confirm = links::sign(&c.key(), LinkKind::Confirm, SITE, &record, now_ms(), 7);
     assert_eq!(c.client.get(links::url(&c.base, LinkKind::Manage, &confirm)).send().unwrap().status().as_u16(), 401);

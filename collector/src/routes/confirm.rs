@@ -4,7 +4,7 @@
 use crate::html::{escape, page};
 use crate::ledger::LedgerError;
 use crate::links::{self, LinkKind};
-use crate::routes::pages::{error_page, purposes_list};
+use crate::routes::pages::{error_page, link_problem, purposes_list};
 use crate::state::AppState;
 use crate::storage::RecordStatus;
 use axum::extract::{Path, State};
@@ -37,12 +37,12 @@ fn words(locale: Locale) -> [&'static str; 6] {
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let now = state.now();
     let Ok(claims) = links::open(&state.public_key, &token, LinkKind::Confirm, now) else {
-        return error_page(ProblemType::InvalidLink, Locale::Fr);
+        return link_problem(&state, &token, ProblemType::InvalidLink);
     };
     let id = claims.record_id.clone();
     let record = match state.writer.run(move |l| Ok(l.store().record(&id)?)).await {
         Ok(Some(record)) if matches!(record.status, RecordStatus::Pending | RecordStatus::Confirmed) => record,
-        Ok(_) => return error_page(ProblemType::InvalidLink, Locale::Fr),
+        Ok(_) => return link_problem(&state, &token, ProblemType::InvalidLink),
         Err(e) => return error_page_internal(&e),
     };
     let Some(site) = state.sites.get(&record.site) else { return error_page(ProblemType::UnknownSite, record.locale) };
@@ -64,12 +64,12 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
 pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let now = state.now();
     let Ok(claims) = links::open(&state.public_key, &token, LinkKind::Confirm, now) else {
-        return error_page(ProblemType::InvalidLink, Locale::Fr);
+        return link_problem(&state, &token, ProblemType::InvalidLink);
     };
     let id = claims.record_id.clone();
     let record = match state.writer.run(move |l| l.confirm(&id, now)).await {
         Ok(record) => record,
-        Err(LedgerError::Refused(kind)) => return error_page(kind, Locale::Fr),
+        Err(LedgerError::Refused(kind)) => return link_problem(&state, &token, kind),
         Err(e) => return error_page_internal(&e),
     };
     state.metrics.confirmed();

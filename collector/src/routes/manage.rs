@@ -5,7 +5,7 @@ use crate::clock::rfc3339;
 use crate::html::{escape, page};
 use crate::ledger::{Actor, LedgerError, Request, SubjectFile};
 use crate::links::{self, LinkClaims, LinkKind};
-use crate::routes::pages::error_page;
+use crate::routes::pages::{error_page, link_problem};
 use crate::sites::Site;
 use crate::state::AppState;
 use axum::Form;
@@ -163,7 +163,7 @@ fn latest_fields(file: &SubjectFile) -> BTreeMap<String, String> {
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>, Query(done): Query<Done>) -> Response {
     let Opened { claims, site } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(kind) => return error_page(kind, Locale::Fr),
+        Err(kind) => return link_problem(&state, &token, kind),
     };
     let file = match file(&state, &claims.record_id).await {
         Ok(file) => file,
@@ -288,7 +288,7 @@ pub async fn change(
 ) -> Response {
     let Opened { claims, site } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(kind) => return error_page(kind, Locale::Fr),
+        Err(kind) => return link_problem(&state, &token, kind),
     };
     let ticked: Vec<&str> = form.iter().filter(|(k, _)| k == "purpose").map(|(_, v)| v.as_str()).collect();
     let choices: BTreeMap<String, bool> =
@@ -305,7 +305,7 @@ pub async fn change(
 pub async fn withdraw(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let Opened { claims, .. } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(kind) => return error_page(kind, Locale::Fr),
+        Err(kind) => return link_problem(&state, &token, kind),
     };
     let now = state.now();
     let id = claims.record_id.clone();
@@ -323,7 +323,7 @@ pub async fn erase(
 ) -> Response {
     let Opened { claims, .. } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(kind) => return error_page(kind, Locale::Fr),
+        Err(kind) => return link_problem(&state, &token, kind),
     };
     if !form.iter().any(|(k, v)| k == "confirm" && v == "yes") {
         return back(&token, "unconfirmed");
@@ -340,7 +340,7 @@ pub async fn erase(
 pub async fn download(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let Opened { claims, site } = match open(&state, &token) {
         Ok(opened) => opened,
-        Err(kind) => return error_page(kind, Locale::Fr),
+        Err(kind) => return link_problem(&state, &token, kind),
     };
     let file = match file(&state, &claims.record_id).await {
         Ok(file) => file,
