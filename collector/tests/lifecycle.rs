@@ -271,3 +271,24 @@ fn pages_forbid_scripts_framing_and_referrers() {
     let confirm = links::sign(&c.key(), LinkKind::Confirm, SITE, &record, now_ms(), 7);
     assert_eq!(c.client.get(links::url(&c.base, LinkKind::Manage, &confirm)).send().unwrap().status().as_u16(), 401);
 }
+
+#[test]
+fn an_english_form_gets_english_emails_and_pages() {
+    let mut sink = SmtpSink::new(free_port());
+    sink.start();
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+    let c = Collector::start(&["--smtp", &smtp]);
+    let device = Device::new(7);
+    let mut p = submission(&c, &device, "ada@example.org", "Ada");
+    p.locale = consent::Locale::En;
+    assert_eq!(c.post_envelope("/v1/submissions", &device.seal(&p)).status().as_u16(), 201);
+    let mail = &sink.wait_for(1)[0];
+    assert!(mail.subject.starts_with("Confirm your request"), "{}", mail.subject);
+    assert!(mail.text.starts_with("Hello Ada,") && mail.text.contains("Receiving job and internship offers"));
+    assert!(mail.html.contains("<html lang=\"en\">"));
+    let html = c.client.get(mail.link("/manage/")).send().unwrap().text().unwrap();
+    assert!(html.contains("<html lang=\"en\">") && html.contains("Your consents"));
+    // Problems follow Accept-Language.
+    let r = c.client.get(c.url("/v1/sites/nope/config")).header("accept-language", "en-GB,en;q=0.9").send().unwrap();
+    assert_eq!(assert_problem(r, 404, "unknown-site")["detail"], "This site is not set up to collect consent.");
+}
