@@ -103,23 +103,36 @@ pub async fn run_sender(
             }
         };
         let idle = due.is_empty();
+        // Deliver the whole batch, then record every outcome in one ledger operation.
+        let mut sent = Vec::new();
+        let mut retries = Vec::new();
         for mail in due {
-            let (id, attempts) = (mail.id, mail.attempts);
-            let outcome = transport.deliver(&mail).await;
-            let now = clock.now_ms();
-            let update = match &outcome {
+            match transport.deliver(&mail).await {
                 Ok(()) => {
                     metrics.mail_sent();
-                    tracing::info!(mail_id = id, "email sent");
-                    writer.run(move |l| Ok(l.store().mail_sent(id)?)).await
+                    tracing::info!(mail_id = mail.id, "email sent");
+                    sent.push(mail.id);
                 }
                 Err(e) => {
                     metrics.mail_failed();
-                    let next = now + backoff_ms(attempts);
-                    tracing::warn!(mail_id = id, attempt = attempts + 1, error = %e, "email not sent; will retry");
-                    writer.run(move |l| Ok(l.store().mail_retry(id, attempts + 1, next)?)).await
+                    let next = clock.now_ms() + backoff_ms(mail.attempts);
+                    tracing::warn!(mail_id = mail.id, attempt = mail.attempts + 1, error = %e, "email not sent; will retry");
+                    retries.push((mail.id, mail.attempts + 1, next));
                 }
-            };
+            }
+        }
+        if !sent.is_empty() || !retries.is_empty() {
+            let update = writer
+                .run(move |l| {
+                    for id in sent {
+                        l.store().mail_sent(id)?;
+                    }
+                    for (id, attempts, next) in retries {
+                        l.store().mail_retry(id, attempts, next)?;
+                    }
+                    Ok(())
+                })
+                .await;
             if let Err(e) = update {
                 tracing::error!(error = %e, "cannot update the mail queue");
             }
