@@ -3,21 +3,30 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Beyond this many keys, expired windows are swept before inserting.
+/// Beyond this many keys, expired entries are swept (then not again before the map doubles: amortised O(1)).
 const SWEEP_AT: usize = 100_000;
+/// The recent-nonce set never holds more than this: older replays are still refused by the ledger's durable
+/// check, only after the signature work. Keeps memory flat under sustained load.
+const NONCE_CAP: usize = 200_000;
 
 /// At most `limit` hits per key per window.
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: u32,
     window_ms: i64,
-    windows: Mutex<HashMap<String, (i64, u32)>>,
+    windows: Mutex<Windows>,
+}
+
+#[derive(Debug, Default)]
+struct Windows {
+    map: HashMap<String, (i64, u32)>,
+    sweep_at: usize,
 }
 
 impl RateLimiter {
     /// A limiter; `limit == 0` lets everything through.
     pub fn new(limit: u32, window_ms: i64) -> RateLimiter {
-        RateLimiter { limit, window_ms, windows: Mutex::new(HashMap::new()) }
+        RateLimiter { limit, window_ms, windows: Mutex::new(Windows { map: HashMap::new(), sweep_at: SWEEP_AT }) }
     }
 
     /// Counts a hit; `false` when the key is over its limit.
@@ -26,10 +35,11 @@ impl RateLimiter {
             return true;
         }
         let Ok(mut windows) = self.windows.lock() else { return true };
-        if windows.len() >= SWEEP_AT {
-            windows.retain(|_, (start, _)| now_ms - *start < self.window_ms);
+        if windows.map.len() >= windows.sweep_at {
+            windows.map.retain(|_, (start, _)| now_ms - *start < self.window_ms);
+            windows.sweep_at = (windows.map.len() * 2).max(SWEEP_AT);
         }
-        let entry = windows.entry(key.to_owned()).or_insert((now_ms, 0));
+        let entry = windows.map.entry(key.to_owned()).or_insert((now_ms, 0));
         if now_ms - entry.0 >= self.window_ms {
             *entry = (now_ms, 0);
         }
@@ -52,8 +62,11 @@ impl UsedNonces {
     /// Remembers a used nonce until `exp_ms`.
     pub fn insert(&self, nonce: String, exp_ms: i64, now_ms: i64) {
         if let Ok(mut set) = self.0.lock() {
-            if set.len() >= SWEEP_AT {
+            if set.len() >= NONCE_CAP {
                 set.retain(|_, exp| *exp >= now_ms);
+                if set.len() >= NONCE_CAP / 2 {
+                    set.clear();
+                }
             }
             set.insert(nonce, exp_ms);
         }
