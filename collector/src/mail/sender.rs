@@ -94,7 +94,7 @@ pub async fn run_sender(
 ) {
     loop {
         let now = clock.now_ms();
-        let due = writer.run(move |l| Ok(l.store().due_mail(now, 32)?)).await;
+        let due = writer.run(move |l| Ok(l.store().due_mail(now, 256)?)).await;
         let due = match due {
             Ok(due) => due,
             Err(e) => {
@@ -137,10 +137,11 @@ pub async fn run_sender(
                 tracing::error!(error = %e, "cannot update the mail queue");
             }
         }
-        if let Ok(len) = writer.run(|l| Ok(l.store().mail_queue_len()?)).await {
-            metrics.mail_queue(len);
-        }
         if idle {
+            // The gauge is read only when idle: under load every ledger round trip waits for a whole batch.
+            if let Ok(len) = writer.run(|l| Ok(l.store().mail_queue_len()?)).await {
+                metrics.mail_queue(len);
+            }
             let _ = tokio::time::timeout(Duration::from_secs(1), wakeup.notified()).await;
         }
     }
