@@ -68,6 +68,8 @@ fn the_notice_version_shown_is_served_in_full() {
     assert_eq!(hex::encode(Sha256::digest(text.as_bytes())), version);
     assert!(text.contains("Association des diplômés"));
     assert_problem(c.get(&format!("/v1/notices/{}", "0".repeat(64))), 404, "unknown-record");
+    let html = c.client.get(c.url(&format!("/v1/notices/{version}"))).header("accept", "text/html").send().unwrap();
+    assert!(html.text().unwrap().contains("<pre lang=\"fr\">"));
 }
 
 #[test]
