@@ -31,15 +31,20 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// Starts `bin serve` on a free port with `config`, data in `dir/data`, emails to `dir/outbox`, no rate limit
-    /// (every request comes from 127.0.0.1 and every email is new).
-    pub fn start(bin: &Path, config: &Path, dir: &Path) -> anyhow::Result<Collector> {
+    /// Starts `bin serve` on a free port with `config`, data in `dir/data`, no rate limit (every request comes
+    /// from 127.0.0.1 and every email is new). With `deliver`, confirmation emails are delivered to `dir/outbox`;
+    /// without, they stay in the durable queue.
+    pub fn start(bin: &Path, config: &Path, dir: &Path, deliver: bool) -> anyhow::Result<Collector> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let url = format!("http://127.0.0.1:{port}");
         let data = dir.join("data");
         std::fs::create_dir_all(&data)?;
-        let child = Command::new(bin)
-            .arg("serve")
+        let mut command = Command::new(bin);
+        command.arg("serve");
+        if deliver {
+            command.arg("--outbox").arg(dir.join("outbox"));
+        }
+        let child = command
             .arg("--config")
             .arg(config)
             .arg("--listen")
@@ -48,9 +53,7 @@ impl Collector {
             .arg(&data)
             .arg("--public-url")
             .arg(&url)
-            .arg("--outbox")
-            .arg(dir.join("outbox"))
-            .args(["--ip-per-minute", "0", "--email-per-hour", "0"])
+            .args(["--ip-rate-limit", "0", "--email-rate-limit", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
@@ -65,6 +68,11 @@ impl Collector {
             anyhow::ensure!(start.elapsed() < Duration::from_secs(30), "the collector did not answer on {health}");
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Its resident set size, KiB, from `/proc`.
@@ -212,7 +220,27 @@ impl Client {
 
     /// The site's widget configuration.
     pub async fn widget_config(&self) -> anyhow::Result<WidgetConfig> {
-        Ok(self.http.get(format!("{}/v1/sites/{SITE}/config", self.url)).send().await?.error_for_status()?.json().await?)
+        Ok(self
+            .http
+            .get(format!("{}/v1/sites/{SITE}/config", self.url))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?)
+    }
+
+    /// The collector's `/metrics` counters, by name.
+    pub async fn metrics(&self) -> anyhow::Result<BTreeMap<String, f64>> {
+        let text = self.http.get(format!("{}/metrics", self.url)).send().await?.error_for_status()?.text().await?;
+        Ok(text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let (name, value) = l.rsplit_once(' ')?;
+                Some((name.to_owned(), value.parse().ok()?))
+            })
+            .collect())
     }
 
     /// One fresh challenge token.
@@ -444,4 +472,16 @@ pub async fn soak(
     stats.elapsed = start.elapsed();
     producer.await??;
     Ok(stats)
+}
+
+/// CPU time (user + system) a process has used so far, seconds; `None` for this process.
+pub fn cpu_seconds(pid: Option<u32>) -> f64 {
+    let path = pid.map_or_else(|| "/proc/self/stat".to_owned(), |p| format!("/proc/{p}/stat"));
+    let Ok(stat) = std::fs::read_to_string(path) else { return f64::NAN };
+    // Fields after the command name (which may hold spaces) start at `) `; utime and stime are 14th and 15th.
+    let Some((_, rest)) = stat.rsplit_once(") ") else { return f64::NAN };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // `rest` starts at field 3 (state): utime is field 14, stime 15. Linux reports them in 1/100 s.
+    (ticks(11) + ticks(12)) / 100.0
 }
