@@ -23,11 +23,11 @@ fn verify_detects_one_changed_byte_in_the_sqlite_file() {
         serde_json::from_str::<serde_json::Value>(&at).unwrap()["record_id"].as_str().unwrap().to_owned();
     let path = c.data().join("ledger.sqlite3");
     let mut bytes = std::fs::read(&path).unwrap();
-    let needle = format!("\"record_id\":\"{record}\"");
+    let needle = format!("\"record_id\":\"{record}\",\"seq\":2");
     let offsets: Vec<usize> =
         bytes.windows(needle.len()).enumerate().filter(|(_, w)| *w == needle.as_bytes()).map(|(i, _)| i).collect();
     assert_eq!(offsets.len(), 1, "the event body appears once in the file");
-    let target = offsets[0] + needle.len() - 2; // a character of the record id
+    let target = offsets[0] + 14; // a character of the record id
     bytes[target] = if bytes[target] == b'A' { b'B' } else { b'A' };
     std::fs::write(&path, bytes).unwrap();
 

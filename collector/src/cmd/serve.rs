@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use collector::clock::{Clock, SharedClock, SystemClock};
 use collector::keys;
 use collector::ledger::{Ledger, LedgerError};
-use collector::mail::{MailTransport, run_sender};
+use collector::mail::{MailContext, MailTransport, run_sender};
 use collector::metrics::Metrics;
 use collector::retention;
 use collector::sites::{Site, Sites};
@@ -80,10 +80,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         mail_from: mail_from.clone(),
         log_links: args.outbox.is_some(),
     };
+    let mail_context = MailContext {
+        sites: sites.clone(),
+        key: key.clone(),
+        public_url: public_url.clone(),
+        from: mail_from.clone(),
+        log_links: args.outbox.is_some(),
+    };
     let state = AppState::new(sites.clone(), key, writer.clone(), clock.clone(), metrics.clone(), settings);
     let transport = MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &mail_from)?;
     if transport.is_configured() {
-        tokio::spawn(run_sender(writer.clone(), transport, clock.clone(), metrics, state.mail_wakeup.clone()));
+        tokio::spawn(run_sender(
+            writer.clone(),
+            transport,
+            mail_context,
+            clock.clone(),
+            metrics,
+            state.mail_wakeup.clone(),
+        ));
     } else {
         tracing::warn!("neither --smtp nor --outbox: confirmation emails wait in the queue until one is given");
     }

@@ -3,7 +3,6 @@
 
 use crate::html::escape;
 use crate::sites::Site;
-use crate::storage::NewMail;
 use consent::Locale;
 use lettre::Message;
 use lettre::message::header::ContentType;
@@ -22,7 +21,7 @@ pub enum MailError {
     Build(String),
 }
 
-fn build(from: &str, to: &str, subject: &str, text: String, html: String) -> Result<NewMail, MailError> {
+fn build(from: &str, to: &str, subject: &str, text: String, html: String) -> Result<Vec<u8>, MailError> {
     let from: Mailbox = from.parse().map_err(|_| MailError::Address)?;
     let to_box: Mailbox = to.parse().map_err(|_| MailError::Address)?;
     let part = |kind: ContentType, body: String| {
@@ -39,7 +38,7 @@ fn build(from: &str, to: &str, subject: &str, text: String, html: String) -> Res
                 .singlepart(part(ContentType::TEXT_HTML, html)),
         )
         .map_err(|e| MailError::Build(e.to_string()))?;
-    Ok(NewMail { to: to.to_owned(), message: String::from_utf8_lossy(&message.formatted()).into_owned() })
+    Ok(message.formatted())
 }
 
 fn footer_text(site: &Site, locale: Locale) -> String {
@@ -85,7 +84,7 @@ pub fn confirmation(
     choices: &BTreeMap<String, bool>,
     confirm_url: &str,
     manage_url: &str,
-) -> Result<NewMail, MailError> {
+) -> Result<Vec<u8>, MailError> {
     let controller = &site.config.controller().name;
     let days = site.config.collector().confirm_within_days;
     let accepted: Vec<String> = choices
@@ -157,7 +156,7 @@ pub fn confirmation(
 }
 
 /// The email answering `POST /v1/access`: a fresh manage link.
-pub fn manage_link(site: &Site, locale: Locale, from: &str, to: &str, manage_url: &str) -> Result<NewMail, MailError> {
+pub fn manage_link(site: &Site, locale: Locale, from: &str, to: &str, manage_url: &str) -> Result<Vec<u8>, MailError> {
     let controller = &site.config.controller().name;
     let (subject, body) = match locale {
         Locale::Fr => (

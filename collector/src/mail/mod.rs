@@ -1,8 +1,11 @@
-//! Emails: what they say ([`compose`]) and how they leave ([`sender`]): a durable queue in the database,
-//! drained by a task that writes `.eml` files to an outbox folder and/or sends over SMTP with retries.
+//! Emails: what the durable queue holds ([`job`]), what they say ([`compose`]) and how they leave
+//! ([`sender`]): a task that composes each due job, writes `.eml` files to an outbox folder and/or sends over
+//! SMTP, with retries and backoff across restarts.
 
 pub mod compose;
+pub mod job;
 pub mod sender;
 
 pub use compose::{MailError, confirmation, manage_link};
-pub use sender::{MailTransport, run_sender};
+pub use job::MailJob;
+pub use sender::{MailContext, MailTransport, run_sender};

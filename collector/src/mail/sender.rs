@@ -1,10 +1,15 @@
 //! Draining the durable queue: each email is written to the outbox folder (if any) and sent over SMTP (if
 //! configured); a failed send is retried with exponential backoff, across restarts.
 
+use super::{MailJob, compose};
 use crate::clock::SharedClock;
+use crate::links::{self, LinkKind};
 use crate::metrics::Metrics;
-use crate::storage::QueuedMail;
+use crate::sites::Sites;
+use crate::storage::{QueuedMail, RecordRow, RecordStatus};
 use crate::writer::Writer;
+use consent::protocol::SubmissionPayload;
+use consent::signature::CollectorKey;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -63,17 +68,17 @@ impl MailTransport {
         self.smtp.is_some() || self.outbox.is_some()
     }
 
-    async fn deliver(&self, mail: &QueuedMail) -> Result<(), String> {
+    async fn deliver(&self, mail: &QueuedMail, message: &[u8]) -> Result<(), String> {
         if let Some(outbox) = &self.outbox
             && mail.attempts == 0
         {
             let path = outbox.join(format!("{:08}.eml", mail.id));
-            tokio::fs::write(&path, mail.message.as_bytes()).await.map_err(|e| format!("outbox: {e}"))?;
+            tokio::fs::write(&path, message).await.map_err(|e| format!("outbox: {e}"))?;
         }
         if let Some(smtp) = &self.smtp {
             let to: Address = mail.to.parse().map_err(|_| "recipient address".to_owned())?;
             let envelope = Envelope::new(Some(self.from.clone()), vec![to]).map_err(|e| e.to_string())?;
-            smtp.send_raw(&envelope, mail.message.as_bytes()).await.map_err(|e| e.to_string())?;
+            smtp.send_raw(&envelope, message).await.map_err(|e| e.to_string())?;
         }
         Ok(())
     }
@@ -84,34 +89,148 @@ pub fn backoff_ms(attempts: u32) -> i64 {
     (5_000i64 << attempts.min(10)).min(3_600_000)
 }
 
-/// Runs forever: sends what is due, then waits for a wake-up or one second.
+/// What composing an email needs: the sites' words, the key that signs links, where links point.
+#[derive(Debug, Clone)]
+pub struct MailContext {
+    /// Sites served.
+    pub sites: Sites,
+    /// Signs the confirmation and manage links.
+    pub key: CollectorKey,
+    /// The collector's public base URL.
+    pub public_url: String,
+    /// The sender address.
+    pub from: String,
+    /// Log each email's links (demo outbox mode only: they are credentials).
+    pub log_links: bool,
+}
+
+/// The record a job is about, as it stands now.
+struct Subjectmatter {
+    record: RecordRow,
+    submission: Option<SubmissionPayload>,
+    held: bool,
+}
+
+/// Composes a job's message; `None` when there is nothing to send any more (record gone, erased, expired,
+/// or already confirmed for a confirmation).
+fn write_message(
+    ctx: &MailContext,
+    mail: &QueuedMail,
+    job: &MailJob,
+    about: Option<&Subjectmatter>,
+    now: i64,
+) -> Option<Vec<u8>> {
+    let about = about.filter(|a| a.held)?;
+    let record = &about.record;
+    let site = ctx.sites.get(&record.site)?;
+    let manage = |now| {
+        let token =
+            links::sign(&ctx.key, LinkKind::Manage, &record.site, &record.record_id, now, links::MANAGE_LINK_DAYS);
+        links::url(&ctx.public_url, LinkKind::Manage, &token)
+    };
+    let message = match job {
+        MailJob::Confirmation { .. } => {
+            if record.status != RecordStatus::Pending {
+                return None;
+            }
+            let days = i64::from(site.config.collector().confirm_within_days);
+            // The link expires with the record: `confirm_within_days` after the submission.
+            let token =
+                links::sign(&ctx.key, LinkKind::Confirm, &record.site, &record.record_id, record.created_at, days);
+            let confirm_url = links::url(&ctx.public_url, LinkKind::Confirm, &token);
+            let manage_url = manage(now);
+            if ctx.log_links {
+                tracing::info!(record_id = %record.record_id, confirm = %confirm_url, manage = %manage_url, "demo: email links");
+            }
+            let first_name = about.submission.as_ref().and_then(|s| s.subject.get("first_name")).map(String::as_str);
+            compose::confirmation(
+                site,
+                record.locale,
+                &ctx.from,
+                &mail.to,
+                first_name,
+                &record.cta,
+                &record.choices,
+                &confirm_url,
+                &manage_url,
+            )
+        }
+        MailJob::ManageLink { .. } => {
+            let manage_url = manage(now);
+            if ctx.log_links {
+                tracing::info!(record_id = %record.record_id, manage = %manage_url, "demo: manage link");
+            }
+            compose::manage_link(site, record.locale, &ctx.from, &mail.to, &manage_url)
+        }
+    };
+    match message {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            tracing::error!(mail_id = mail.id, error = %e, "cannot compose an email; dropped");
+            None
+        }
+    }
+}
+
+/// Runs forever: composes and sends what is due, then waits for a wake-up or one second.
 pub async fn run_sender(
     writer: Writer,
     transport: MailTransport,
+    ctx: MailContext,
     clock: SharedClock,
     metrics: Arc<Metrics>,
     wakeup: Arc<Notify>,
 ) {
     loop {
         let now = clock.now_ms();
-        let due = writer.run(move |l| Ok(l.store().due_mail(now, 256)?)).await;
-        let due = match due {
-            Ok(due) => due,
+        let due = writer
+            .run(move |l| {
+                let due = l.store().due_mail(now, 256)?;
+                let mut about = Vec::with_capacity(due.len());
+                for mail in &due {
+                    let job: Option<MailJob> = serde_json::from_str(&mail.job).ok();
+                    let found = match &job {
+                        Some(job) => l.store().record(job.record_id())?.map(|record| (record, job.clone())),
+                        None => None,
+                    };
+                    let Some((record, job)) = found else {
+                        about.push((job, None));
+                        continue;
+                    };
+                    let data = l.store().record_data(&record.record_id)?;
+                    let held = l.store().subject(&record.subject_id)?.is_some_and(|s| s.anonymised_at.is_none());
+                    let submission = data
+                        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.data).ok())
+                        .and_then(|v| v.get("payload").and_then(|p| p.as_str()).map(str::to_owned))
+                        .and_then(|p| serde_json::from_str::<SubmissionPayload>(&p).ok());
+                    about.push((Some(job), Some(Subjectmatter { record, submission, held })));
+                }
+                Ok((due, about))
+            })
+            .await;
+        let (due, about) = match due {
+            Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the mail queue");
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
         let idle = due.is_empty();
         // Deliver the whole batch, then record every outcome in one ledger operation.
-        let mut sent = Vec::new();
+        let mut done = Vec::new();
         let mut retries = Vec::new();
-        for mail in due {
-            match transport.deliver(&mail).await {
+        for (mail, (job, subject)) in due.iter().zip(&about) {
+            let message = job.as_ref().and_then(|job| write_message(&ctx, mail, job, subject.as_ref(), now));
+            let Some(message) = message else {
+                tracing::info!(mail_id = mail.id, "nothing to send any more; dropped from the queue");
+                done.push(mail.id);
+                continue;
+            };
+            match transport.deliver(mail, &message).await {
                 Ok(()) => {
                     metrics.mail_sent();
                     tracing::info!(mail_id = mail.id, "email sent");
-                    sent.push(mail.id);
+                    done.push(mail.id);
                 }
                 Err(e) => {
                     metrics.mail_failed();
@@ -121,10 +240,10 @@ pub async fn run_sender(
                 }
             }
         }
-        if !sent.is_empty() || !retries.is_empty() {
+        if !done.is_empty() || !retries.is_empty() {
             let update = writer
                 .run(move |l| {
-                    for id in sent {
+                    for id in done {
                         l.store().mail_sent(id)?;
                     }
                     for (id, attempts, next) in retries {

@@ -3,8 +3,7 @@
 
 use crate::html::{escape, page};
 use crate::intake::{allow_email, normalise_email};
-use crate::links::{self, LinkKind};
-use crate::mail;
+use crate::mail::MailJob;
 use crate::problem::{ApiError, Lang};
 use crate::routes::ClientIp;
 use crate::routes::pages::error_page;
@@ -68,7 +67,9 @@ async fn send_link(state: &AppState, locale: Locale, ip: IpAddr, request: &Acces
     if !state.ip_limit.allow(&ip.to_string(), now) {
         return Err(ApiError::new(ProblemType::RateLimited, locale));
     }
-    let site = state.sites.get(&request.site).cloned().ok_or(ApiError::new(ProblemType::UnknownSite, locale))?;
+    if state.sites.get(&request.site).is_none() {
+        return Err(ApiError::new(ProblemType::UnknownSite, locale));
+    }
     let email = normalise_email(&request.email);
     if !allow_email(state, &email) {
         return Err(ApiError::new(ProblemType::RateLimited, locale));
@@ -81,20 +82,9 @@ async fn send_link(state: &AppState, locale: Locale, ip: IpAddr, request: &Acces
         .await
         .map_err(|e| ApiError::from_ledger(e, locale))?;
     if let Some(record) = record {
-        let token =
-            links::sign(&state.key, LinkKind::Manage, &record.site, &record.record_id, now, links::MANAGE_LINK_DAYS);
-        let url = links::url(&state.settings.public_url, LinkKind::Manage, &token);
-        if let Ok(message) = mail::manage_link(&site, record.locale, &state.settings.mail_from, &email, &url) {
-            state
-                .writer
-                .run(move |l| l.enqueue_mail(&message, now))
-                .await
-                .map_err(|e| ApiError::from_ledger(e, locale))?;
-            state.mail_wakeup.notify_one();
-            if state.settings.log_links {
-                tracing::info!(manage = %url, "demo: manage link sent");
-            }
-        }
+        let mail = MailJob::ManageLink { record_id: record.record_id }.to(&email);
+        state.writer.run(move |l| l.enqueue_mail(&mail, now)).await.map_err(|e| ApiError::from_ledger(e, locale))?;
+        state.mail_wakeup.notify_one();
     }
     Ok(())
 }

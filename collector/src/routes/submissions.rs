@@ -3,8 +3,7 @@
 use crate::intake::{CheckedSubmission, check_submission};
 use crate::keys::random_id;
 use crate::ledger::{NewSubmission, sha256_hex};
-use crate::links::{self, LinkKind};
-use crate::mail;
+use crate::mail::MailJob;
 use crate::problem::ApiError;
 use crate::routes::ClientIp;
 use crate::state::AppState;
@@ -44,34 +43,16 @@ async fn accept(
     ip: std::net::IpAddr,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<SubmissionAccepted, ApiError> {
-    let CheckedSubmission { site, payload, envelope, nonce, email } = check_submission(state, headers, ip, body)?;
+    let CheckedSubmission { payload, envelope, nonce, email, .. } = check_submission(state, headers, ip, body)?;
     let locale = payload.locale;
     let now = state.now();
     let record_id = random_id();
     let site_id = payload.site.to_string();
-    let confirm_days = i64::from(site.config.collector().confirm_within_days);
-    let confirm_url = links::url(
-        &state.settings.public_url,
-        LinkKind::Confirm,
-        &links::sign(&state.key, LinkKind::Confirm, &site_id, &record_id, now, confirm_days),
-    );
-    let manage_url = links::url(
-        &state.settings.public_url,
-        LinkKind::Manage,
-        &links::sign(&state.key, LinkKind::Manage, &site_id, &record_id, now, links::MANAGE_LINK_DAYS),
-    );
-    let mail = mail::confirmation(
-        &site,
-        locale,
-        &state.settings.mail_from,
-        &email,
-        payload.subject.get("first_name").map(String::as_str),
-        payload.cta.as_str(),
-        &payload.choices,
-        &confirm_url,
-        &manage_url,
-    )
-    .map_err(|_| ApiError::new(ProblemType::InvalidField, locale))?;
+    // The email is composed later by the mail sender; only check here that it can be addressed.
+    if email.parse::<lettre::Address>().is_err() {
+        return Err(ApiError::new(ProblemType::InvalidField, locale));
+    }
+    let mail = MailJob::Confirmation { record_id: record_id.clone() }.to(&email);
     let payload_sha256 = sha256_hex(envelope.payload.as_bytes());
     let data = to_canonical_string(&serde_json::json!({"payload": envelope.payload, "signature": envelope.signature}))
         .map_err(|e| ApiError::internal(&e, locale))?;
@@ -98,9 +79,6 @@ async fn accept(
         .map_err(|e| ApiError::from_ledger(e, locale))?;
     state.used_nonces.insert(nonce.0, nonce.1, now);
     state.mail_wakeup.notify_one();
-    if state.settings.log_links {
-        tracing::info!(record_id = %record_id, confirm = %confirm_url, manage = %manage_url, "demo: email links");
-    }
     let body = ReceiptBody {
         record_id: RecordId(record_id.clone()),
         payload_sha256,

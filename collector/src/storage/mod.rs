@@ -134,13 +134,14 @@ pub struct RecordData {
     pub data: String,
 }
 
-/// An email to send.
+/// An email to send: who to, and what (a [`crate::mail::MailJob`] as JSON). The message itself is composed
+/// when it is sent, from the record's data: the queue holds no copy of them, and erased data are never mailed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMail {
     /// Recipient address.
     pub to: String,
-    /// The whole RFC 5322 message, ready to send.
-    pub message: String,
+    /// The mail job, JSON.
+    pub job: String,
 }
 
 /// An email in the durable queue.
@@ -150,8 +151,8 @@ pub struct QueuedMail {
     pub id: i64,
     /// Recipient.
     pub to: String,
-    /// RFC 5322 message.
-    pub message: String,
+    /// The mail job, JSON.
+    pub job: String,
     /// Attempts made so far.
     pub attempts: u32,
 }

@@ -394,7 +394,8 @@ impl Store for SqliteStore {
                 "INSERT INTO mail_queue (to_addr, message, attempts, next_attempt_at, created_at) VALUES (?1, ?2, 0, ?3, ?3)",
             )
             .map_err(db)?;
-        stmt.execute(params![mail.to, mail.message, now_ms]).map_err(db)?;
+        // The `message` column holds the job (see `NewMail`).
+        stmt.execute(params![mail.to, mail.job, now_ms]).map_err(db)?;
         Ok(())
     }
 
@@ -407,7 +408,7 @@ impl Store for SqliteStore {
             .map_err(db)?;
         let rows = stmt
             .query_map(params![now_ms, limit as i64], |r| {
-                Ok(QueuedMail { id: r.get(0)?, to: r.get(1)?, message: r.get(2)?, attempts: r.get(3)? })
+                Ok(QueuedMail { id: r.get(0)?, to: r.get(1)?, job: r.get(2)?, attempts: r.get(3)? })
             })
             .map_err(db)?;
         rows.map(|r| r.map_err(db)).collect()

@@ -1,0 +1,35 @@
+//! What the queue holds: a job naming the email to write, not the email itself. It is composed when sent, from
+//! the record as it then is (an erased or expired record is no longer mailed).
+
+use crate::storage::NewMail;
+use serde::{Deserialize, Serialize};
+
+/// One email to compose and send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MailJob {
+    /// The double opt-in email of a new record: what was accepted, the confirmation and manage links.
+    Confirmation {
+        /// The record.
+        record_id: String,
+    },
+    /// A fresh manage link, asked for with `POST /v1/access`.
+    ManageLink {
+        /// The subject's latest record.
+        record_id: String,
+    },
+}
+
+impl MailJob {
+    /// The queue entry for this job to `to`.
+    pub fn to(&self, to: &str) -> NewMail {
+        NewMail { to: to.to_owned(), job: serde_json::to_string(self).unwrap_or_default() }
+    }
+
+    /// The record the job is about.
+    pub fn record_id(&self) -> &str {
+        match self {
+            MailJob::Confirmation { record_id } | MailJob::ManageLink { record_id } => record_id,
+        }
+    }
+}
