@@ -32,11 +32,17 @@ pub fn write(out: &Path, output: &Output) -> Result<(), BuildError> {
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir).map_err(|e| BuildError::io(dir, e))?;
     }
-    // Skip identical files: serve's watchers and browsers' caches see only what changed.
+    std::fs::write(&file, &output.bytes).map_err(|e| BuildError::io(&file, e))
+}
+
+/// Writes one output unless the file already holds these bytes, so that serve's rebuilds touch only what
+/// changed (a full build skips the comparison: one more file open per output is a third of its time).
+pub fn write_if_changed(out: &Path, output: &Output) -> Result<(), BuildError> {
+    let file = file_of(out, &output.path);
     if std::fs::read(&file).is_ok_and(|old| old == output.bytes) {
         return Ok(());
     }
-    std::fs::write(&file, &output.bytes).map_err(|e| BuildError::io(&file, e))
+    write(out, output)
 }
 
 /// Writes every output in parallel, calling `tick` after each.

@@ -8,6 +8,7 @@ use crate::output;
 use crate::site::Site;
 use consent::Locale;
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -154,5 +155,5 @@ fn update_article(site: &mut Site, options: &BuildOptions, path: &Path) -> Resul
         output::write(&out, &site.render_article(page)?)?;
     }
     let listings = site.render_listings()?;
-    output::write_all(&out, &listings, &|| {})
+    listings.par_iter().try_for_each(|o| output::write_if_changed(&out, o))
 }

@@ -159,18 +159,14 @@ fn write_hugo_site(dir: &Path) -> anyhow::Result<()> {
         "{{ define \"main\" }}<article><h1>{{ .Title }}</h1><p><time>{{ .Date.Format \"2006-01-02\" }}</time> \
          {{ range .Params.tags }}<a href=\"/tags/{{ . | urlize }}/\">{{ . }}</a> {{ end }}</p>{{ .Content }}</article>{{ end }}\n",
     )?;
+    // Lists show the description, as site-kit's lists do (`.Summary` would make Hugo render every page twice).
     let list = "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}<li><h2><a href=\"{{ .RelPermalink }}\">\
-                {{ .Title }}</a></h2><p>{{ .Summary }}</p></li>{{ end }}</ul>{{ with .Paginator.Prev }}<a href=\"{{ .URL }}\">\
+                {{ .Title }}</a></h2><p>{{ .Description }}</p></li>{{ end }}</ul>{{ with .Paginator.Prev }}<a href=\"{{ .URL }}\">\
                 Page précédente</a>{{ end }}{{ with .Paginator.Next }}<a href=\"{{ .URL }}\">Page suivante</a>{{ end }}{{ end }}\n";
     std::fs::write(dir.join("layouts/_default/list.html"), list)?;
     std::fs::write(
         dir.join("layouts/index.html"),
-        list.replace(".Paginator.Pages", "(.Paginate (where .Site.RegularPages \"Type\" \"posts\")).Pages"),
-    )?;
-    std::fs::write(
-        dir.join("layouts/_default/terms.html"),
-        "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">\
-         {{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>{{ end }}\n",
+        list.replace(".Paginator.Pages", "(.Paginate .Site.RegularPages).Pages"),
     )?;
     Ok(())
 }
