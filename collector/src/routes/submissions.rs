@@ -1,7 +1,7 @@
 //! `POST /v1/submissions`: check, record durably, answer `201` with a signed receipt.
 
 use crate::intake::{CheckedSubmission, check_submission};
-use crate::keys::random_id;
+use crate::keys::sortable_id;
 use crate::ledger::{NewSubmission, sha256_hex};
 use crate::mail::MailJob;
 use crate::problem::ApiError;
@@ -46,7 +46,7 @@ async fn accept(
     let CheckedSubmission { payload, envelope, nonce, email, .. } = check_submission(state, headers, ip, body)?;
     let locale = payload.locale;
     let now = state.now();
-    let record_id = random_id();
+    let record_id = sortable_id(now);
     let site_id = payload.site.to_string();
     // The email is composed later by the mail sender; only check here that it can be addressed.
     if email.parse::<lettre::Address>().is_err() {
@@ -58,7 +58,7 @@ async fn accept(
         .map_err(|e| ApiError::internal(&e, locale))?;
     let submission = NewSubmission {
         record_id: record_id.clone(),
-        new_subject_id: random_id(),
+        new_subject_id: sortable_id(now),
         site: site_id,
         email,
         cta: payload.cta.to_string(),

@@ -19,12 +19,13 @@ CREATE TABLE notices (
     first_seen INTEGER NOT NULL
 );
 
--- Challenge nonces already used, kept until their token expires.
+-- Challenge nonces already used, kept until their token expires. Keyed by expiry first: expiries grow with
+-- time, so inserts append instead of landing on random pages, and pruning is a range delete.
 CREATE TABLE used_nonces (
-    nonce TEXT PRIMARY KEY,
-    exp   INTEGER NOT NULL
+    exp   INTEGER NOT NULL,
+    nonce TEXT NOT NULL,
+    PRIMARY KEY (exp, nonce)
 ) WITHOUT ROWID;
-CREATE INDEX used_nonces_exp ON used_nonces(exp);
 
 -- Subjects. `email` is personal data: NULL once erased or anonymised.
 CREATE TABLE subjects (
