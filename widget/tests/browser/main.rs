@@ -8,4 +8,5 @@ mod dialog;
 mod form;
 mod problems;
 mod signing;
+mod style;
 mod support;
