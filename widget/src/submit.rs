@@ -6,7 +6,15 @@ use crate::deliver::post_with_retry;
 use crate::device::DeviceKey;
 use crate::records::{self, StoredRecord};
 use crate::seal::{self, Answers, Context};
-use consent::protocol::{Action, FieldError, ProblemType, RecordView, SubmissionAccepted};
+use consent::protocol::{Action, FieldError, ProblemType, RecordView};
+
+/// The part of `consent::protocol::SubmissionAccepted` the widget uses. The receipt is for offline checks; not
+/// deserialising it keeps its code out of the bundle.
+#[derive(serde::Deserialize)]
+struct Accepted {
+    record_id: String,
+    status: String,
+}
 
 /// How a submission or an action ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,10 +59,10 @@ pub async fn submit(
     let payload = seal::submission(context, answers, challenge, &key);
     let Ok(mut envelope) = seal::seal(&payload, &key).await else { return Outcome::NoCrypto };
     envelope.hp = honeypot.filter(|h| !h.is_empty());
-    let delivery = post_with_retry::<SubmissionAccepted>(endpoint, "/v1/submissions", &envelope, waiting).await;
+    let delivery = post_with_retry::<Accepted>(endpoint, "/v1/submissions", &envelope, waiting).await;
     let outcome = match delivery.result {
         Ok(accepted) => Outcome::Accepted(StoredRecord {
-            record_id: accepted.record_id.0,
+            record_id: accepted.record_id,
             status: accepted.status,
             choices: answers.choices.clone(),
             given_at: payload.submitted_at.clone(),
