@@ -2,7 +2,7 @@
 //! signature, delivery with retries, and the reading of the answer into an [`Outcome`].
 
 use crate::api::{self, ApiError};
-use crate::deliver::post_with_retry;
+use crate::deliver::{BACKOFF_SECONDS, post_with_retry, sleep};
 use crate::device::DeviceKey;
 use crate::records::{self, StoredRecord};
 use crate::seal::{self, Answers, Context};
@@ -49,17 +49,17 @@ pub async fn submit(
     context: &Context,
     answers: &Answers,
     honeypot: Option<String>,
-    waiting: impl FnMut(u32),
+    mut waiting: impl FnMut(u32),
 ) -> Outcome {
     let Ok(key) = DeviceKey::load_or_create().await else { return Outcome::NoCrypto };
-    let challenge = match api::challenge(endpoint, &context.site).await {
-        Ok(challenge) => challenge.token,
+    let challenge = match challenge_with_retry(endpoint, &context.site, &mut waiting).await {
+        Ok(token) => token,
         Err(error) => return error.into(),
     };
     let payload = seal::submission(context, answers, challenge, &key);
     let Ok(mut envelope) = seal::seal(&payload, &key).await else { return Outcome::NoCrypto };
     envelope.hp = honeypot.filter(|h| !h.is_empty());
-    let delivery = post_with_retry::<Accepted>(endpoint, "/v1/submissions", &envelope, waiting).await;
+    let delivery = post_with_retry::<Accepted>(endpoint, "/v1/submissions", &envelope, &mut waiting).await;
     let outcome = match delivery.result {
         Ok(accepted) => Outcome::Accepted(StoredRecord {
             record_id: accepted.record_id,
@@ -81,6 +81,20 @@ pub async fn submit(
         let _ = records::save(&context.site, record).await;
     }
     outcome
+}
+
+/// A challenge token, retried like the submission when the collector cannot be reached.
+async fn challenge_with_retry(endpoint: &str, site: &str, waiting: &mut impl FnMut(u32)) -> Result<String, ApiError> {
+    for seconds in BACKOFF_SECONDS {
+        match api::challenge(endpoint, site).await {
+            Err(ApiError::Network) => {
+                waiting(seconds);
+                sleep(seconds * 1000).await;
+            }
+            other => return other.map(|c| c.token),
+        }
+    }
+    api::challenge(endpoint, site).await.map(|c| c.token)
 }
 
 /// Sends a signed action (`status`, `change`, `withdraw`) on `record_id` and returns the record's new state.

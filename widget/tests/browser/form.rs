@@ -155,3 +155,28 @@ async fn markup_in_config_texts_stays_text() {
     assert!(form.find("img").is_none());
     assert_eq!(form.get("button.cta").text_content().unwrap(), "<img src=x onerror=alert(1)>");
 }
+
+#[wasm_bindgen_test]
+async fn an_unreachable_collector_is_retried_and_the_form_kept() {
+    // The support mounts with http://127.0.0.1:9, where nothing listens: the challenge request fails for real.
+    let form = mount("join");
+    form.open_and_fill().await;
+    form.click("#p-community");
+    form.click("#privacy-ack");
+    settle().await;
+    form.click("button.submit");
+    let mut announced = String::new();
+    for _ in 0..100 {
+        settle().await;
+        announced = form.announced();
+        if announced.contains("nouvel essai") {
+            break;
+        }
+    }
+    assert!(announced.contains("Connexion impossible. Vos réponses sont conservées"), "{announced}");
+    assert!(announced.contains("nouvel essai dans 2 s"), "{announced}");
+    assert_eq!(form.state.phase.get_untracked(), Phase::Sending);
+    assert!(form.get("button.submit").has_attribute("disabled"));
+    assert_eq!(form.input("#f-email").value(), "marie.curie@example.org");
+    assert_eq!(form.boxes(), [("community".into(), true), ("jobs".into(), false), ("events".into(), false)].to_vec());
+}
