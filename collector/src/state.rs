@@ -22,8 +22,6 @@ pub struct Settings {
     pub challenge_ttl_secs: i64,
     /// The sender address of emails.
     pub mail_from: String,
-    /// Log the links of each email (the demo's outbox mode; they are credentials, so never in production).
-    pub log_links: bool,
 }
 
 impl Default for Settings {
@@ -34,7 +32,6 @@ impl Default for Settings {
             email_per_hour: 10,
             challenge_ttl_secs: 1800,
             mail_from: "no-reply@localhost".into(),
-            log_links: false,
         }
     }
 }

@@ -78,7 +78,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         email_per_hour: args.email_rate_limit,
         challenge_ttl_secs: 1800,
         mail_from: mail_from.clone(),
-        log_links: args.outbox.is_some(),
     };
     let mail_context = MailContext {
         sites: sites.clone(),
