@@ -7,15 +7,19 @@ use crate::error::BuildError;
 use crate::output;
 use crate::site::Site;
 use consent::Locale;
-use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
 /// Events closer than this are handled together (an editor's save is often several events).
-const SETTLE: Duration = Duration::from_millis(15);
+const SETTLE: Duration = Duration::from_millis(5);
+/// How long a file being written may stay open before it is read anyway.
+const WRITING: Duration = Duration::from_millis(250);
 
 /// Starts the watcher and its rebuild thread; keep the returned watcher alive.
 pub fn watch(
@@ -46,22 +50,9 @@ fn run(
     let dir = site.project.dir.clone();
     while let Ok(first) = rx.recv() {
         let started = Instant::now();
-        let mut paths: Vec<PathBuf> = Vec::new();
-        let mut take = |e: notify::Result<notify::Event>| {
-            if let Ok(event) = e
-                && !matches!(event.kind, notify::EventKind::Access(_))
-            {
-                paths.extend(event.paths);
-            }
-        };
-        take(first);
-        while let Ok(more) = rx.recv_timeout(SETTLE) {
-            take(more);
-        }
+        let Some(paths) = settle(first, &rx, started) else { return };
         let started_work = Instant::now();
-        paths.retain(|p| relevant(&dir, p));
-        paths.sort();
-        paths.dedup();
+        let paths: Vec<PathBuf> = paths.into_iter().filter(|p| relevant(&dir, p)).collect();
         if paths.is_empty() {
             continue;
         }
@@ -156,4 +147,49 @@ fn update_article(site: &mut Site, options: &BuildOptions, path: &Path) -> Resul
     }
     let listings = site.render_listings()?;
     listings.par_iter().try_for_each(|o| output::write_if_changed(&out, o))
+}
+
+/// Gathers the events of one save: a file being written (created or modified) is read only once it is closed
+/// (inotify's close-after-write), or after [`WRITING`]; then [`SETTLE`] more for the rest of the save. `None`
+/// when the watcher is gone.
+fn settle(
+    first: notify::Result<notify::Event>,
+    rx: &mpsc::Receiver<notify::Result<notify::Event>>,
+    started: Instant,
+) -> Option<BTreeSet<PathBuf>> {
+    let mut ready = BTreeSet::new();
+    let mut writing = BTreeSet::new();
+    let take = |e: notify::Result<notify::Event>, ready: &mut BTreeSet<PathBuf>, writing: &mut BTreeSet<PathBuf>| {
+        let Ok(event) = e else { return };
+        for path in event.paths {
+            match event.kind {
+                EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+                    writing.remove(&path);
+                    ready.insert(path);
+                }
+                EventKind::Access(_) => {}
+                EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
+                    writing.insert(path);
+                }
+                _ => {
+                    ready.insert(path);
+                }
+            }
+        }
+    };
+    take(first, &mut ready, &mut writing);
+    loop {
+        let wait = if writing.is_empty() { SETTLE } else { WRITING.saturating_sub(started.elapsed()) };
+        if wait.is_zero() {
+            break;
+        }
+        match rx.recv_timeout(wait) {
+            Ok(e) => take(e, &mut ready, &mut writing),
+            Err(mpsc::RecvTimeoutError::Timeout) if writing.is_empty() => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+    ready.append(&mut writing);
+    Some(ready)
 }

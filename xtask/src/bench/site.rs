@@ -17,7 +17,7 @@ const ARTICLES: usize = 10_000;
 /// Full builds timed per generator.
 const RUNS: usize = 3;
 /// Edits timed under serve.
-const EDITS: usize = 5;
+const EDITS: usize = 9;
 
 pub fn rows() -> anyhow::Result<Vec<Row>> {
     let hugo = ensure_apt("hugo", "hugo")?;
