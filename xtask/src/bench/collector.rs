@@ -297,9 +297,10 @@ pub fn soak(seconds: u64) -> anyhow::Result<()> {
     collector.verify()?;
     let peak = samples.iter().map(|s| s.1).max().unwrap_or(0).max(rss_end);
     println!(
-        "\n| soak | measured |\n| --- | --- |\n| length | {seconds} s at {RATE}/s |\n| accepted | {} |\n| errors | {} ({}) |\n\
+        "\n| soak | measured |\n| --- | --- |\n| length | {seconds} s at {RATE}/s |\n| not sent in time (client behind) | {} |\n| accepted | {} |\n| errors | {} ({}) |\n\
          | RSS start → end (peak) | {rss_start} KiB → {rss_end} KiB ({peak} KiB) |\n| latency p50 / p99 | {:.1} ms / {:.1} ms |\n\
          | durable after kill -9 | {found}/{} |\n",
+        stats.unsent,
         stats.accepted.len(),
         stats.error_count(),
         errors(&stats),

@@ -324,6 +324,8 @@ pub struct Stats {
     pub latencies_us: Vec<u64>,
     /// Length of the timed window.
     pub elapsed: Duration,
+    /// Submissions due in a fixed-rate window that could not be sent before it ended (the client fell behind).
+    pub unsent: u64,
 }
 
 impl Stats {
@@ -405,7 +407,8 @@ pub async fn fixed_rate(client: &Client, bodies: Vec<Vec<u8>>, rate: u32) -> any
 }
 
 /// Holds `rate` submissions/s for `seconds`, fetching a fresh challenge and signing each submission just ahead of
-/// its turn (as real browsers would: the challenges are part of the load). `sample` is called every
+/// its turn (as real browsers would: the challenges are part of the load). Latency runs from each send; what the
+/// client could not send by the end is counted in [`Stats::unsent`]. `sample` is called every
 /// `sample_every` with the elapsed time.
 pub async fn soak(
     client: &Client,
@@ -452,9 +455,15 @@ pub async fn soak(
     let mut next_sample = sample_every;
     let mut stats = Stats::default();
     let mut tasks = tokio::task::JoinSet::new();
+    let end = start + Duration::from_secs(seconds);
     for i in 0..total {
         let due = start + period * u32::try_from(i).unwrap_or(u32::MAX);
         tokio::time::sleep_until(due.into()).await;
+        // Bounded by time: what the client could not send by the end is counted, not sent later.
+        if Instant::now() >= end {
+            stats.unsent = total - i;
+            break;
+        }
         if start.elapsed() >= next_sample {
             sample(start.elapsed());
             next_sample += sample_every;
@@ -463,9 +472,12 @@ pub async fn soak(
             stats.add(done?);
         }
         let Some(body) = rx.recv().await else { break };
+        // From the send, not the schedule: a late body is the client's (signing) delay, not the collector's.
+        let sent = Instant::now();
         let client = client.clone();
-        tasks.spawn(async move { client.submit(body, due).await });
+        tasks.spawn(async move { client.submit(body, sent).await });
     }
+    drop(rx);
     while let Some(done) = tasks.join_next().await {
         stats.add(done?);
     }
