@@ -32,6 +32,12 @@ pub struct HeldConsent {
     pub submission: SubmissionPayload,
 }
 
+/// The signed submission inside a record's stored data (`{"payload": "<text>", "signature": …}`).
+pub fn submission_of(data: &str) -> Option<SubmissionPayload> {
+    let stored = serde_json::from_str::<StoredSubmission>(data).ok()?;
+    serde_json::from_str::<SubmissionPayload>(&stored.payload).ok()
+}
+
 /// Every consent in force on a site (for one purpose, or all), with its submission. Pending, withdrawn,
 /// expired and erased subjects have no consent in force, so they never appear.
 pub fn held_consents(ledger: &mut Ledger, site: &str, purpose: Option<&str>) -> Result<Vec<HeldConsent>, LedgerError> {
@@ -42,8 +48,7 @@ pub fn held_consents(ledger: &mut Ledger, site: &str, purpose: Option<&str>) -> 
     let mut held = Vec::with_capacity(consents.len());
     for consent in consents {
         let Some(data) = ledger.store().record_data(&consent.record_id)? else { continue };
-        let Ok(stored) = serde_json::from_str::<StoredSubmission>(&data.data) else { continue };
-        let Ok(submission) = serde_json::from_str::<SubmissionPayload>(&stored.payload) else { continue };
+        let Some(submission) = submission_of(&data.data) else { continue };
         held.push(HeldConsent { consent, submission });
     }
     Ok(held)

@@ -1,9 +1,11 @@
-//! `collector stats`: how many subjects consent, by purpose, promo, programme, CTA and page. Any count under
+//! `collector stats`: how many subjects consent, by purpose, promo, programme, CTA and page, and apart, how many
+//! anonymised subjects had consented (counts kept when their data were removed). Any count under
 //! k = 5 is shown as « < 5 » so that no small group can be singled out.
 
 use crate::export::held_consents;
 use crate::ledger::{Ledger, LedgerError};
 use crate::sites::Site;
+use consent::protocol::SubmissionPayload;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -20,6 +22,19 @@ pub struct Stats {
     pub subjects: usize,
     /// By dimension (`purpose`, `promo`, `programme`, `cta`, `page`), by value.
     pub tables: BTreeMap<&'static str, Breakdown>,
+    /// The subjects whose data were removed at the end of retention or on withdrawal, kept as counts only.
+    pub anonymised: Anonymised,
+}
+
+/// What stays of anonymised subjects: counts, by the same dimensions as the consents in force (each subject
+/// under every purpose they had given), plus `ended` (`retention`, `withdrawn`). Shown apart from the consents
+/// in force: a total of both would let a small cell be found by subtraction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Anonymised {
+    /// Subjects anonymised.
+    pub subjects: usize,
+    /// By dimension, by value.
+    pub tables: BTreeMap<String, Breakdown>,
 }
 
 /// A count as shown: « < 5 » under k.
@@ -35,6 +50,20 @@ fn page_path(url: &str) -> String {
     }
 }
 
+/// The cells one consent counts under: its purpose, and, when its signed submission is at hand, the subject's
+/// promo and programme, the CTA and the page. The same for consents in force and for the aggregates kept when a
+/// subject is anonymised, so that both tables mean the same.
+pub fn dimensions(purpose: &str, submission: Option<&SubmissionPayload>) -> Vec<(&'static str, String)> {
+    let mut cells = vec![("purpose", purpose.to_owned())];
+    if let Some(s) = submission {
+        cells.push(("promo", s.subject.get("promo").cloned().unwrap_or_default()));
+        cells.push(("programme", s.subject.get("programme").cloned().unwrap_or_default()));
+        cells.push(("cta", s.cta.to_string()));
+        cells.push(("page", page_path(&s.page_url)));
+    }
+    cells
+}
+
 /// Computes the statistics of a site.
 pub fn compute(ledger: &mut Ledger, site: &Site) -> Result<Stats, LedgerError> {
     let held = held_consents(ledger, site.config.site().as_str(), None)?;
@@ -43,21 +72,23 @@ pub fn compute(ledger: &mut Ledger, site: &Site) -> Result<Stats, LedgerError> {
     for h in &held {
         let who = h.consent.subject_id.clone();
         subjects.insert(who.clone());
-        let subject = &h.submission.subject;
-        let mut add = |dimension: &'static str, value: String| {
+        for (dimension, value) in dimensions(&h.consent.purpose, Some(&h.submission)) {
             sets.entry(dimension).or_default().entry(value).or_default().insert(who.clone());
-        };
-        add("purpose", h.consent.purpose.clone());
-        add("promo", subject.get("promo").cloned().unwrap_or_default());
-        add("programme", subject.get("programme").cloned().unwrap_or_default());
-        add("cta", h.submission.cta.to_string());
-        add("page", page_path(&h.submission.page_url));
+        }
     }
     let tables = sets
         .into_iter()
         .map(|(dimension, values)| (dimension, values.into_iter().map(|(v, s)| (v, s.len())).collect()))
         .collect();
-    Ok(Stats { subjects: subjects.len(), tables })
+    let mut anonymised = Anonymised::default();
+    for row in ledger.store().aggregates(site.config.site().as_str())? {
+        let count = usize::try_from(row.subjects).unwrap_or(usize::MAX);
+        if row.dimension == "ended" {
+            anonymised.subjects = anonymised.subjects.saturating_add(count);
+        }
+        anonymised.tables.entry(row.dimension).or_default().insert(row.value, count);
+    }
+    Ok(Stats { subjects: subjects.len(), tables, anonymised })
 }
 
 /// The statistics as text, every count k-suppressed.
@@ -66,38 +97,66 @@ pub fn render_text(site: &Site, stats: &Stats) -> String {
     let _ =
         writeln!(out, "Site {} — consentements confirmés en vigueur / confirmed consents in force", site.config.site());
     let _ = writeln!(out, "Personnes / subjects: {}", shown(stats.subjects));
-    for (dimension, title) in [
-        ("purpose", "Par finalité / by purpose"),
-        ("promo", "Par promotion / by graduation year"),
-        ("programme", "Par cursus / by programme"),
-        ("cta", "Par appel à l'action / by CTA"),
-        ("page", "Par page / by page"),
-    ] {
-        let _ = writeln!(out, "\n{title}");
-        let Some(table) = stats.tables.get(dimension) else {
-            let _ = writeln!(out, "  (aucune donnée / no data)");
-            continue;
-        };
-        let width = table.keys().map(|k| k.chars().count()).max().unwrap_or(0).max(8);
-        for (value, count) in table {
-            let label = if value.is_empty() { "(non renseigné / not given)" } else { value.as_str() };
-            let _ = writeln!(out, "  {label:<width$}  {:>5}", shown(*count));
-        }
+    for (dimension, title) in TITLES {
+        write_table(&mut out, title, stats.tables.get(dimension));
+    }
+    let _ = writeln!(
+        out,
+        "\nDonnées anonymisées (fin de conservation, retrait), comptées sans données personnelles / \
+         anonymised data (end of retention, withdrawal), counted without personal data"
+    );
+    let _ = writeln!(out, "Personnes / subjects: {}", shown(stats.anonymised.subjects));
+    for (dimension, title) in TITLES.iter().chain(&[("ended", "Fin / ended by")]) {
+        write_table(&mut out, title, stats.anonymised.tables.get(*dimension));
     }
     out
 }
 
-/// The statistics as JSON, every count k-suppressed (as strings).
-pub fn render_json(site: &Site, stats: &Stats) -> String {
-    let tables: serde_json::Map<String, serde_json::Value> = stats
-        .tables
-        .iter()
+const TITLES: [(&str, &str); 5] = [
+    ("purpose", "Par finalité / by purpose"),
+    ("promo", "Par promotion / by graduation year"),
+    ("programme", "Par cursus / by programme"),
+    ("cta", "Par appel à l'action / by CTA"),
+    ("page", "Par page / by page"),
+];
+
+fn write_table(out: &mut String, title: &str, table: Option<&Breakdown>) {
+    let _ = writeln!(out, "\n{title}");
+    let Some(table) = table else {
+        let _ = writeln!(out, "  (aucune donnée / no data)");
+        return;
+    };
+    let width = table.keys().map(|k| k.chars().count()).max().unwrap_or(0).max(8);
+    for (value, count) in table {
+        let label = if value.is_empty() { "(non renseigné / not given)" } else { value.as_str() };
+        let _ = writeln!(out, "  {label:<width$}  {:>5}", shown(*count));
+    }
+}
+
+fn tables_json<'a>(tables: impl Iterator<Item = (&'a str, &'a Breakdown)>) -> serde_json::Value {
+    let tables: serde_json::Map<String, serde_json::Value> = tables
         .map(|(d, t)| {
             let values = t.iter().map(|(v, c)| (v.clone(), serde_json::Value::String(shown(*c)))).collect();
-            ((*d).to_owned(), serde_json::Value::Object(values))
+            (d.to_owned(), serde_json::Value::Object(values))
         })
         .collect();
-    let value = serde_json::json!({"site": site.config.site().as_str(), "subjects": shown(stats.subjects), "k": K_ANONYMITY, "tables": tables});
+    serde_json::Value::Object(tables)
+}
+
+/// The statistics as JSON, every count k-suppressed (as strings).
+pub fn render_json(site: &Site, stats: &Stats) -> String {
+    let tables = tables_json(stats.tables.iter().map(|(d, t)| (*d, t)));
+    let anonymised = serde_json::json!({
+        "subjects": shown(stats.anonymised.subjects),
+        "tables": tables_json(stats.anonymised.tables.iter().map(|(d, t)| (d.as_str(), t))),
+    });
+    let value = serde_json::json!({
+        "site": site.config.site().as_str(),
+        "subjects": shown(stats.subjects),
+        "k": K_ANONYMITY,
+        "tables": tables,
+        "anonymised": anonymised,
+    });
     serde_json::to_string_pretty(&value).unwrap_or_default()
 }
 

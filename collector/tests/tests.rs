@@ -7,5 +7,6 @@ mod actions;
 mod lifecycle;
 mod protocol_doc;
 mod rejections;
+mod retention;
 mod submissions;
 mod tampering;

@@ -115,6 +115,8 @@ pub struct SubjectFile {
     pub consents: Vec<ConsentRow>,
     /// The signed submissions still held.
     pub data: Vec<RecordData>,
+    /// Their ledger events, in chain order (only theirs).
+    pub events: Vec<StoredEvent>,
 }
 
 /// Retention periods, per site and purpose, in ms.
@@ -437,16 +439,25 @@ impl Ledger {
         Ok(granted || pending)
     }
 
-    /// Deletes the subject's personal data (email, signed submissions, device links, answers). Records that were
-    /// still live take `status`.
+    /// Deletes the subject's personal data (email, signed submissions, device links, answers, queued emails).
+    /// Records that were still live take `status`. Unless this is an erasure, the subject's place in the
+    /// statistics is kept first as counts only ([`Ledger::keep_aggregates`]).
     fn remove_personal_data(
         &mut self,
         subject: &mut SubjectRow,
         status: RecordStatus,
         now: i64,
     ) -> Result<(), StoreError> {
+        match status {
+            RecordStatus::Withdrawn => self.keep_aggregates(subject, "withdrawn")?,
+            RecordStatus::Expired => self.keep_aggregates(subject, "retention")?,
+            // Erasure (art. 17) takes the subject out of everything, counts included; pending and confirmed
+            // are never the outcome of a removal.
+            RecordStatus::Erased | RecordStatus::Pending | RecordStatus::Confirmed => {}
+        }
         for mut record in self.store.records_of_subject(&subject.subject_id)? {
             self.store.delete_record_data(&record.record_id)?;
+            self.store.delete_mail_of_record(&record.record_id)?;
             record.device = None;
             if matches!(record.status, RecordStatus::Pending | RecordStatus::Confirmed)
                 || status == RecordStatus::Erased
@@ -460,6 +471,27 @@ impl Ledger {
         subject.email = None;
         subject.anonymised_at = Some(now);
         self.store.put_subject(subject)
+    }
+
+    /// Adds a subject about to be anonymised to the aggregates: once per value they count under in `stats`
+    /// (every purpose they ever gave, their promo, programme, CTA and page), and under `ended` = `ended`. A
+    /// subject who never gave anything (an unconfirmed record) counts nowhere.
+    fn keep_aggregates(&mut self, subject: &SubjectRow, ended: &str) -> Result<(), StoreError> {
+        let given = self.store.ever_granted(&subject.subject_id)?;
+        if given.is_empty() {
+            return Ok(());
+        }
+        let mut cells = std::collections::BTreeSet::new();
+        for consent in &given {
+            let submission =
+                self.store.record_data(&consent.record_id)?.and_then(|d| crate::export::submission_of(&d.data));
+            cells.extend(crate::stats::dimensions(&consent.purpose, submission.as_ref()));
+        }
+        cells.insert(("ended", ended.to_owned()));
+        for (dimension, value) in &cells {
+            self.store.add_aggregate(&subject.site, dimension, value, 1)?;
+        }
+        Ok(())
     }
 
     /// Erases everything held about the subject of `record_id` (art. 17); an `erased` event stays.
@@ -592,7 +624,8 @@ impl Ledger {
                 data.push(d);
             }
         }
-        Ok(SubjectFile { subject, records, consents, data })
+        let events = self.store.events_of_subject(&subject.subject_id)?;
+        Ok(SubjectFile { subject, records, consents, data, events })
     }
 
     /// The latest record of the subject holding `email` on `site`, if their data are held.

@@ -134,6 +134,18 @@ pub struct RecordData {
     pub data: String,
 }
 
+/// One cell of the aggregates kept after anonymisation: how many anonymised subjects counted under `value` of
+/// `dimension` (the dimensions of `stats`, plus `ended`: `retention` or `withdrawn`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregateRow {
+    /// `purpose`, `promo`, `programme`, `cta`, `page` or `ended`.
+    pub dimension: String,
+    /// The value counted under.
+    pub value: String,
+    /// How many anonymised subjects.
+    pub subjects: u64,
+}
+
 /// An email to send: who to, and what (a [`crate::mail::MailJob`] as JSON). The message itself is composed
 /// when it is sent, from the record's data: the queue holds no copy of them, and erased data are never mailed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +244,16 @@ pub trait Store: Send {
     fn granted(&mut self, site: &str, purpose: &str) -> Result<Vec<ConsentRow>, StoreError>;
     /// Every given consent on a site whose subject's data are held.
     fn granted_all(&mut self, site: &str) -> Result<Vec<ConsentRow>, StoreError>;
+    /// A subject's answers that were "yes" at some time (given now, or ended by retention or withdrawal since).
+    fn ever_granted(&mut self, subject_id: &str) -> Result<Vec<ConsentRow>, StoreError>;
+
+    /// Adds `n` subjects to an aggregate cell (created at 0).
+    fn add_aggregate(&mut self, site: &str, dimension: &str, value: &str, n: u64) -> Result<(), StoreError>;
+    /// A site's aggregates, by dimension then value.
+    fn aggregates(&mut self, site: &str) -> Result<Vec<AggregateRow>, StoreError>;
+
+    /// A subject's ledger events, in order (their art. 20 download).
+    fn events_of_subject(&mut self, subject_id: &str) -> Result<Vec<StoredEvent>, StoreError>;
 
     /// Queues an email; it survives restarts until sent.
     fn enqueue_mail(&mut self, mail: &NewMail, now_ms: i64) -> Result<(), StoreError>;
@@ -241,6 +263,8 @@ pub trait Store: Send {
     fn mail_sent(&mut self, id: i64) -> Result<(), StoreError>;
     /// Schedules another attempt.
     fn mail_retry(&mut self, id: i64, attempts: u32, next_attempt_ms: i64) -> Result<(), StoreError>;
+    /// Drops the queued emails about a record (its subject's data are being removed: the address goes too).
+    fn delete_mail_of_record(&mut self, record_id: &str) -> Result<(), StoreError>;
     /// How many emails wait.
     fn mail_queue_len(&mut self) -> Result<u64, StoreError>;
 }

@@ -1,7 +1,9 @@
 //! The embedded SQLite backend: one file `ledger.sqlite3` in the data folder, WAL with `synchronous=FULL`, so
 //! a commit is on disk when it returns. All SQL of the collector lives here and in `migrations/`.
 
-use super::{ConsentRow, NewMail, QueuedMail, RecordData, RecordRow, RecordStatus, Store, StoreError, SubjectRow};
+use super::{
+    AggregateRow, ConsentRow, NewMail, QueuedMail, RecordData, RecordRow, RecordStatus, Store, StoreError, SubjectRow,
+};
 use crate::ledger::StoredEvent;
 use consent::Locale;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -9,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_aggregates.sql")];
 
 /// The database file inside a data folder.
 pub fn database_path(data_dir: &Path) -> PathBuf {
@@ -359,8 +361,10 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO consents (subject_id, purpose, granted, record_id, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO consents (subject_id, purpose, granted, record_id, updated_at, ever_granted) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?3) ON CONFLICT (subject_id, purpose) DO UPDATE SET \
+                 granted = excluded.granted, record_id = excluded.record_id, updated_at = excluded.updated_at, \
+                 ever_granted = max(consents.ever_granted, excluded.granted)",
             )
             .map_err(db)?;
         stmt.execute(params![c.subject_id, c.purpose, c.granted, c.record_id, c.updated_at]).map_err(db)?;
@@ -385,6 +389,57 @@ impl Store for SqliteStore {
 
     fn granted_all(&mut self, site: &str) -> Result<Vec<ConsentRow>, StoreError> {
         self.consents_where("s.site = ?1 AND c.granted = 1 AND s.anonymised_at IS NULL", [site])
+    }
+
+    fn ever_granted(&mut self, subject_id: &str) -> Result<Vec<ConsentRow>, StoreError> {
+        self.consents_where("c.subject_id = ?1 AND c.ever_granted = 1", [subject_id])
+    }
+
+    fn add_aggregate(&mut self, site: &str, dimension: &str, value: &str, n: u64) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO aggregates (site, dimension, value, subjects) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (site, dimension, value) DO UPDATE SET subjects = subjects + excluded.subjects",
+            )
+            .map_err(db)?;
+        stmt.execute(params![site, dimension, value, i64::try_from(n).unwrap_or(i64::MAX)]).map_err(db)?;
+        Ok(())
+    }
+
+    fn aggregates(&mut self, site: &str) -> Result<Vec<AggregateRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT dimension, value, subjects FROM aggregates WHERE site = ?1 ORDER BY dimension, value",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([site], |r| {
+                Ok(AggregateRow {
+                    dimension: r.get(0)?,
+                    value: r.get(1)?,
+                    subjects: r.get::<_, i64>(2)?.unsigned_abs(),
+                })
+            })
+            .map_err(db)?;
+        rows.map(|r| r.map_err(db)).collect()
+    }
+
+    fn events_of_subject(&mut self, subject_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        // Same expression as the `events_subject` index, so that SQLite uses it.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, hash, body FROM events WHERE json_extract(body, '$.subject_id') = ?1 ORDER BY seq",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([subject_id], |r| {
+                Ok(StoredEvent { seq: r.get::<_, i64>(0)?.unsigned_abs(), hash: r.get(1)?, body: r.get(2)? })
+            })
+            .map_err(db)?;
+        rows.map(|r| r.map_err(db)).collect()
     }
 
     fn enqueue_mail(&mut self, mail: &NewMail, now_ms: i64) -> Result<(), StoreError> {
@@ -425,6 +480,14 @@ impl Store for SqliteStore {
                 "UPDATE mail_queue SET attempts = ?2, next_attempt_at = ?3 WHERE id = ?1",
                 params![id, attempts, next_attempt_ms],
             )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn delete_mail_of_record(&mut self, record_id: &str) -> Result<(), StoreError> {
+        // The job is JSON naming its record (`MailJob`); the address sits in `to_addr`.
+        self.conn
+            .execute("DELETE FROM mail_queue WHERE json_extract(message, '$.record_id') = ?1", [record_id])
             .map_err(db)?;
         Ok(())
     }
