@@ -4,6 +4,7 @@
 mod util;
 
 mod actions;
+mod download;
 mod lifecycle;
 mod protocol_doc;
 mod rejections;

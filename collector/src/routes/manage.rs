@@ -3,7 +3,7 @@
 
 use crate::clock::rfc3339;
 use crate::html::{escape, page};
-use crate::ledger::{Actor, LedgerError, Request, SubjectFile};
+use crate::ledger::{Actor, Event, LedgerError, Request, SubjectFile};
 use crate::links::{self, LinkClaims, LinkKind};
 use crate::routes::pages::{error_page, link_problem};
 use crate::sites::Site;
@@ -336,6 +336,39 @@ pub async fn erase(
     }
 }
 
+/// The subject's ledger events (the store selects them by subject id: no other subject's event is here), each
+/// with what it says about them: kind, time, record, notice version, choices, and the hashes that tie it to the
+/// chain. The `prev_hash` is left out: it is the hash of an event that may be someone else's.
+fn events_json(file: &SubjectFile) -> Vec<serde_json::Value> {
+    let notice_of: BTreeMap<&str, &str> =
+        file.records.iter().map(|r| (r.record_id.as_str(), r.notice_version.as_str())).collect();
+    file.events
+        .iter()
+        .filter_map(|stored| serde_json::from_str::<Event>(&stored.body).ok().map(|e| (e, stored.hash.as_str())))
+        .filter(|(e, _)| e.subject_id == file.subject.subject_id)
+        .map(|(e, hash)| {
+            // `submitted` names its notice version; later events are about a record shown under its own.
+            let notice_version = e
+                .detail
+                .get("notice_version")
+                .and_then(|v| v.as_str())
+                .or_else(|| e.record_id.as_deref().and_then(|r| notice_of.get(r).copied()));
+            serde_json::json!({
+                "seq": e.seq,
+                "kind": e.kind.as_str(),
+                "at": e.at,
+                "record_id": e.record_id,
+                "notice_version": notice_version,
+                "choices": e.detail.get("choices"),
+                "detail": e.detail,
+                "payload_sha256": e.payload_sha256,
+                "data_sha256": e.data_sha256,
+                "hash": hash,
+            })
+        })
+        .collect()
+}
+
 /// `GET /manage/{token}/data.json`: everything held about the subject (art. 20), machine-readable.
 pub async fn download(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let Opened { claims, site } = match open(&state, &token) {
@@ -386,6 +419,7 @@ pub async fn download(State(state): State<AppState>, Path(token): Path<String>) 
         "subject_id": file.subject.subject_id,
         "consents": consents,
         "records": records,
+        "events": events_json(&file),
     });
     (
         StatusCode::OK,
