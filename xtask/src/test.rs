@@ -17,6 +17,8 @@ pub struct Args {
 pub fn run_all(args: Args) -> anyhow::Result<()> {
     say("Tools: wasm32 target, wasm-bindgen-cli, wasm-opt, terser, axe-core, Chromium, chromedriver, aiosmtpd");
     let browser = tools::ensure_all_for_tests()?;
+    // The embed tests build a real Hugo site with the snippet's partial.
+    let hugo = tools::ensure_apt("hugo", "hugo")?;
 
     if !args.no_lint {
         say("Format and lints");
@@ -47,7 +49,8 @@ pub fn run_all(args: Args) -> anyhow::Result<()> {
     run(cargo()
         .args(["test", "--workspace", "--exclude", "widget"])
         .env("CHROMEDRIVER", &browser.chromedriver)
-        .env("CHROMIUM", &browser.chromium))?;
+        .env("CHROMIUM", &browser.chromium)
+        .env("HUGO", &hugo))?;
 
     say("wasm32 tests: consent in Node.js (same notice version, same signature checks as native)");
     run(cargo().args(["test", "-p", "consent", "--target", "wasm32-unknown-unknown"]))?;

@@ -1,0 +1,197 @@
+//! The copy-paste snippets of `examples/embed/` work as a webmaster pastes them: loaded in headless Chromium,
+//! against the real collector (issue 3, point 9).
+
+use e2e::{Browser, Collector, Site, SmtpSink, StaticServer, free_port, root};
+use fantoccini::Locator;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A collector for `association-exemple` that accepts submissions from `origin`.
+fn collector(tmp: &Path, origin: &str) -> anyhow::Result<(Collector, SmtpSink)> {
+    let smtp = SmtpSink::start(&tmp.join("mail"))?;
+    let port = free_port();
+    let site = Site::build("association-exemple", tmp, &format!("http://127.0.0.1:{port}"), origin)?;
+    let collector = Collector::start_on(port, &site.config(), &tmp.join("data"), Some(smtp.port))?;
+    Ok((collector, smtp))
+}
+
+fn copy_widget(to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(root().join("dist/widget"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+    }
+    Ok(())
+}
+
+fn snippet(path: &str) -> String {
+    std::fs::read_to_string(root().join("examples/embed").join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Counts the widgets rendered on the page, with a CTA button each.
+async fn ctas(browser: &Browser, expected: usize) -> anyhow::Result<Vec<String>> {
+    let mut labels = Vec::new();
+    for n in 0..expected {
+        let w = browser.widget(n).await?;
+        labels.push(browser.wait_in(&w, "button.cta").await?.text().await?);
+    }
+    Ok(labels)
+}
+
+#[tokio::test]
+async fn plain_html_snippet_under_its_own_csp() -> anyhow::Result<()> {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir()?;
+    let page_port = free_port();
+    let origin = format!("http://127.0.0.1:{page_port}");
+    let (collector, smtp) = collector(tmp.path(), &origin)?;
+    let dir = tmp.path().join("plain");
+    copy_widget(&dir.join("widget"))?;
+    std::fs::write(dir.join("index.html"), snippet("plain.html").replace("http://127.0.0.1:8787", &collector.url))?;
+    let _server = StaticServer::start(&dir, page_port, &[])?;
+
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{origin}/")).await?;
+    let labels = ctas(&browser, 2).await?;
+    assert_eq!(labels, ["Rejoindre la communauté alumni", "Participez à cet événement"]);
+
+    // The event CTA is for a service: it submits with no box ticked at all.
+    let w = browser.widget(1).await?;
+    w.find(Locator::Css("button.cta")).await?.click().await?;
+    browser.wait_in(&w, "dialog[open]").await?;
+    for (id, value) in
+        [("f-last_name", "Hopper"), ("f-first_name", "Grace"), ("f-promo", "1934"), ("f-email", "grace@example.org")]
+    {
+        w.find(Locator::Css(&format!("#{id}"))).await?.send_keys(value).await?;
+    }
+    w.find(Locator::Css("#privacy-ack")).await?.click().await?;
+    w.find(Locator::Css("button.submit")).await?.click().await?;
+    browser.wait_text(&w, ".success", "Vérifiez votre boîte mail").await?;
+    browser.screenshot("embed-plain").await?;
+    assert!(smtp.wait_for(1, Duration::from_secs(30)).is_some(), "the confirmation email is sent");
+    assert!(collector.verify());
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn wordpress_custom_html_block() -> anyhow::Result<()> {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let tmp = tempfile::tempdir()?;
+    let page_port = free_port();
+    let origin = format!("http://127.0.0.1:{page_port}");
+    let (collector, _smtp) = collector(tmp.path(), &origin)?;
+    let dir = tmp.path().join("wp");
+    copy_widget(&dir.join("wp-content/uploads/alumni-consent"))?;
+    // What WordPress prints around a Custom HTML block: the block's text, as is, inside the theme's page.
+    let block = snippet("wordpress/custom-html-block.html")
+        .replace("https://consent.example.org", &collector.url)
+        .replace("ecole-exemple", "association-exemple");
+    let page = format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Blog</title></head>\
+         <body><main><article><h1>Nos anciens</h1><p>Texte de l'article.</p>{block}</article></main></body></html>"
+    );
+    std::fs::write(dir.join("index.html"), page)?;
+    let _server = StaticServer::start(&dir, page_port, &[])?;
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{origin}/")).await?;
+    assert_eq!(ctas(&browser, 1).await?, ["Rejoindre la communauté alumni"]);
+    browser.screenshot("embed-wordpress").await?;
+    browser.close().await;
+    Ok(())
+}
+
+/// What the WordPress shortcode plugin prints (`alumni-consent.php`): a mount point per shortcode, and one
+/// script tag without `data-cta` in the footer, which only gives the settings.
+#[tokio::test]
+async fn wordpress_shortcode_plugin_output() -> anyhow::Result<()> {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let plugin = snippet("wordpress/alumni-consent.php");
+    assert!(
+        plugin.contains("<div data-alumni-consent data-cta=\"'")
+            && plugin.contains("<script type=\"module\" src=\"%s\" data-endpoint=\"%s\" data-site=\"%s\"></script>")
+    );
+    let tmp = tempfile::tempdir()?;
+    let page_port = free_port();
+    let origin = format!("http://127.0.0.1:{page_port}");
+    let (collector, _smtp) = collector(tmp.path(), &origin)?;
+    let dir = tmp.path().join("wp");
+    copy_widget(&dir.join("wp-content/uploads/alumni-consent"))?;
+    let page = format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Blog</title></head><body><main>\
+         <p>[alumni_consent cta=\"join\"] donne :</p><div data-alumni-consent data-cta=\"join\"></div></main>\
+         <footer><script type=\"module\" src=\"/wp-content/uploads/alumni-consent/alumni-consent.js\" \
+         data-endpoint=\"{}\" data-site=\"association-exemple\"></script></footer></body></html>",
+        collector.url
+    );
+    std::fs::write(dir.join("index.html"), page)?;
+    let _server = StaticServer::start(&dir, page_port, &[])?;
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{origin}/")).await?;
+    assert_eq!(ctas(&browser, 1).await?, ["Rejoindre la communauté alumni"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let hosts = browser.client.find_all(Locator::Css("div.alumni-consent")).await?;
+    assert_eq!(hosts.len(), 1, "the footer tag without data-cta renders no second CTA");
+    browser.close().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn hugo_partial_and_shortcode_in_a_real_hugo_build() -> anyhow::Result<()> {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let hugo = std::env::var("HUGO").unwrap_or_else(|_| "hugo".into());
+    let tmp = tempfile::tempdir()?;
+    let page_port = free_port();
+    let origin = format!("http://127.0.0.1:{page_port}");
+    let (collector, _smtp) = collector(tmp.path(), &origin)?;
+    let site = tmp.path().join("hugo-site");
+    let layouts = root().join("examples/embed/hugo/layouts");
+    for (from, to) in [
+        ("partials/alumni-consent.html", "partials/alumni-consent.html"),
+        ("shortcodes/alumni-consent.html", "shortcodes/alumni-consent.html"),
+    ] {
+        let target = site.join("layouts").join(to);
+        std::fs::create_dir_all(target.parent().unwrap_or(&site))?;
+        std::fs::copy(layouts.join(from), target)?;
+    }
+    std::fs::write(
+        site.join("layouts/index.html"),
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title></head>\
+         <body><main>{{ .Content }}{{ partial \"alumni-consent.html\" (dict \"cta\" \"join\") }}</main></body></html>",
+    )?;
+    std::fs::create_dir_all(site.join("content"))?;
+    std::fs::write(
+        site.join("content/_index.md"),
+        "+++\ntitle = \"Les anciens\"\n+++\n\nRetrouvez votre promotion.\n\n{{< alumni-consent cta=\"event\" >}}\n",
+    )?;
+    std::fs::write(
+        site.join("hugo.toml"),
+        format!(
+            "baseURL = \"{origin}/\"\ntitle = \"Les anciens\"\ndisableKinds = [\"taxonomy\", \"term\", \"RSS\", \"sitemap\", \"robotsTXT\", \"404\"]\n\
+             [params.alumniConsent]\nscript = \"/widget/alumni-consent.js\"\nendpoint = \"{}\"\nsite = \"association-exemple\"\n",
+            collector.url
+        ),
+    )?;
+    copy_widget(&site.join("static/widget"))?;
+    let out = Command::new(&hugo)
+        .arg("--source")
+        .arg(&site)
+        .arg("--destination")
+        .arg(site.join("public"))
+        .output()
+        .map_err(|e| anyhow::anyhow!("{hugo}: {e}; install Debian's hugo (cargo xtask test does)"))?;
+    anyhow::ensure!(out.status.success(), "hugo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let _server = StaticServer::start(&site.join("public"), page_port, &[])?;
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{origin}/")).await?;
+    let mut labels = ctas(&browser, 2).await?;
+    labels.sort();
+    assert_eq!(labels, ["Participez à cet événement", "Rejoindre la communauté alumni"]);
+    browser.screenshot("embed-hugo").await?;
+    browser.close().await;
+    Ok(())
+}
