@@ -138,6 +138,16 @@ fn portrait_without_publication_consent() {
 }
 
 #[test]
+fn article_that_looks_like_a_portrait() {
+    let src = "+++\ntitle = \"Portrait : Zoé\"\npromo = 2012\ncta = \"join\"\n+++\nZoé.\n";
+    let site = site_with(&[("content/zoe.md", src)]);
+    let report = check(site.path());
+    let f = only(&report, "portrait-consent");
+    assert_eq!((f.line, f.severity), (2, Severity::Warning));
+    assert!(f.message.contains("looks like a portrait"), "{f}");
+}
+
+#[test]
 fn images_without_alt_text() {
     let src = "+++\ntitle = \"A\"\ncta = \"join\"\nphoto = \"/images/a.svg\"\n+++\nTexte.\n\n![](/images/a.svg)\n";
     let site = site_with(&[("content/a.md", src), ("static/images/a.svg", "<svg/>")]);

@@ -148,6 +148,22 @@ fn lint_page(page: &Page, config: Option<&Config>, known: &KnownPaths, out: &mut
             "collect the portrayed person's consent (CTA `interview`), then set `publication_consent = \"<record id>\"`",
         ));
     }
+    let looks_like_portrait = page.meta.title.to_lowercase().starts_with("portrait") || page.meta.promo.is_some();
+    if !page.is_portrait() && looks_like_portrait && page.meta.publication_consent.is_none() {
+        out.push(finding(
+            Severity::Warning,
+            "portrait-consent",
+            file,
+            page.key_line("title"),
+            1,
+            format!(
+                "« {} » looks like a portrait (title or `promo`) but is not `kind = \"portrait\"`",
+                page.meta.title
+            ),
+            "Code civil art. 9 and GDPR art. 6(1)(a): a portrait of a real person needs their consent to publication",
+            "set `kind = \"portrait\"` and `publication_consent = \"<record id>\"`",
+        ));
+    }
     if page.meta.photo.is_some() && page.meta.photo_alt.as_deref().is_none_or(|s| s.trim().is_empty()) {
         out.push(alt_text(file, page.key_line("photo"), 1, page.meta.photo.as_deref().unwrap_or("")));
     }
