@@ -65,6 +65,11 @@ pub struct ServeArgs {
     /// Submissions and access requests per hour per email (0: unlimited).
     #[arg(long, default_value_t = 10)]
     pub email_rate_limit: u32,
+    /// A reverse proxy (address or CIDR network, repeatable) whose `X-Forwarded-For` names the client for the
+    /// per-IP rate limit: the right-most entry that is not itself a trusted proxy. Without it the header is
+    /// ignored (anyone could write it).
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<collector::proxies::Cidr>,
     /// Seconds between two retention passes.
     #[arg(long, default_value_t = 3600)]
     pub purge_every: u64,

@@ -19,6 +19,7 @@ pub mod links;
 pub mod mail;
 pub mod metrics;
 pub mod problem;
+pub mod proxies;
 pub mod retention;
 pub mod routes;
 pub mod sites;

@@ -3,6 +3,7 @@
 use crate::clock::SharedClock;
 use crate::intake::{RateLimiter, UsedNonces};
 use crate::metrics::Metrics;
+use crate::proxies::TrustedProxies;
 use crate::sites::Sites;
 use crate::writer::Writer;
 use consent::signature::{CollectorKey, CollectorPublicKey};
@@ -22,6 +23,8 @@ pub struct Settings {
     pub challenge_ttl_secs: i64,
     /// The sender address of emails.
     pub mail_from: String,
+    /// Reverse proxies whose `X-Forwarded-For` gives the client's address (none by default).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for Settings {
@@ -32,6 +35,7 @@ impl Default for Settings {
             email_per_hour: 10,
             challenge_ttl_secs: 1800,
             mail_from: "no-reply@localhost".into(),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }

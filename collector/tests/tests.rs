@@ -7,6 +7,7 @@ mod actions;
 mod download;
 mod lifecycle;
 mod protocol_doc;
+mod proxies;
 mod rejections;
 mod retention;
 mod submissions;

@@ -8,6 +8,7 @@ use collector::keys;
 use collector::ledger::{Ledger, LedgerError};
 use collector::mail::{MailContext, MailTransport, run_sender};
 use collector::metrics::Metrics;
+use collector::proxies::TrustedProxies;
 use collector::retention;
 use collector::sites::{Site, Sites};
 use collector::storage::sqlite::SqliteStore;
@@ -78,6 +79,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         email_per_hour: args.email_rate_limit,
         challenge_ttl_secs: 1800,
         mail_from: mail_from.clone(),
+        trusted_proxies: TrustedProxies(args.trusted_proxies.clone()),
     };
     let mail_context = MailContext {
         sites: sites.clone(),

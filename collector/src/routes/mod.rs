@@ -13,22 +13,24 @@ pub mod notices;
 pub mod pages;
 pub mod submissions;
 
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-/// The client's IP address (the socket peer; unspecified when the app is driven without a socket).
+/// The client's IP address, the key of the per-IP rate limit: the socket peer, or what a trusted proxy says in
+/// `X-Forwarded-For` ([`crate::proxies`]); unspecified when the app is driven without a socket.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
-        Ok(ClientIp(ip))
+        Ok(ClientIp(state.settings.trusted_proxies.client_ip(peer, &parts.headers)))
     }
 }
