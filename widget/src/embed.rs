@@ -26,6 +26,7 @@ pub struct Embed {
 
 const MOUNTED: &str = "data-alumni-consent-mounted";
 const SCRIPTS: &str = "script[data-site][src*='alumni-consent']";
+const MOUNT_POINTS: &str = "script[data-site][data-cta][src*='alumni-consent'],[data-alumni-consent]";
 
 fn attr(element: &Element, name: &str) -> Option<String> {
     element.get_attribute(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
@@ -59,27 +60,25 @@ pub fn mount_all() -> Result<(), JsValue> {
     if let Some(first) = scripts.item(0).and_then(|n| n.dyn_into::<Element>().ok()) {
         defaults = Embed::read(&first, &defaults);
     }
-    for i in 0..scripts.length() {
-        let Some(script) = scripts.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
-        // A script tag without `data-cta` only gives settings to the `data-alumni-consent` elements (e.g. a
-        // CMS that puts the tag in the footer once).
-        if script.has_attribute(MOUNTED) || attr(&script, "data-cta").is_none() {
+    // One query for both kinds, so that widgets mount in page order (the first CTA of a site shows the
+    // returning browser's summary). A script tag without `data-cta` only gives settings to the
+    // `data-alumni-consent` elements (e.g. a CMS that puts the tag in the footer once).
+    let points = document.query_selector_all(MOUNT_POINTS)?;
+    for i in 0..points.length() {
+        let Some(point) = points.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) else { continue };
+        let is_script = point.tag_name().eq_ignore_ascii_case("script");
+        if point.has_attribute(MOUNTED) || (is_script && attr(&point, "data-cta").is_none()) {
             continue;
         }
-        script.set_attribute(MOUNTED, "")?;
-        let embed = Embed::read(&script, &defaults);
-        let host: HtmlElement = document.create_element("div")?.unchecked_into();
-        script.after_with_node_1(&host)?;
-        mount(&document, host, embed)?;
-    }
-    let divs = document.query_selector_all("[data-alumni-consent]")?;
-    for i in 0..divs.length() {
-        let Some(div) = divs.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) else { continue };
-        if div.has_attribute(MOUNTED) {
-            continue;
+        let embed = Embed::read(&point, &defaults);
+        if is_script {
+            point.set_attribute(MOUNTED, "")?;
+            let host: HtmlElement = document.create_element("div")?.unchecked_into();
+            point.after_with_node_1(&host)?;
+            mount(&document, host, embed)?;
+        } else {
+            mount(&document, point, embed)?;
         }
-        let embed = Embed::read(&div, &defaults);
-        mount(&document, div, embed)?;
     }
     Ok(())
 }

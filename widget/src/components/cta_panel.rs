@@ -23,14 +23,21 @@ pub fn CtaPanel(
     /// Whether to ask the collector about a remembered record (off in tests without a collector).
     #[prop(default = true)]
     refresh_record: bool,
+    /// The record shared by the page's CTAs of this site (a fresh one when not given).
+    #[prop(optional)]
+    record: Option<RwSignal<Option<StoredRecord>>>,
+    /// Whether this CTA shows the returning browser's summary and refreshes the record (the page's first of the
+    /// site does; the others share its record).
+    #[prop(default = true)]
+    summary: bool,
 ) -> impl IntoView {
     let locale = context.locale;
     let label = cta.label.get(locale).to_owned();
     let state = state.unwrap_or_else(|| FormState::new(&config.fields, &cta));
     let dialog_ref = NodeRef::<html::Dialog>::new();
     let cta_ref = NodeRef::<html::Button>::new();
-    let record = RwSignal::new(None::<StoredRecord>);
-    if refresh_record {
+    let record = record.unwrap_or_else(|| RwSignal::new(None));
+    if refresh_record && summary {
         let (endpoint, site) = (endpoint.clone(), context.site.clone());
         spawn_local(async move { refresh(&endpoint, &site, record).await });
     }
@@ -39,7 +46,7 @@ pub fn CtaPanel(
             <button type="button" class="cta" node_ref=cta_ref aria-haspopup="dialog" on:click=move |_| open(dialog_ref)>
                 {label.clone()}
             </button>
-            <Returning config=config.clone() endpoint=endpoint.clone() record=record locale=locale />
+            {summary.then(|| view! { <Returning config=config.clone() endpoint=endpoint.clone() record=record locale=locale /> })}
             <ConsentDialog dialog_ref=dialog_ref cta_ref=cta_ref title=label locale=locale>
                 <ConsentForm
                     config=config

@@ -5,6 +5,7 @@ use crate::api;
 use crate::components::cta_panel::CtaPanel;
 use crate::embed::Embed;
 use crate::i18n::strings;
+use crate::page;
 use crate::seal::Context;
 use consent::Locale;
 use consent::protocol::WidgetConfig;
@@ -23,16 +24,21 @@ fn pick_locale(embed: &Embed, config: &WidgetConfig) -> Locale {
 /// Loads the config of `embed` and renders its CTA.
 #[component]
 pub fn Widget(embed: Embed) -> impl IntoView {
-    let loaded = RwSignal::new(None::<Result<Arc<WidgetConfig>, ()>>);
     let address =
         embed.config_url.clone().or_else(|| embed.endpoint.as_deref().map(|e| api::config_url(e, &embed.site)));
-    spawn_local(async move {
-        let result = match address {
-            Some(address) => api::get_json::<WidgetConfig>(&address).await.map(Arc::new).map_err(drop),
-            None => Err(()),
-        };
-        loaded.set(Some(result));
-    });
+    // Several CTAs of a page share one config request and one remembered record (taken in page order, so the
+    // first CTA of the site shows the returning browser's summary).
+    let (loaded, first) = match &address {
+        Some(address) => page::config(address),
+        None => (RwSignal::new(Some(Err(()))), false),
+    };
+    let (record, summary) = page::record(&embed.site);
+    if let (Some(address), true) = (address, first) {
+        spawn_local(async move {
+            let result = api::get_json::<WidgetConfig>(&address).await.map(Arc::new).map_err(drop);
+            loaded.set(Some(result));
+        });
+    }
     move || {
         let config = loaded.get()?;
         let fallback_locale = Locale::from_tag(embed.lang.as_deref().unwrap_or("fr"));
@@ -47,6 +53,9 @@ pub fn Widget(embed: Embed) -> impl IntoView {
             locale: pick_locale(&embed, &config),
             notice_version: config.notice_version.clone(),
         };
-        Some(view! { <CtaPanel config=config cta=cta context=context endpoint=endpoint /> }.into_any())
+        Some(
+            view! { <CtaPanel config=config cta=cta context=context endpoint=endpoint record=record summary=summary /> }
+                .into_any(),
+        )
     }
 }

@@ -1,5 +1,7 @@
-//! Reading the mount points' `data-*` attributes, with the script tag's settings as defaults.
+//! Reading the mount points' `data-*` attributes, with the script tag's settings as defaults, and what the
+//! widgets of one page share.
 
+use leptos::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 use widget::embed::Embed;
 
@@ -29,4 +31,26 @@ fn a_div_takes_the_script_settings_unless_it_has_its_own() {
 
     let bare = document.create_element("div").unwrap();
     assert_eq!(Embed::read(&bare, &defaults).cta, "join");
+}
+
+#[wasm_bindgen_test]
+fn the_ctas_of_a_site_share_one_config_request_and_one_record() {
+    let (config, fetches) = widget::page::config("/shared/config.json");
+    let (same_config, fetches_again) = widget::page::config("/shared/config.json");
+    assert!(fetches && !fetches_again, "one config request per address");
+    config.set(Some(Err(())));
+    assert!(matches!(same_config.get_untracked(), Some(Err(()))));
+
+    let (record, shows_summary) = widget::page::record("shared-site");
+    let (same_record, shows_again) = widget::page::record("shared-site");
+    let (_, other_site) = widget::page::record("other-site");
+    assert!(shows_summary && !shows_again && other_site, "one summary and one status request per site");
+    let stored = widget::records::StoredRecord {
+        record_id: "r1".into(),
+        status: "pending".into(),
+        choices: Default::default(),
+        given_at: "2026-11-29T08:45:13Z".into(),
+    };
+    record.set(Some(stored.clone()));
+    assert_eq!(same_record.get_untracked(), Some(stored));
 }
