@@ -51,7 +51,8 @@ impl Browser {
         let Value::Object(caps) = caps else { anyhow::bail!("capabilities are an object") };
         // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector).capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await?;
+        let client =
+            ClientBuilder::new(connector).capabilities(caps).connect(&format!("http://127.0.0.1:{port}")).await?;
         Ok(Browser { driver, client, _profile: profile })
     }
 
@@ -65,10 +66,10 @@ impl Browser {
     pub async fn widget(&self, n: usize) -> anyhow::Result<ShadowRoot> {
         for _ in 0..200 {
             let hosts = self.client.find_all(Locator::Css("div.alumni-consent")).await?;
-            if let Some(host) = hosts.get(n) {
-                if let Ok(root) = host.shadow_root().await {
-                    return Ok(root);
-                }
+            if let Some(host) = hosts.get(n)
+                && let Ok(root) = host.shadow_root().await
+            {
+                return Ok(root);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

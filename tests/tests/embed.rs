@@ -5,10 +5,9 @@ use e2e::{Browser, Collector, Site, SmtpSink, StaticServer, free_port, root};
 use fantoccini::Locator;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Mutex;
 use std::time::Duration;
 
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A collector for `association-exemple` that accepts submissions from `origin`.
 fn collector(tmp: &Path, origin: &str) -> anyhow::Result<(Collector, SmtpSink)> {
@@ -44,7 +43,7 @@ async fn ctas(browser: &Browser, expected: usize) -> anyhow::Result<Vec<String>>
 
 #[tokio::test]
 async fn plain_html_snippet_under_its_own_csp() -> anyhow::Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let tmp = tempfile::tempdir()?;
     let page_port = free_port();
     let origin = format!("http://127.0.0.1:{page_port}");
@@ -80,7 +79,7 @@ async fn plain_html_snippet_under_its_own_csp() -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn wordpress_custom_html_block() -> anyhow::Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let tmp = tempfile::tempdir()?;
     let page_port = free_port();
     let origin = format!("http://127.0.0.1:{page_port}");
@@ -109,7 +108,7 @@ async fn wordpress_custom_html_block() -> anyhow::Result<()> {
 /// script tag without `data-cta` in the footer, which only gives the settings.
 #[tokio::test]
 async fn wordpress_shortcode_plugin_output() -> anyhow::Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let plugin = snippet("wordpress/alumni-consent.php");
     assert!(
         plugin.contains("<div data-alumni-consent data-cta=\"'")
@@ -142,7 +141,7 @@ async fn wordpress_shortcode_plugin_output() -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn hugo_partial_and_shortcode_in_a_real_hugo_build() -> anyhow::Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let hugo = std::env::var("HUGO").unwrap_or_else(|_| "hugo".into());
     let tmp = tempfile::tempdir()?;
     let page_port = free_port();

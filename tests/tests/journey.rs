@@ -6,13 +6,12 @@ use fantoccini::Locator;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::ShadowRoot;
 use fantoccini::key::Key;
-use std::sync::Mutex;
 use std::time::Duration;
 use tempfile::TempDir;
 
 /// One browser at a time: the machine has two cores, and Chromium timings under contention would make the
 /// retry-and-backoff test slow.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const ARTICLE: &str = "/l-importance-du-reseau/";
 
@@ -81,7 +80,7 @@ fn count_lines(csv: &str, needle: &str) -> usize {
 
 #[tokio::test]
 async fn join_confirm_then_withdraw_in_one_click() -> anyhow::Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let world = world();
     let browser = Browser::start().await?;
     let w = open_form(&browser, &format!("{}{ARTICLE}", world.site_url)).await?;
@@ -170,7 +169,7 @@ async fn press(browser: &Browser, key: Key) -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn keyboard_only_dialog() -> anyhow::Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let world = world();
     let browser = Browser::start().await?;
     browser.goto(&format!("{}{ARTICLE}", world.site_url)).await?;
@@ -212,7 +211,7 @@ async fn keyboard_only_dialog() -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn collector_down_keeps_the_form_and_delivers_once() -> anyhow::Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let mut world = world();
     let browser = Browser::start().await?;
     let w = open_form(&browser, &format!("{}{ARTICLE}", world.site_url)).await?;
@@ -260,7 +259,7 @@ const HOSTILE_CSS: &str = "* { all: unset !important; } html { font-size: 48px !
 
 #[tokio::test]
 async fn strict_csp_and_hostile_css_on_a_foreign_page() -> anyhow::Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let tmp = tempfile::tempdir()?;
     let smtp = SmtpSink::start(&tmp.path().join("mail"))?;
     let (collector_port, page_port) = (free_port(), free_port());
@@ -317,7 +316,7 @@ fn report(page: &str, violations: &[serde_json::Value]) -> String {
 
 #[tokio::test]
 async fn axe_finds_no_wcag_21_aa_violation() -> anyhow::Result<()> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = SERIAL.lock().await;
     let world = world();
     let browser = Browser::start().await?;
     let mut results = Vec::new();
