@@ -4,7 +4,8 @@
 //! group-commit [`writer`] to the hash-chained [`ledger`] kept by a [`storage`] backend, and is answered with a
 //! receipt signed by the collector's key ([`keys`]). The subject confirms by email ([`mail`], [`links`]),
 //! manages their consent on a server-rendered page ([`routes::manage`]), and [`retention`] anonymises what has
-//! outlived its purpose. Staff read [`export`] and [`stats`]; `collector verify` walks the chain.
+//! outlived its purpose, keeping only counts. [`proxies`] says whose `X-Forwarded-For` to believe. Staff read
+//! [`export`] and [`stats`]; `collector verify` walks the chain.
 //!
 //! [`app`] builds the HTTP router from an [`AppState`]; the `collector` binary wires it to a socket.
 #![deny(missing_docs)]

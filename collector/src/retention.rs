@@ -1,5 +1,6 @@
 //! Data that do not outlive their purpose: pending records expire after the site's `confirm_within_days`,
-//! consents end after their purpose's retention, and subjects with nothing left are anonymised. Runs as
+//! consents end after their purpose's retention, and subjects with nothing left are anonymised: their personal
+//! data are deleted and only counts stay, for `stats` (see `Ledger::keep_aggregates`). Runs as
 //! `collector purge` and periodically inside `serve`, always with an injectable clock.
 
 use crate::clock::SharedClock;

@@ -100,10 +100,11 @@ pub fn render_text(site: &Site, stats: &Stats) -> String {
     for (dimension, title) in TITLES {
         write_table(&mut out, title, stats.tables.get(dimension));
     }
+    let _ = writeln!(out, "\nSite {} — personnes anonymisées / anonymised subjects", site.config.site());
     let _ = writeln!(
         out,
-        "\nDonnées anonymisées (fin de conservation, retrait), comptées sans données personnelles / \
-         anonymised data (end of retention, withdrawal), counted without personal data"
+        "(fin de conservation ou retrait\u{a0}: seuls ces comptes restent / \
+         end of retention or withdrawal: only counts remain)"
     );
     let _ = writeln!(out, "Personnes / subjects: {}", shown(stats.anonymised.subjects));
     for (dimension, title) in TITLES.iter().chain(&[("ended", "Fin / ended by")]) {

@@ -99,7 +99,7 @@ fn anonymised_subjects_stay_in_the_stats_as_counts_only() {
     assert_eq!(c.count("SELECT subjects FROM aggregates WHERE dimension = 'promo' AND value = '2001'"), 1);
     let text = c.command(&["stats", "--data", c.data().to_str().unwrap()]);
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(text.contains("anonymised data") && text.contains("Fin / ended by"), "{text}");
+    assert!(text.contains("anonymised subjects") && text.contains("Fin / ended by"), "{text}");
 
     // No personal data of theirs anywhere: not in the export, the data tables, the mail queue, the aggregates.
     for purpose in ["community", "jobs", "events"] {

@@ -499,3 +499,42 @@ impl Store for SqliteStore {
             .map(i64::unsigned_abs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made before the aggregates (migration 1 only) is upgraded in place: answers that are "yes"
+    /// count as given, and from then on a "yes" stays counted when it becomes "no".
+    #[test]
+    fn migration_2_upgrades_a_version_1_database() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(database_path(dir.path())).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO subjects VALUES ('s1', 'site', 'a@example.org', 1, 1, NULL);
+                 INSERT INTO consents VALUES ('s1', 'community', 1, 'r1', 1), ('s1', 'events', 0, 'r1', 1);",
+            )
+            .unwrap();
+        }
+        let mut store = SqliteStore::open(dir.path()).unwrap();
+        let given: Vec<String> = store.ever_granted("s1").unwrap().into_iter().map(|c| c.purpose).collect();
+        assert_eq!(given, ["community"]);
+        let ended = ConsentRow {
+            subject_id: "s1".into(),
+            purpose: "community".into(),
+            granted: false,
+            record_id: "r1".into(),
+            updated_at: 2,
+        };
+        store.put_consent(&ended).unwrap();
+        assert_eq!(store.ever_granted("s1").unwrap()[0].purpose, "community");
+        assert!(!store.consents_of("s1").unwrap()[0].granted);
+        store.add_aggregate("site", "promo", "2015", 1).unwrap();
+        store.add_aggregate("site", "promo", "2015", 2).unwrap();
+        let rows = store.aggregates("site").unwrap();
+        assert_eq!(rows, [AggregateRow { dimension: "promo".into(), value: "2015".into(), subjects: 3 }]);
+    }
+}
