@@ -92,7 +92,9 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     // Size.
     let huge_name = "A".repeat(17 * 1024);
     c.signed("huge: a 17 KiB last name", TooLarge, |v| v["subject"]["last_name"] = json!(huge_name));
-    c.push("huge: 1 MiB of spaces", vec![b' '; 1024 * 1024], TooLarge);
+    // 64 KiB, not more: the collector may answer 413 and close before reading it all, and a body larger than the
+    // loopback socket buffers would then fail on the client side instead of reading the answer.
+    c.push("huge: 64 KiB of spaces", vec![b' '; 64 * 1024], TooLarge);
     let mut padded = c.valid_bytes();
     padded.extend(vec![b' '; 16 * 1024]);
     c.push("huge: a valid envelope padded past 16 KiB", padded, TooLarge);
@@ -338,6 +340,7 @@ fn hostile_submissions_are_refused_specifically_and_store_nothing() {
         cases.len(),
         failures.join("\n")
     );
+    eprintln!("{} hostile submissions refused, each with its own problem type, nothing stored", cases.len());
 
     // The collector survived and still accepts a valid submission, which stores rows.
     let device = Device::new(9);
