@@ -1,7 +1,7 @@
 //! The collector's HTTP API as the widget calls it (helper-common "Embedding contract"): config, challenge,
 //! submissions and actions. Requests carry no credentials; errors come back as `problem+json`.
 
-use consent::protocol::{Problem, ProblemType, SignedEnvelope};
+use consent::protocol::{FieldError, ProblemType, SignedEnvelope};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use web_sys::RequestCredentials;
@@ -11,10 +11,20 @@ use web_sys::RequestCredentials;
 pub enum ApiError {
     /// The collector could not be reached (offline, DNS, CORS refusal, lost response).
     Network,
-    /// The collector refused with one of its problem types.
-    Problem(ProblemType, Problem),
+    /// The collector refused with one of its problem types, and the per-field errors of `invalid-field`.
+    Problem(ProblemType, Vec<FieldError>),
     /// Any other answer (an unknown problem type, a proxy error page…), with its HTTP status.
     Unexpected(u16),
+}
+
+/// The part of a `consent::protocol::Problem` the widget reads (the texts it shows are its own): reading
+/// only these keeps the other fields' code out of the bundle.
+#[derive(serde::Deserialize)]
+struct ProblemBody {
+    #[serde(rename = "type")]
+    type_uri: String,
+    #[serde(default)]
+    errors: Vec<FieldError>,
 }
 
 /// `{"token": "...", "exp": unix}` from `GET /v1/challenge`.
@@ -47,12 +57,9 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
     if (200..300).contains(&status) {
         return serde_json::from_str(body).map_err(|_| ApiError::Unexpected(status));
     }
-    match serde_json::from_str::<Problem>(body) {
-        Ok(problem) => match problem.kind() {
-            Some(kind) => Err(ApiError::Problem(kind, problem)),
-            None => Err(ApiError::Unexpected(status)),
-        },
-        Err(_) => Err(ApiError::Unexpected(status)),
+    match serde_json::from_str::<ProblemBody>(body).ok().and_then(|p| Some((ProblemType::from_uri(&p.type_uri)?, p))) {
+        Some((kind, problem)) => Err(ApiError::Problem(kind, problem.errors)),
+        None => Err(ApiError::Unexpected(status)),
     }
 }
 

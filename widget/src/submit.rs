@@ -6,7 +6,7 @@ use crate::deliver::{BACKOFF_SECONDS, post_with_retry, sleep};
 use crate::device::DeviceKey;
 use crate::records::{self, StoredRecord};
 use crate::seal::{self, Answers, Context};
-use consent::protocol::{Action, FieldError, ProblemType, RecordView};
+use consent::protocol::{Action, FieldError, ProblemType};
 
 /// The part of `consent::protocol::SubmissionAccepted` the widget uses. The receipt is for offline checks; not
 /// deserialising it keeps its code out of the bundle.
@@ -37,7 +37,7 @@ impl From<ApiError> for Outcome {
     fn from(error: ApiError) -> Self {
         match error {
             ApiError::Network => Outcome::Unreachable,
-            ApiError::Problem(kind, problem) => Outcome::Refused(kind, problem.errors),
+            ApiError::Problem(kind, errors) => Outcome::Refused(kind, errors),
             ApiError::Unexpected(_) => Outcome::Unexpected,
         }
     }
@@ -70,7 +70,7 @@ pub async fn submit(
         // The lost first attempt went through: confirm it with a signed status before saying so.
         Err(ApiError::Problem(ProblemType::ChallengeReused, _)) if delivery.retried => {
             match act(endpoint, &context.site, None, Action::Status).await {
-                Ok(view) if view.choices == answers.choices => Outcome::Accepted(view.into()),
+                Ok(view) if view.choices == answers.choices => Outcome::Accepted(view),
                 _ => Outcome::MaybeReceived,
             }
         }
@@ -97,11 +97,13 @@ async fn challenge_with_retry(endpoint: &str, site: &str, waiting: &mut impl FnM
     api::challenge(endpoint, site).await.map(|c| c.token)
 }
 
-/// Sends a signed action (`status`, `change`, `withdraw`) on `record_id` and returns the record's new state.
-pub async fn act(endpoint: &str, site: &str, record_id: Option<&str>, action: Action) -> Result<RecordView, Outcome> {
+/// Sends a signed action (`status`, `change`, `withdraw`) on `record_id` and returns the record's new state. The
+/// collector's `RecordView` is read straight into a [`StoredRecord`] (its other fields are skipped), so that only
+/// one record type has deserialising code in the bundle.
+pub async fn act(endpoint: &str, site: &str, record_id: Option<&str>, action: Action) -> Result<StoredRecord, Outcome> {
     let key = DeviceKey::load_or_create().await.map_err(|_| Outcome::NoCrypto)?;
     let challenge = api::challenge(endpoint, site).await.map_err(Outcome::from)?.token;
     let payload = seal::action(site, record_id, action, challenge, &key);
     let envelope = seal::seal(&payload, &key).await.map_err(|_| Outcome::NoCrypto)?;
-    post_with_retry::<RecordView>(endpoint, "/v1/actions", &envelope, |_| ()).await.result.map_err(Outcome::from)
+    post_with_retry::<StoredRecord>(endpoint, "/v1/actions", &envelope, |_| ()).await.result.map_err(Outcome::from)
 }

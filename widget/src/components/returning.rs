@@ -47,8 +47,7 @@ fn send(
     let Some(current) = record.get_untracked() else { return };
     spawn_local(async move {
         match act(&endpoint, &site, Some(&current.record_id), action).await {
-            Ok(view) => {
-                let updated: StoredRecord = view.into();
+            Ok(updated) => {
                 let _ = records::save(&site, &updated).await;
                 record.set(Some(updated));
                 announce.set(done.to_owned());
@@ -181,8 +180,7 @@ pub async fn refresh(endpoint: &str, site: &str, record: RwSignal<Option<StoredR
     let Some(current) = records::load(site).await else { return };
     record.set(Some(current.clone()));
     match act(endpoint, site, Some(&current.record_id), Action::Status).await {
-        Ok(view) => {
-            let updated: StoredRecord = view.into();
+        Ok(updated) => {
             let _ = records::save(site, &updated).await;
             record.set(Some(updated));
         }
