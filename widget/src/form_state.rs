@@ -10,14 +10,31 @@ use leptos::prelude::*;
 use std::collections::BTreeMap;
 
 /// Where the form is in its life.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Phase {
     /// Being filled in (also after an error).
+    #[default]
     Editing,
     /// Being signed and sent; the submit button is disabled.
     Sending,
     /// Stored: the record id to show.
     Done(String),
+}
+
+/// What the form tells the alumnus: errors, the live region's text and the phase. One signal holds it all (one
+/// signal type instead of five in the bundle, and an outcome shows in one update).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Feedback {
+    /// Errors tied to fields.
+    pub field_errors: Vec<FieldError>,
+    /// An error tied to the purpose boxes.
+    pub purposes_error: Option<&'static str>,
+    /// An error tied to the privacy box.
+    pub privacy_error: Option<&'static str>,
+    /// The text of the live region (errors, retries, success).
+    pub announce: String,
+    /// The phase.
+    pub phase: Phase,
 }
 
 /// Signals behind one form. Every box starts unticked and only the alumnus ticks it.
@@ -31,16 +48,8 @@ pub struct FormState {
     pub privacy_ack: RwSignal<bool>,
     /// The honeypot input (humans never see or fill it).
     pub honeypot: RwSignal<String>,
-    /// Errors tied to fields.
-    pub field_errors: RwSignal<Vec<FieldError>>,
-    /// An error tied to the purpose boxes.
-    pub purposes_error: RwSignal<Option<&'static str>>,
-    /// An error tied to the privacy box.
-    pub privacy_error: RwSignal<Option<&'static str>>,
-    /// The text of the live region (errors, retries, success).
-    pub announce: RwSignal<String>,
-    /// The phase.
-    pub phase: RwSignal<Phase>,
+    /// Errors, live region and phase.
+    pub feedback: RwSignal<Feedback>,
 }
 
 impl FormState {
@@ -51,11 +60,7 @@ impl FormState {
             boxes: cta.purposes.iter().map(|p| (p.to_string(), RwSignal::new(false))).collect(),
             privacy_ack: RwSignal::new(false),
             honeypot: RwSignal::new(String::new()),
-            field_errors: RwSignal::new(Vec::new()),
-            purposes_error: RwSignal::new(None),
-            privacy_error: RwSignal::new(None),
-            announce: RwSignal::new(String::new()),
-            phase: RwSignal::new(Phase::Editing),
+            feedback: RwSignal::new(Feedback::default()),
         }
     }
 
@@ -91,44 +96,58 @@ impl FormState {
             privacy_error = Some(consent::protocol::ProblemType::PrivacyNotAcknowledged.message(locale));
         }
         let ok = field_errors.is_empty() && purposes_error.is_none() && privacy_error.is_none();
-        self.field_errors.set(field_errors);
-        self.purposes_error.set(purposes_error);
-        self.privacy_error.set(privacy_error);
-        self.announce.set(if ok { String::new() } else { text.fix_errors.to_owned() });
+        self.feedback.update(|f| {
+            f.field_errors = field_errors;
+            f.purposes_error = purposes_error;
+            f.privacy_error = privacy_error;
+            f.announce = if ok { String::new() } else { text.fix_errors.to_owned() };
+        });
         ok
     }
 
     /// Shows how a submission ended. The values and boxes are left exactly as the alumnus left them.
     pub fn apply(&self, outcome: Outcome, locale: Locale) {
         let text = strings(locale);
-        match outcome {
-            Outcome::Accepted(record) => {
-                let mut message = String::from(text.check_mailbox);
-                message.push(' ');
-                message.push_str(text.record_id);
-                message.push_str(&record.record_id);
-                self.announce.set(message);
-                self.phase.set(Phase::Done(record.record_id));
-                return;
-            }
-            Outcome::Refused(kind, errors) => {
-                use consent::protocol::ProblemType as P;
-                match kind {
-                    P::InvalidField => self.field_errors.set(errors),
-                    P::NothingConsented => self.purposes_error.set(Some(kind.message(locale))),
-                    P::PrivacyNotAcknowledged => self.privacy_error.set(Some(kind.message(locale))),
-                    _ => {}
+        self.feedback.update(|f| {
+            f.phase = Phase::Editing;
+            f.announce = match outcome {
+                Outcome::Accepted(record) => {
+                    let mut message = String::from(text.check_mailbox);
+                    message.push(' ');
+                    message.push_str(text.record_id);
+                    message.push_str(&record.record_id);
+                    f.phase = Phase::Done(record.record_id);
+                    message
                 }
-                self.announce.set(kind.message(locale).to_owned());
-            }
-            Outcome::MaybeReceived => self.announce.set(text.maybe_received.to_owned()),
-            Outcome::Unreachable => self.announce.set(text.network_gave_up.to_owned()),
-            Outcome::Unexpected => {
-                self.announce.set(consent::protocol::ProblemType::Internal.message(locale).to_owned())
-            }
-            Outcome::NoCrypto => self.announce.set(text.no_crypto.to_owned()),
-        }
-        self.phase.set(Phase::Editing);
+                Outcome::Refused(kind, errors) => {
+                    use consent::protocol::ProblemType as P;
+                    match kind {
+                        P::InvalidField => f.field_errors = errors,
+                        P::NothingConsented => f.purposes_error = Some(kind.message(locale)),
+                        P::PrivacyNotAcknowledged => f.privacy_error = Some(kind.message(locale)),
+                        _ => {}
+                    }
+                    kind.message(locale).to_owned()
+                }
+                Outcome::MaybeReceived => text.maybe_received.to_owned(),
+                Outcome::Unreachable => text.network_gave_up.to_owned(),
+                Outcome::Unexpected => consent::protocol::ProblemType::Internal.message(locale).to_owned(),
+                Outcome::NoCrypto => text.no_crypto.to_owned(),
+            };
+        });
+    }
+
+    /// The phase, untracked.
+    pub fn phase(&self) -> Phase {
+        self.feedback.with_untracked(|f| f.phase.clone())
+    }
+
+    /// Starts sending: the submit button is disabled and the live region says so.
+    pub fn sending(&self, locale: Locale) {
+        self.feedback.update(|f| {
+            f.phase = Phase::Sending;
+            f.announce = strings(locale).sending.to_owned();
+        });
     }
 
     /// Says that the network failed and when the next attempt comes.
@@ -136,11 +155,11 @@ impl FormState {
         let mut message = String::from(strings(locale).network_retry);
         message.push_str(&seconds.to_string());
         message.push_str(" s.");
-        self.announce.set(message);
+        self.feedback.update(|f| f.announce = message);
     }
 
     /// The error code shown under field `id`, if any.
     pub fn error_of(&self, id: &str) -> Option<consent::protocol::FieldErrorCode> {
-        self.field_errors.with(|errors| errors.iter().find(|e| e.field == id).map(|e| e.code))
+        self.feedback.with(|f| f.field_errors.iter().find(|e| e.field == id).map(|e| e.code))
     }
 }

@@ -20,17 +20,15 @@ use wasm_bindgen::JsCast;
 /// Moves focus to the first field in error, so that keyboard and screen-reader users land on it.
 fn focus_first_error(form: NodeRef<html::Form>, state: &FormState, config: &WidgetConfig, cta: &CtaSpec) {
     let Some(form) = form.get() else { return };
-    let selector = state
-        .field_errors
-        .with_untracked(|errors| {
-            config
-                .fields
-                .iter()
-                .find(|f| errors.iter().any(|e| e.field == f.id.as_str()))
-                .map(|f| format!("#f-{}", f.id))
-        })
-        .or_else(|| state.purposes_error.get_untracked().and(cta.purposes.first()).map(|p| format!("#p-{p}")))
-        .or_else(|| state.privacy_error.get_untracked().map(|_| "#privacy-ack".to_owned()));
+    let selector = state.feedback.with_untracked(|f| {
+        config
+            .fields
+            .iter()
+            .find(|spec| f.field_errors.iter().any(|e| e.field == spec.id.as_str()))
+            .map(|spec| format!("#f-{}", spec.id))
+            .or_else(|| f.purposes_error.and(cta.purposes.first()).map(|p| format!("#p-{p}")))
+            .or_else(|| f.privacy_error.map(|_| "#privacy-ack".to_owned()))
+    });
     let element = selector.and_then(|s| form.query_selector(&s).ok().flatten());
     if let Some(Ok(element)) = element.map(|e| e.dyn_into::<web_sys::HtmlElement>()) {
         let _ = element.focus();
@@ -60,7 +58,8 @@ pub fn ConsentForm(
     let locale = context.locale;
     let text = strings(locale);
     let form_ref = NodeRef::<html::Form>::new();
-    let phase = state.phase;
+    let feedback = state.feedback;
+    let phase = move || feedback.with(|f| f.phase.clone());
     let fields = config
         .fields
         .iter()
@@ -75,12 +74,12 @@ pub fn ConsentForm(
             Some(view! { <PurposeBox purpose=purpose ticked=*ticked locale=locale /> })
         })
         .collect_view();
-    let purposes_error = state.purposes_error;
+    let purposes_error = move || feedback.with(|f| f.purposes_error);
     let on_submit = {
         let (state, config, cta) = (state.clone(), config.clone(), cta.clone());
         move |event: web_sys::SubmitEvent| {
             event.prevent_default();
-            if state.phase.get_untracked() == Phase::Sending {
+            if state.phase() == Phase::Sending {
                 return;
             }
             let answers = state.answers(&config.fields);
@@ -88,8 +87,7 @@ pub fn ConsentForm(
                 focus_first_error(form_ref, &state, &config, &cta);
                 return;
             }
-            state.phase.set(Phase::Sending);
-            state.announce.set(text.sending.to_owned());
+            state.sending(locale);
             let (state, endpoint, context) = (state.clone(), endpoint.clone(), context.clone());
             let honeypot = Some(state.honeypot.get_untracked());
             spawn_local(async move {
@@ -109,25 +107,25 @@ pub fn ConsentForm(
         }
     };
     let service = cta.service.is_some();
-    let done_id = move || match phase.get() {
+    let done_id = move || match phase() {
         Phase::Done(id) => id,
         _ => String::new(),
     };
     view! {
-        <form node_ref=form_ref novalidate hidden=move || matches!(phase.get(), Phase::Done(_)) on:submit=on_submit>
+        <form node_ref=form_ref novalidate hidden=move || matches!(phase(), Phase::Done(_)) on:submit=on_submit>
             {fields}
-            <fieldset class="purposes" aria-describedby=move || purposes_error.get().map(|_| "purposes-error")>
+            <fieldset class="purposes" aria-describedby=move || purposes_error().map(|_| "purposes-error")>
                 <legend>{text.purposes_legend}</legend>
                 {service.then(|| view! { <p class="hint">{text.purposes_optional}</p> })}
                 {boxes}
-                <p class="error" id="purposes-error" hidden=move || purposes_error.get().is_none()>
-                    {move || purposes_error.get()}
+                <p class="error" id="purposes-error" hidden=move || purposes_error().is_none()>
+                    {move || purposes_error()}
                 </p>
             </fieldset>
             <PrivacyAck
                 privacy_url=config.privacy_url.clone()
                 ticked=state.privacy_ack
-                error=state.privacy_error
+                feedback=feedback
                 locale=locale
             />
             <FirstLayer
@@ -139,14 +137,14 @@ pub fn ConsentForm(
                 <label for="hp-field">"Ne pas remplir / Leave empty"</label>
                 <input id="hp-field" type="text" tabindex="-1" autocomplete="off" bind:value=state.honeypot />
             </div>
-            <button type="submit" class="submit" disabled=move || phase.get() == Phase::Sending>
+            <button type="submit" class="submit" disabled=move || phase() == Phase::Sending>
                 {text.submit}
             </button>
         </form>
-        <div class="success" hidden=move || !matches!(phase.get(), Phase::Done(_))>
+        <div class="success" hidden=move || !matches!(phase(), Phase::Done(_))>
             <p class="success-title" tabindex="-1">{text.check_mailbox}</p>
             <p>{text.record_id} <code>{done_id}</code></p>
         </div>
-        <p class="live" role="status" aria-live="polite">{move || state.announce.get()}</p>
+        <p class="live" role="status" aria-live="polite">{move || feedback.with(|f| f.announce.clone())}</p>
     }
 }

@@ -4,7 +4,6 @@
 use crate::support::{config_from, mount, mount_with, settle};
 use consent::Locale;
 use consent::protocol::ProblemType;
-use leptos::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 use widget::form_state::Phase;
 use widget::submit::Outcome;
@@ -84,7 +83,7 @@ async fn nothing_ticked_on_a_community_cta_is_refused_before_sending() {
     assert!(!form.get("#purposes-error").has_attribute("hidden"));
     assert_eq!(form.focused(), "p-community");
     assert!(form.boxes().iter().all(|(_, ticked)| !ticked));
-    assert_eq!(form.state.phase.get_untracked(), Phase::Editing);
+    assert_eq!(form.state.phase(), Phase::Editing);
 }
 
 #[wasm_bindgen_test]
@@ -175,7 +174,7 @@ async fn an_unreachable_collector_is_retried_and_the_form_kept() {
     }
     assert!(announced.contains("Connexion impossible. Vos réponses sont conservées"), "{announced}");
     assert!(announced.contains("nouvel essai dans 2 s"), "{announced}");
-    assert_eq!(form.state.phase.get_untracked(), Phase::Sending);
+    assert_eq!(form.state.phase(), Phase::Sending);
     assert!(form.get("button.submit").has_attribute("disabled"));
     assert_eq!(form.input("#f-email").value(), "marie.curie@example.org");
     assert_eq!(form.boxes(), [("community".into(), true), ("jobs".into(), false), ("events".into(), false)].to_vec());
