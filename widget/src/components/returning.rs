@@ -9,7 +9,6 @@ use consent::protocol::{Action, WidgetConfig};
 use js_sys::{Date, Object, Reflect};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasm_bindgen::JsValue;
 
@@ -66,8 +65,10 @@ pub fn Returning(
     locale: Locale,
 ) -> impl IntoView {
     let text = strings(locale);
-    let editing = RwSignal::new(false);
-    let draft = RwSignal::new(BTreeMap::<String, bool>::new());
+    // The record being changed, `None` when not editing: the same signal type as `record` (fewer monomorphised
+    // copies of the reactive code in the bundle).
+    let draft = RwSignal::new(None::<StoredRecord>);
+    let editing = move || draft.with(Option::is_some);
     let announce = RwSignal::new(String::new());
     let site = config.site.to_string();
     let label = {
@@ -106,6 +107,8 @@ pub fn Returning(
     let boxes = move || {
         draft
             .get()
+            .map(|r| r.choices)
+            .unwrap_or_default()
             .into_iter()
             .map(|(id, ticked)| {
                 let box_id = format!("r-{id}");
@@ -119,7 +122,9 @@ pub fn Returning(
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
                                 draft.update(|d| {
-                                    d.insert(key.clone(), on);
+                                    if let Some(d) = d {
+                                        d.choices.insert(key.clone(), on);
+                                    }
                                 });
                             }
                         />
@@ -132,13 +137,12 @@ pub fn Returning(
     let is_active = move || record.with(|r| r.as_ref().is_some_and(|r| r.status != "withdrawn"));
     let (endpoint_change, site_change) = (endpoint.clone(), site.clone());
     let change = move |_| {
-        if !editing.get_untracked() {
-            draft.set(record.get_untracked().map(|r| r.choices).unwrap_or_default());
-            editing.set(true);
+        let Some(edited) = draft.get_untracked() else {
+            draft.set(record.get_untracked());
             return;
-        }
-        editing.set(false);
-        let choices = draft.get_untracked();
+        };
+        draft.set(None);
+        let choices = edited.choices;
         send(
             endpoint_change.clone(),
             site_change.clone(),
@@ -150,22 +154,22 @@ pub fn Returning(
         );
     };
     let withdraw = move |_| {
-        editing.set(false);
+        draft.set(None);
         send(endpoint.clone(), site.clone(), record, Action::Withdraw, text.withdrawn_done, announce, locale);
     };
     view! {
         <section class="returning" aria-labelledby="returning-title" hidden=move || record.with(Option::is_none)>
             <h2 id="returning-title">{text.your_consent}</h2>
             {summary}
-            <fieldset class="purposes" hidden=move || !editing.get()>
+            <fieldset class="purposes" hidden=move || !editing()>
                 <legend>{text.purposes_legend}</legend>
                 {boxes}
             </fieldset>
             <div class="actions" hidden=move || !is_active()>
                 <button type="button" class="secondary" on:click=change>
-                    {move || if editing.get() { text.save_changes } else { text.change }}
+                    {move || if editing() { text.save_changes } else { text.change }}
                 </button>
-                <button type="button" class="secondary" hidden=move || !editing.get() on:click=move |_| editing.set(false)>
+                <button type="button" class="secondary" hidden=move || !editing() on:click=move |_| draft.set(None)>
                     {text.cancel}
                 </button>
                 <button type="button" class="secondary danger" on:click=withdraw>{text.withdraw}</button>

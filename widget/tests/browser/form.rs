@@ -1,11 +1,12 @@
 //! The form: boxes never pre-ticked (at render, after a validation error, after a collector error), one box
 //! per purpose of the CTA, required fields marked, errors tied to their fields, typed values kept.
 
-use crate::support::{config_from, mount, mount_with, settle};
+use crate::support::{self, config_from, mount, mount_with, settle};
 use consent::Locale;
 use consent::protocol::ProblemType;
 use wasm_bindgen_test::wasm_bindgen_test;
 use widget::form_state::Phase;
+use widget::records::StoredRecord;
 use widget::submit::Outcome;
 
 #[wasm_bindgen_test]
@@ -178,4 +179,37 @@ async fn an_unreachable_collector_is_retried_and_the_form_kept() {
     assert!(form.get("button.submit").has_attribute("disabled"));
     assert_eq!(form.input("#f-email").value(), "marie.curie@example.org");
     assert_eq!(form.boxes(), [("community".into(), true), ("jobs".into(), false), ("events".into(), false)].to_vec());
+}
+
+#[wasm_bindgen_test]
+async fn a_returning_browser_sees_its_choices_and_can_edit_them() {
+    let record = StoredRecord {
+        record_id: "r1".into(),
+        status: "confirmed".into(),
+        choices: [("community".to_owned(), true), ("jobs".to_owned(), false)].into_iter().collect(),
+        given_at: "2026-11-29T08:45:13Z".into(),
+    };
+    let form = support::mount_remembering(support::config(), "join", Locale::Fr, Some(record));
+    settle().await;
+    let summary = form.get(".returning").text_content().unwrap_or_default();
+    assert!(summary.contains("Vous avez consenti le") && summary.contains("accepté") && summary.contains("refusé"));
+    assert!(form.get(".returning fieldset").has_attribute("hidden"), "the boxes show only when changing");
+
+    form.click(".returning .actions button:first-child");
+    settle().await;
+    assert!(!form.get(".returning fieldset").has_attribute("hidden"));
+    assert!(form.input("#r-community").checked() && !form.input("#r-jobs").checked(), "the boxes start as recorded");
+    form.click("#r-jobs");
+    settle().await;
+    assert!(form.input("#r-jobs").checked());
+    assert_eq!(
+        form.get(".returning .actions button:first-child").text_content().as_deref(),
+        Some("Enregistrer mes choix")
+    );
+
+    form.click(".returning .actions button:nth-child(2)");
+    settle().await;
+    assert!(form.get(".returning fieldset").has_attribute("hidden"), "cancel closes the boxes");
+    let summary = form.get(".returning").text_content().unwrap_or_default();
+    assert!(summary.contains("refusé"), "nothing changed without saving: {summary}");
 }

@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement, ShadowRoot};
 use widget::components::cta_panel::CtaPanel;
 use widget::form_state::FormState;
+use widget::records::StoredRecord;
 use widget::seal::Context;
 
 /// The widget config of `examples/association-exemple` (CTAs join, event, interview).
@@ -30,6 +31,11 @@ pub struct Mounted {
 
 /// Mounts `cta` of `config` like `embed::mount` does (host div, open shadow root, stylesheet), with no collector.
 pub fn mount_with(config: WidgetConfig, cta: &str, locale: Locale) -> Mounted {
+    mount_remembering(config, cta, locale, None)
+}
+
+/// Like [`mount_with`], for a browser that remembers `record`.
+pub fn mount_remembering(config: WidgetConfig, cta: &str, locale: Locale, record: Option<StoredRecord>) -> Mounted {
     let document = web_sys::window().unwrap().document().unwrap();
     // One widget on the page at a time: an open modal dialog of an earlier test would make this one inert.
     let earlier = document.query_selector_all(".alumni-consent").unwrap();
@@ -50,9 +56,10 @@ pub fn mount_with(config: WidgetConfig, cta: &str, locale: Locale) -> Mounted {
         notice_version: config.notice_version.clone(),
     };
     let (c, s, k) = (std::sync::Arc::new(config.clone()), state.clone(), cta.clone());
+    let record = RwSignal::new(record);
     leptos::mount::mount_to(root, move || {
         // Port 9 (discard): nothing listens, so any request would fail; these tests never send one.
-        view! { <CtaPanel config=c cta=k context=context endpoint="http://127.0.0.1:9".to_owned() state=s refresh_record=false /> }
+        view! { <CtaPanel config=c cta=k context=context endpoint="http://127.0.0.1:9".to_owned() state=s refresh_record=false record=record /> }
     })
     .forget();
     Mounted { shadow: host.shadow_root().unwrap(), state, cta, config }
