@@ -27,6 +27,83 @@ pub fn to_canonical_string<T: Serialize>(value: &T) -> Result<String, CanonicalE
     Ok(serde_json_canonicalizer::to_string(value)?)
 }
 
+/// The canonical text of a value whose numbers are all integers of at most 2^53 in magnitude, written without
+/// the general number formatter and the key re-parsing of [`to_canonical_string`] (a much smaller WebAssembly
+/// build: the widget's payloads hold only strings, booleans, maps and small integers). Same bytes as
+/// [`to_canonical_string`] for such values; any other number is refused.
+pub fn to_canonical_string_integral<T: Serialize>(value: &T) -> Result<String, CanonicalError> {
+    let value = serde_json::to_value(value)?;
+    let mut out = String::new();
+    write_integral(&value, &mut out)?;
+    Ok(out)
+}
+
+fn write_integral(value: &serde_json::Value, out: &mut String) -> Result<(), CanonicalError> {
+    use serde_json::Value;
+    const SAFE: u64 = 1 << 53;
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) if u <= SAFE => out.push_str(&u.to_string()),
+            (None, Some(i)) if i.unsigned_abs() <= SAFE => out.push_str(&i.to_string()),
+            // Larger integers and fractions need ECMAScript's number formatting: `to_canonical_string`.
+            _ => return Err(CanonicalError::Serialize(serde::ser::Error::custom("not a safe integer"))),
+        },
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_integral(item, out)?;
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            // RFC 8785 §3.2.3: keys sorted by their UTF-16 code units.
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            out.push('{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_integral(item, out)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+/// A JSON string with RFC 8785's minimal escapes (those of ECMAScript's `JSON.stringify`).
+fn write_string(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 0xf] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// Re-canonicalises a JSON text (parse, then write canonically).
 pub fn canonicalize_str(json: &str) -> Result<String, CanonicalError> {
     let value: serde_json::Value = serde_json::from_str(json)?;
@@ -45,6 +122,26 @@ mod tests {
 
     fn number(bits: u64) -> String {
         to_canonical_string(&f64::from_bits(bits)).unwrap()
+    }
+
+    #[test]
+    fn the_integral_writer_matches_the_general_one() {
+        let nasty = "€$\u{f}\nA'B\"\\\u{1}\u{1f}\u{7f}\u{8}\u{c}\r\t/ \u{10437}\u{e000}😀é";
+        let value = serde_json::json!({
+            "v": 1, "neg": -42, "max": 9007199254740992u64, "min": -9007199254740992i64, "t": true, "f": false,
+            "n": null, "s": nasty, "a": [1, "x", [], {}], "\u{e000}": 1, "\u{10437}": 2, "Z": 3, "a\u{0}": 4,
+            "nested": {"b": {"d": 1, "c": [true]}, "a": nasty},
+        });
+        assert_eq!(to_canonical_string_integral(&value).unwrap(), to_canonical_string(&value).unwrap());
+        let map: std::collections::BTreeMap<String, bool> = [("jobs".into(), false), ("community".into(), true)].into();
+        assert_eq!(to_canonical_string_integral(&map).unwrap(), to_canonical_string(&map).unwrap());
+    }
+
+    #[test]
+    fn the_integral_writer_refuses_other_numbers() {
+        assert!(to_canonical_string_integral(&1.5f64).is_err());
+        assert!(to_canonical_string_integral(&9007199254740993u64).is_err());
+        assert!(to_canonical_string_integral(&-9007199254740993i64).is_err());
     }
 
     /// RFC 8785 §3.2.2.3 and §3.2.3, verbatim.
