@@ -78,7 +78,7 @@ pub fn action(
 
 /// Canonicalises and signs `payload`.
 pub async fn seal<T: Serialize>(payload: &T, key: &DeviceKey) -> Result<SignedEnvelope, JsValue> {
-    let text = consent::canonical::to_canonical_string(payload).map_err(|_| JsValue::from_str("canonical"))?;
+    let text = consent::canonical::to_canonical_string_integral(payload).map_err(|_| JsValue::from_str("canonical"))?;
     let signature = key.sign(text.as_bytes()).await?;
     Ok(SignedEnvelope { payload: text, signature, hp: None })
 }
