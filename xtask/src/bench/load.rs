@@ -406,6 +406,9 @@ pub async fn fixed_rate(client: &Client, bodies: Vec<Vec<u8>>, rate: u32) -> any
     Ok(stats)
 }
 
+/// Producer tasks of the soak.
+const PRODUCERS: u64 = 4;
+
 /// Holds `rate` submissions/s for `seconds`, fetching a fresh challenge and signing each submission just ahead of
 /// its turn (as real browsers would: the challenges are part of the load). Latency runs from each send; what the
 /// client could not send by the end is counted in [`Stats::unsent`]. `sample` is called every
@@ -421,14 +424,18 @@ pub async fn soak(
     let total = u64::from(rate) * seconds;
     // The producer stays a few seconds ahead: challenges in batches, signed on the blocking pool.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(rate as usize * 3);
-    let producer = {
-        let (client, config) = (client.clone(), config.clone());
-        tokio::spawn(async move {
-            let mut n = 1u64 << 40;
+    // Several producers, each with many challenges in flight: a challenge costs a round trip, and under load
+    // that round trip is what limits how many submissions the client can offer.
+    let mut producers = tokio::task::JoinSet::new();
+    for p in 0..PRODUCERS {
+        let (client, config, tx) = (client.clone(), config.clone(), tx.clone());
+        let share = total / PRODUCERS + u64::from(p < total % PRODUCERS);
+        producers.spawn(async move {
+            let mut n = (1u64 << 40) + (p << 32);
             let mut made = 0u64;
-            while made < total {
-                let batch = 200.min(total - made) as usize;
-                let challenges = client.challenges(batch, 16).await?;
+            while made < share {
+                let batch = 200.min(share - made) as usize;
+                let challenges = client.challenges(batch, 64).await?;
                 let config = config.clone();
                 let first = n;
                 let bodies = tokio::task::spawn_blocking(move || {
@@ -448,8 +455,9 @@ pub async fn soak(
                 }
             }
             anyhow::Ok(())
-        })
-    };
+        });
+    }
+    drop(tx);
     let period = Duration::from_secs(1) / rate.max(1);
     let start = Instant::now();
     let mut next_sample = sample_every;
@@ -482,7 +490,9 @@ pub async fn soak(
         stats.add(done?);
     }
     stats.elapsed = start.elapsed();
-    producer.await??;
+    while let Some(done) = producers.join_next().await {
+        done??;
+    }
     Ok(stats)
 }
 
