@@ -86,7 +86,8 @@ pub async fn challenge(endpoint: &str, site: &str) -> Result<Challenge, ApiError
 
 /// `POST` a signed envelope to `path` (`/v1/submissions` or `/v1/actions`).
 pub async fn post<T: DeserializeOwned>(endpoint: &str, path: &str, envelope: &SignedEnvelope) -> Result<T, ApiError> {
-    let body = serde_json::to_string(envelope).map_err(|_| ApiError::Unexpected(0))?;
+    // The canonical writer is already in the bundle for the payload; any key order is valid JSON for the body.
+    let body = consent::canonical::to_canonical_string_integral(envelope).map_err(|_| ApiError::Unexpected(0))?;
     let request = no_credentials(Request::post(&url(endpoint, path)))
         .header("content-type", "application/json")
         .body(body)

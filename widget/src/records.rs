@@ -44,7 +44,8 @@ pub async fn load(site: &str) -> Option<StoredRecord> {
 
 /// Remembers `record` for `site`.
 pub async fn save(site: &str, record: &StoredRecord) -> Result<(), JsValue> {
-    let text = serde_json::to_string(record).map_err(|_| JsValue::from_str("serialise"))?;
+    // The payloads' canonical writer, already in the bundle, instead of a second JSON serialiser.
+    let text = consent::canonical::to_canonical_string_integral(record).map_err(|_| JsValue::from_str("serialise"))?;
     idb::put(&key(site), &JsValue::from_str(&text)).await
 }
 
