@@ -1,8 +1,9 @@
 //! Arbitrary bytes → JSON → RFC 8785 canonical text: canonicalising is idempotent, `ensure_canonical` accepts
-//! exactly the canonical texts, and the canonical text means the same value as the input.
+//! exactly the canonical texts, the canonical text means the same value as the input, and the widget's
+//! integers-only canonicaliser writes the same bytes whenever it accepts a value.
 #![no_main]
 
-use consent::canonical::{canonicalize_str, ensure_canonical, to_canonical_string};
+use consent::canonical::{canonicalize_str, ensure_canonical, to_canonical_string, to_canonical_string_integral};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,6 +25,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(to_canonical_string(&reparsed).ok().as_deref(), Some(first.as_str()));
     // ensure_canonical accepts the input iff it already is the canonical text.
     assert_eq!(ensure_canonical(text).is_ok(), text == first, "ensure_canonical disagrees on {text:?}");
+    // The widget's smaller canonicaliser (safe integers only) must write exactly the same bytes when it accepts.
+    if let Ok(integral) = to_canonical_string_integral(&value) {
+        assert_eq!(integral, first, "to_canonical_string_integral differs on {text:?}");
+    }
     // Same value: numbers may change form (1.0 → 1), so compare through the canonical text of each side only.
     if let Ok(v) = ensure_canonical(text) {
         assert_eq!(v, value);
