@@ -64,14 +64,16 @@ pub fn ConsentForm(
         .fields
         .iter()
         .zip(&state.values)
-        .map(|(spec, value)| view! { <TextField spec=spec.clone() value=*value state=state.clone() locale=locale /> })
+        .map(|(spec, value)| {
+            view! { <TextField spec=spec.clone() value=*value state=state.clone() locale=locale /> }.into_any()
+        })
         .collect_view();
     let boxes = state
         .boxes
         .iter()
         .filter_map(|(id, ticked)| {
             let purpose = config.purpose(id)?.clone();
-            Some(view! { <PurposeBox purpose=purpose ticked=*ticked locale=locale /> })
+            Some(view! { <PurposeBox purpose=purpose ticked=*ticked locale=locale /> }.into_any())
         })
         .collect_view();
     let purposes_error = move || feedback.with(|f| f.purposes_error);

@@ -12,7 +12,7 @@ pub fn FirstLayer(text: String, privacy_url: String, locale: Locale) -> impl Int
         text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect();
     view! {
         <div class="notice" id="first-layer">
-            {paragraphs.into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+            {paragraphs.into_iter().map(|p| view! { <p>{p}</p> }.into_any()).collect_view()}
             <p>
                 <a href=safe_url(&privacy_url) target="_blank" rel="noopener">{strings(locale).read_more}</a>
             </p>

@@ -86,7 +86,7 @@ pub fn Returning(
                     .iter()
                     .map(|(id, &yes)| {
                         let state = if yes { text.accepted } else { text.refused };
-                        view! { <li>{label(id)} " — " <strong>{state}</strong></li> }
+                        view! { <li>{label(id)} " — " <strong>{state}</strong></li> }.into_any()
                     })
                     .collect_view();
                 view! {
@@ -131,6 +131,7 @@ pub fn Returning(
                         <label for=box_id>{label(&id)}</label>
                     </div>
                 }
+                .into_any()
             })
             .collect_view()
     };
