@@ -2,7 +2,7 @@
 //! submissions and actions. Requests carry no credentials; errors come back as `problem+json`.
 
 use consent::protocol::{FieldError, ProblemType, SignedEnvelope};
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
 use web_sys::RequestCredentials;
 
@@ -45,28 +45,40 @@ fn no_credentials(builder: RequestBuilder) -> RequestBuilder {
     builder.credentials(RequestCredentials::Omit)
 }
 
-/// Reads a response: the JSON body on 2xx, the problem otherwise.
-pub async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+/// Sends `request` and reads the answer: the body on 2xx, the problem otherwise. Not generic, so that the async
+/// machinery exists once in the bundle; callers [`parse`] the body.
+async fn fetch(request: Result<Request, gloo_net::Error>) -> Result<String, ApiError> {
+    let response = request.map_err(|_| ApiError::Unexpected(0))?.send().await.map_err(|_| ApiError::Network)?;
     let status = response.status();
     let text = response.text().await.map_err(|_| ApiError::Network)?;
-    interpret(status, &text)
+    checked(status, text)
 }
 
-/// Interprets a status and body (split out so that tests cover every problem type without a server).
-pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+/// The body of a 2xx answer, else the problem it carries.
+fn checked(status: u16, body: String) -> Result<String, ApiError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(body).map_err(|_| ApiError::Unexpected(status));
+        return Ok(body);
     }
-    match serde_json::from_str::<ProblemBody>(body).ok().and_then(|p| Some((ProblemType::from_uri(&p.type_uri)?, p))) {
+    match serde_json::from_str::<ProblemBody>(&body).ok().and_then(|p| Some((ProblemType::from_uri(&p.type_uri)?, p))) {
         Some((kind, problem)) => Err(ApiError::Problem(kind, problem.errors)),
         None => Err(ApiError::Unexpected(status)),
     }
 }
 
+/// Reads a 2xx body as `T`.
+pub fn parse<T: DeserializeOwned>(body: String) -> Result<T, ApiError> {
+    serde_json::from_str(&body).map_err(|_| ApiError::Unexpected(200))
+}
+
+/// Interprets a status and body (split out so that tests cover every problem type without a server).
+pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    let body = checked(status, body.to_owned())?;
+    serde_json::from_str(&body).map_err(|_| ApiError::Unexpected(status))
+}
+
 /// `GET` a JSON document (the config, from the collector or a static file).
 pub async fn get_json<T: DeserializeOwned>(address: &str) -> Result<T, ApiError> {
-    let response = no_credentials(Request::get(address)).send().await.map_err(|_| ApiError::Network)?;
-    read(response).await
+    parse(fetch(no_credentials(Request::get(address)).build()).await?)
 }
 
 /// `GET {endpoint}/v1/sites/{site}/config`'s address.
@@ -81,19 +93,16 @@ pub fn config_url(endpoint: &str, site: &str) -> String {
 pub async fn challenge(endpoint: &str, site: &str) -> Result<Challenge, ApiError> {
     let mut path = String::from("/v1/challenge?site=");
     path.push_str(&encode(site));
-    get_json(&url(endpoint, &path)).await
+    parse(fetch(no_credentials(Request::get(&url(endpoint, &path))).build()).await?)
 }
 
-/// `POST` a signed envelope to `path` (`/v1/submissions` or `/v1/actions`).
-pub async fn post<T: DeserializeOwned>(endpoint: &str, path: &str, envelope: &SignedEnvelope) -> Result<T, ApiError> {
+/// `POST` a signed envelope to `path` (`/v1/submissions` or `/v1/actions`); the 2xx body, to [`parse`].
+pub async fn post(endpoint: &str, path: &str, envelope: &SignedEnvelope) -> Result<String, ApiError> {
     // The canonical writer is already in the bundle for the payload; any key order is valid JSON for the body.
     let body = consent::canonical::to_canonical_string_integral(envelope).map_err(|_| ApiError::Unexpected(0))?;
-    let request = no_credentials(Request::post(&url(endpoint, path)))
-        .header("content-type", "application/json")
-        .body(body)
-        .map_err(|_| ApiError::Unexpected(0))?;
-    let response = request.send().await.map_err(|_| ApiError::Network)?;
-    read(response).await
+    let request =
+        no_credentials(Request::post(&url(endpoint, path))).header("content-type", "application/json").body(body);
+    fetch(request).await
 }
 
 /// Percent-encodes a query or path component (site ids are plain, but the attribute comes from the page).

@@ -4,15 +4,14 @@
 
 use crate::api::{self, ApiError};
 use consent::protocol::{ProblemType, SignedEnvelope};
-use serde::de::DeserializeOwned;
 
 /// Seconds to wait before each retry.
 pub const BACKOFF_SECONDS: [u32; 4] = [2, 4, 8, 16];
 
 /// The result of a delivery and whether the last answer came on a retry.
-pub struct Delivery<T> {
-    /// The collector's answer.
-    pub result: Result<T, ApiError>,
+pub struct Delivery {
+    /// The collector's answer: the 2xx body (to [`api::parse`]) or why it failed.
+    pub result: Result<String, ApiError>,
     /// True when at least one earlier attempt was lost: a `challenge-reused` then likely means "already stored".
     pub retried: bool,
 }
@@ -26,12 +25,12 @@ fn transient(error: &ApiError) -> bool {
 }
 
 /// Posts `envelope` to `path`, retrying transient failures; `waiting(seconds)` is called before each pause.
-pub async fn post_with_retry<T: DeserializeOwned>(
+pub async fn post_with_retry(
     endpoint: &str,
     path: &str,
     envelope: &SignedEnvelope,
     mut waiting: impl FnMut(u32),
-) -> Delivery<T> {
+) -> Delivery {
     let mut retried = false;
     for seconds in BACKOFF_SECONDS {
         let result = api::post(endpoint, path, envelope).await;

@@ -59,8 +59,8 @@ pub async fn submit(
     let payload = seal::submission(context, answers, challenge, &key);
     let Ok(mut envelope) = seal::seal(&payload, &key).await else { return Outcome::NoCrypto };
     envelope.hp = honeypot.filter(|h| !h.is_empty());
-    let delivery = post_with_retry::<Accepted>(endpoint, "/v1/submissions", &envelope, &mut waiting).await;
-    let outcome = match delivery.result {
+    let delivery = post_with_retry(endpoint, "/v1/submissions", &envelope, &mut waiting).await;
+    let outcome = match delivery.result.and_then(api::parse::<Accepted>) {
         Ok(accepted) => Outcome::Accepted(StoredRecord {
             record_id: accepted.record_id,
             status: accepted.status,
@@ -105,5 +105,6 @@ pub async fn act(endpoint: &str, site: &str, record_id: Option<&str>, action: Ac
     let challenge = api::challenge(endpoint, site).await.map_err(Outcome::from)?.token;
     let payload = seal::action(site, record_id, action, challenge, &key);
     let envelope = seal::seal(&payload, &key).await.map_err(|_| Outcome::NoCrypto)?;
-    post_with_retry::<StoredRecord>(endpoint, "/v1/actions", &envelope, |_| ()).await.result.map_err(Outcome::from)
+    let delivery = post_with_retry(endpoint, "/v1/actions", &envelope, |_| ()).await;
+    delivery.result.and_then(api::parse::<StoredRecord>).map_err(Outcome::from)
 }
