@@ -46,33 +46,49 @@ async fn open() -> Result<IdbDatabase, JsValue> {
     db.dyn_into::<IdbDatabase>()
 }
 
-async fn run(
-    mode: IdbTransactionMode,
-    op: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
-) -> Result<JsValue, JsValue> {
+/// One request on the store; an enum rather than a closure so that [`run`]'s async code exists once.
+enum Op<'a> {
+    Get,
+    Put(&'a JsValue),
+    Add(&'a JsValue),
+    Delete,
+}
+
+async fn run(key: &str, op: Op<'_>) -> Result<JsValue, JsValue> {
     let db = open().await?;
+    let mode = if matches!(op, Op::Get) { IdbTransactionMode::Readonly } else { IdbTransactionMode::Readwrite };
     let store = db.transaction_with_str_and_mode(STORE, mode)?.object_store(STORE)?;
-    let result = JsFuture::from(settle(&op(&store)?)).await;
+    let key = JsValue::from_str(key);
+    let request = match op {
+        Op::Get => store.get(&key),
+        Op::Put(value) => store.put_with_key(value, &key),
+        Op::Add(value) => store.add_with_key(value, &key),
+        Op::Delete => store.delete(&key),
+    };
+    let result = match request {
+        Ok(request) => JsFuture::from(settle(&request)).await,
+        Err(error) => Err(error),
+    };
     db.close();
     result
 }
 
 /// The value under `key`, `undefined` when absent.
 pub async fn get(key: &str) -> Result<JsValue, JsValue> {
-    run(IdbTransactionMode::Readonly, |s| s.get(&JsValue::from_str(key))).await
+    run(key, Op::Get).await
 }
 
 /// Stores `value` under `key`, replacing any previous value.
 pub async fn put(key: &str, value: &JsValue) -> Result<(), JsValue> {
-    run(IdbTransactionMode::Readwrite, |s| s.put_with_key(value, &JsValue::from_str(key))).await.map(drop)
+    run(key, Op::Put(value)).await.map(drop)
 }
 
 /// Stores `value` under `key` only if the key is free; fails otherwise.
 pub async fn add(key: &str, value: &JsValue) -> Result<(), JsValue> {
-    run(IdbTransactionMode::Readwrite, |s| s.add_with_key(value, &JsValue::from_str(key))).await.map(drop)
+    run(key, Op::Add(value)).await.map(drop)
 }
 
 /// Removes `key`.
 pub async fn delete(key: &str) -> Result<(), JsValue> {
-    run(IdbTransactionMode::Readwrite, |s| s.delete(&JsValue::from_str(key))).await.map(drop)
+    run(key, Op::Delete).await.map(drop)
 }
