@@ -280,6 +280,22 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     c.signed("numbers out of range: promo -2012", InvalidField, |v| v["subject"]["promo"] = json!("-2012"));
     c.signed("unicode: promo in full-width digits", InvalidField, |v| v["subject"]["promo"] = json!("２０１２"));
     c.signed("invalid email: two @", InvalidField, |v| v["subject"]["email"] = json!("a@b@example.org"));
+    c.signed("unicode: right-to-left override in a name", InvalidField, |v| {
+        v["subject"]["last_name"] = json!("Curie\u{202e}eiruC")
+    });
+    c.signed("unicode: zero-width space inside the email", InvalidField, |v| {
+        v["subject"]["email"] = json!("marie\u{200b}@example.org")
+    });
+    c.signed("unicode: byte-order mark before a name", InvalidField, |v| {
+        v["subject"]["first_name"] = json!("\u{feff}Marie")
+    });
+    c.signed("script injection: javascript: page_url", Malformed, |v| v["page_url"] = json!("javascript:alert(1)"));
+    c.signed("huge: a 10 KB page_url", Malformed, |v| {
+        v["page_url"] = json!(format!("https://x.fr/{}", "a".repeat(10_000)))
+    });
+    c.signed("wrong form: submitted_at of 5,000 characters", Malformed, |v| {
+        v["submitted_at"] = json!("2".repeat(5000))
+    });
 
     // Choices.
     c.signed("unknown purpose", UnknownPurpose, |v| v["choices"]["marketing"] = json!(true));

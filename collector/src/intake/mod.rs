@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use consent::Locale;
 use consent::protocol::{
     ActionPayload, ChallengeClaims, MAX_BODY_BYTES, PROTOCOL_VERSION, ProblemType, SignedEnvelope, SubmissionError,
-    SubmissionPayload, check_choices, check_subject,
+    SubmissionPayload, check_choices, check_context, check_subject,
 };
 use consent::signature::{SignedByDevice, open_envelope};
 use consent::vocabulary::FieldKind;
@@ -184,7 +184,8 @@ pub fn check_submission(
     verify_signature::<SubmissionPayload>(&envelope, locale)?;
     let cta = site.widget.cta(payload.cta.as_str()).ok_or(fail(ProblemType::UnknownCta))?;
     let content = check_subject(&site.widget.fields, &payload.subject)
-        .and_then(|()| check_choices(cta, &payload.choices, payload.privacy_ack));
+        .and_then(|()| check_choices(cta, &payload.choices, payload.privacy_ack))
+        .and_then(|()| check_context(&payload.page_url, &payload.submitted_at));
     if let Err(e) = content {
         let mut error = fail(e.problem());
         if let SubmissionError::Fields(errors) = e {

@@ -72,7 +72,9 @@ impl MailTransport {
         if let Some(outbox) = &self.outbox
             && mail.attempts == 0
         {
-            let path = outbox.join(format!("{:08}.eml", mail.id));
+            // Queue ids are reused once the queue drains (and across restarts): the time makes names unique.
+            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+            let path = outbox.join(format!("{nanos}-{:08}.eml", mail.id));
             tokio::fs::write(&path, message).await.map_err(|e| format!("outbox: {e}"))?;
         }
         if let Some(smtp) = &self.smtp {

@@ -22,7 +22,10 @@ pub use device_key::Jwk;
 pub use envelope::{SignedEnvelope, b64url_decode, b64url_encode};
 pub use problem::{Problem, ProblemType};
 pub use receipt::{Receipt, ReceiptBody, SubmissionAccepted};
-pub use rules::{FieldError, FieldErrorCode, SubmissionError, check_choices, check_subject, is_plausible_email};
+pub use rules::{
+    FieldError, FieldErrorCode, SubmissionError, check_choices, check_context, check_subject, is_hidden,
+    is_plausible_email,
+};
 pub use submission::SubmissionPayload;
 pub use widget_config::{CtaSpec, FieldSpec, PurposeSpec, WidgetConfig};
 

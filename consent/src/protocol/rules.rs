@@ -75,6 +75,9 @@ pub enum SubmissionError {
     /// The privacy box was not ticked.
     #[error("the privacy policy was not acknowledged")]
     PrivacyNotAcknowledged,
+    /// `page_url` or `submitted_at` is not what a browser sends.
+    #[error("{0}")]
+    Context(&'static str),
 }
 
 impl SubmissionError {
@@ -86,6 +89,7 @@ impl SubmissionError {
             SubmissionError::UnknownPurpose(_) => ProblemType::UnknownPurpose,
             SubmissionError::NothingConsented => ProblemType::NothingConsented,
             SubmissionError::PrivacyNotAcknowledged => ProblemType::PrivacyNotAcknowledged,
+            SubmissionError::Context(_) => ProblemType::Malformed,
         }
     }
 }
@@ -101,7 +105,33 @@ pub fn is_plausible_email(s: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && s.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '<' && c != '>' && c != ',')
+        && s.chars().all(|c| !c.is_whitespace() && !is_hidden(c) && c != '<' && c != '>' && c != ',')
+}
+
+/// Characters that change how text displays without being seen: controls, bidirectional overrides and
+/// isolates, zero-width characters, the byte-order mark. A name with U+202E reads backwards in an export; an
+/// email with U+200B would make a second subject of the same person.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Checks what the browser adds to the alumnus' answers: the page address (an `http(s)` URL of at most 2,048
+/// characters) and the submission time (an RFC 3339 timestamp as `Date.toISOString()` writes it).
+pub fn check_context(page_url: &str, submitted_at: &str) -> Result<(), SubmissionError> {
+    let url_ok = (page_url.starts_with("https://") || page_url.starts_with("http://"))
+        && page_url.len() <= 2048
+        && !page_url.chars().any(|c| is_hidden(c) || c.is_whitespace());
+    if !url_ok {
+        return Err(SubmissionError::Context("page_url is not an http(s) URL of at most 2048 characters"));
+    }
+    let time_ok = (20..=35).contains(&submitted_at.len())
+        && submitted_at.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && submitted_at.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b':' | b'.' | b'T' | b'Z' | b'+'));
+    if !time_ok {
+        return Err(SubmissionError::Context("submitted_at is not an RFC 3339 timestamp"));
+    }
+    Ok(())
 }
 
 fn check_value(field: &FieldSpec, value: &str) -> Option<FieldErrorCode> {
@@ -109,7 +139,7 @@ fn check_value(field: &FieldSpec, value: &str) -> Option<FieldErrorCode> {
     if value.is_empty() {
         return field.required.then_some(FieldErrorCode::Required);
     }
-    if value.chars().any(char::is_control) {
+    if value.chars().any(is_hidden) {
         return Some(FieldErrorCode::Control);
     }
     if value.chars().count() > field.max_length as usize {
@@ -177,8 +207,42 @@ mod tests {
         for ok in ["a@b.fr", "marie.curie@example.org", "x+tag@sub.domain.eu"] {
             assert!(is_plausible_email(ok), "{ok}");
         }
-        for bad in ["", "a", "a@b", "@b.fr", "a@.fr", "a@b.", "a b@c.fr", "a@b@c.fr", "<a@b.fr>", "a@b..fr"] {
+        for bad in
+            ["", "a", "a@b", "@b.fr", "a@.fr", "a@b.", "a b@c.fr", "a@b@c.fr", "<a@b.fr>", "a@b..fr", "a\u{200b}@b.fr"]
+        {
             assert!(!is_plausible_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hidden_characters_are_refused_in_fields() {
+        let field = FieldSpec {
+            id: "first_name".into(),
+            kind: FieldKind::Text,
+            label: crate::Localized::new("Prénom", "First name"),
+            required: true,
+            if_omitted: None,
+            min: None,
+            max: None,
+            max_length: 120,
+        };
+        for bad in ["Ma\u{202e}rie", "Ma\u{200b}rie", "\u{feff}Marie", "Ma\u{0}rie"] {
+            assert_eq!(check_value(&field, bad), Some(FieldErrorCode::Control), "{bad:?}");
+        }
+        assert_eq!(check_value(&field, "Marie-Hélène Ørsted 李"), None);
+    }
+
+    #[test]
+    fn context_is_what_a_browser_sends() {
+        assert!(check_context("https://www.ecole.fr/portrait/", "2026-11-29T08:00:00.000Z").is_ok());
+        for (url, at) in [
+            ("javascript:alert(1)", "2026-11-29T08:00:00.000Z"),
+            (&"https://x.fr/".repeat(200), "2026-11-29T08:00:00.000Z"),
+            ("https://x.fr/\u{202e}", "2026-11-29T08:00:00.000Z"),
+            ("https://x.fr/", &"2".repeat(5000)),
+            ("https://x.fr/", "hier"),
+        ] {
+            assert!(check_context(url, at).is_err(), "{url:.40} {at:.40}");
         }
     }
 }
