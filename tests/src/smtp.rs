@@ -1,4 +1,5 @@
-//! A real SMTP server on loopback (aiosmtpd), each received message saved as an `.eml` file.
+//! A real SMTP server on loopback (aiosmtpd), each received message saved as a JSON file — the collector's
+//! test sink (`collector/tests/data/smtp_sink.py`), shared rather than copied.
 
 use crate::workspace::{free_port, root, wait_until};
 use std::net::TcpStream;
@@ -14,17 +15,23 @@ pub struct SmtpSink {
     dir: PathBuf,
 }
 
-/// A received message.
-#[derive(Debug, Clone)]
+/// A received message, decoded by Python's `email` package.
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Email {
-    /// The raw message.
-    pub raw: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Subject.
+    pub subject: String,
+    /// The text/plain part.
+    pub text: String,
+    /// The text/html part.
+    pub html: String,
 }
 
 impl Email {
-    /// The text with quoted-printable soft breaks and `=3D` undone, good enough to find links.
+    /// Both parts, decoded.
     pub fn decoded(&self) -> String {
-        self.raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+        format!("{}\n{}", self.text, self.html)
     }
 
     /// Every `http://…` link in the message.
@@ -52,7 +59,7 @@ impl SmtpSink {
     pub fn start_on(port: u16, dir: &Path) -> anyhow::Result<SmtpSink> {
         std::fs::create_dir_all(dir)?;
         let child = Command::new("python3")
-            .arg(root().join("tests/support/smtp_sink.py"))
+            .arg(root().join("collector/tests/data/smtp_sink.py"))
             .arg(port.to_string())
             .arg(dir)
             .stdout(Stdio::null())
@@ -70,12 +77,16 @@ impl SmtpSink {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
             .map(|d| {
                 d.filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .filter(|p| p.extension().is_some_and(|x| x == "json"))
                     .collect()
             })
             .unwrap_or_default();
         files.sort();
-        files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).map(|raw| Email { raw }).collect()
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .filter_map(|j| serde_json::from_str(&j).ok())
+            .collect()
     }
 
     /// Waits for the `n`-th message (1-based).
