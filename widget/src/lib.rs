@@ -14,6 +14,7 @@ pub mod api;
 pub mod components;
 pub mod deliver;
 pub mod device;
+pub mod dom;
 pub mod embed;
 pub mod form_state;
 pub mod i18n;

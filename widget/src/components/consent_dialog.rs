@@ -1,12 +1,11 @@
 //! The accessible dialog around the form: modal, titled, focus kept inside (Tab and Shift+Tab wrap), Esc and
 //! the close button close it, and focus returns to the CTA that opened it.
 
+use crate::dom::{self, append, el, on, text_el};
 use crate::i18n::strings;
 use consent::Locale;
-use leptos::html;
-use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement};
+use web_sys::{Element, HtmlDialogElement, HtmlElement, KeyboardEvent};
 
 const FOCUSABLE: &str = "button:not([disabled]),input:not([disabled]):not([tabindex='-1']),a[href]";
 
@@ -29,32 +28,31 @@ pub fn active_element(node: &Element) -> Option<Element> {
     }
 }
 
-/// Opens the dialog modally and moves focus to its first input.
-pub fn open(dialog: NodeRef<html::Dialog>) {
-    let Some(dialog) = dialog.get() else { return };
+/// Opens `dialog` modally and moves focus to its first input (or the confirmation once sent).
+pub fn open(dialog: &Element) {
+    let Some(dialog) = dialog.dyn_ref::<HtmlDialogElement>() else { return };
     if !dialog.open() {
         let _ = dialog.show_modal();
     }
-    let first = dialog.query_selector("form:not([hidden]) input, .success:not([hidden]) [tabindex]").ok().flatten();
-    if let Some(Ok(first)) =
-        first.or_else(|| focusables(&dialog).into_iter().next().map(Into::into)).map(|f| f.dyn_into::<HtmlElement>())
-    {
+    let first = dom::find(dialog, "form:not([hidden]) input, .success:not([hidden]) [tabindex]")
+        .or_else(|| focusables(dialog).into_iter().next());
+    if let Some(first) = first {
         let _ = first.focus();
     }
 }
 
-/// Closes the dialog and gives focus back to the CTA.
-pub fn close(dialog: NodeRef<html::Dialog>, cta: NodeRef<html::Button>) {
-    if let Some(dialog) = dialog.get() {
+/// Closes `dialog` and gives focus back to the CTA.
+pub fn close(dialog: &Element, cta: &Element) {
+    if let Some(dialog) = dialog.dyn_ref::<HtmlDialogElement>() {
         dialog.close();
     }
-    if let Some(cta) = cta.get() {
+    if let Some(cta) = cta.dyn_ref::<HtmlElement>() {
         let _ = cta.focus();
     }
 }
 
 /// Keeps Tab inside `dialog`: from the last element to the first, and back with Shift+Tab.
-fn trap(event: &web_sys::KeyboardEvent, dialog: &Element) {
+fn trap(event: &KeyboardEvent, dialog: &Element) {
     let items = focusables(dialog);
     let (Some(first), Some(last)) = (items.first(), items.last()) else { return };
     let active = active_element(dialog);
@@ -68,42 +66,32 @@ fn trap(event: &web_sys::KeyboardEvent, dialog: &Element) {
     }
 }
 
-/// The dialog titled `title`, holding `children`.
-#[component]
-pub fn ConsentDialog(
-    dialog_ref: NodeRef<html::Dialog>,
-    cta_ref: NodeRef<html::Button>,
-    title: String,
-    locale: Locale,
-    children: Children,
-) -> impl IntoView {
-    let on_keydown = move |event: web_sys::KeyboardEvent| match event.key().as_str() {
-        "Escape" => {
-            // Handled here (not by the native `cancel`) so that focus always goes back to the CTA.
-            event.prevent_default();
-            close(dialog_ref, cta_ref);
-        }
-        "Tab" => {
-            if let Some(dialog) = dialog_ref.get() {
-                trap(&event, &dialog);
+/// The dialog titled `title`, opened by `cta`; the caller appends its content.
+pub fn dialog(title: &str, cta: &Element, locale: Locale) -> Element {
+    let dialog = el("dialog", &[("class", "dialog"), ("aria-labelledby", "dialog-title")]);
+    let head = el("div", &[("class", "head")]);
+    let close_button =
+        text_el("button", &[("type", "button"), ("class", "close"), ("aria-label", strings(locale).close)], "×");
+    append(&head, &[&text_el("h2", &[("id", "dialog-title")], title), &close_button]);
+    append(&dialog, &[&head]);
+    let (d, c) = (dialog.clone(), cta.clone());
+    on(&close_button, "click", Box::new(move |_| close(&d, &c)));
+    let (d, c) = (dialog.clone(), cta.clone());
+    on(
+        &dialog,
+        "keydown",
+        Box::new(move |event| {
+            let Some(event) = event.dyn_ref::<KeyboardEvent>() else { return };
+            match event.key().as_str() {
+                "Escape" => {
+                    // Handled here (not by the native `cancel`) so that focus always goes back to the CTA.
+                    event.prevent_default();
+                    close(&d, &c);
+                }
+                "Tab" => trap(event, &d),
+                _ => {}
             }
-        }
-        _ => {}
-    };
-    view! {
-        <dialog node_ref=dialog_ref class="dialog" aria-labelledby="dialog-title" on:keydown=on_keydown>
-            <div class="head">
-                <h2 id="dialog-title">{title}</h2>
-                <button
-                    type="button"
-                    class="close"
-                    aria-label=strings(locale).close
-                    on:click=move |_| close(dialog_ref, cta_ref)
-                >
-                    "×"
-                </button>
-            </div>
-            {children()}
-        </dialog>
-    }
+        }),
+    );
+    dialog
 }

@@ -1,16 +1,64 @@
 //! One CTA where it is embedded: the button, the dialog with its form, and the returning browser's summary.
 
-use crate::components::consent_dialog::{ConsentDialog, open};
-use crate::components::consent_form::ConsentForm;
-use crate::components::returning::{Returning, refresh};
+use crate::components::consent_dialog::{dialog, open};
+use crate::components::consent_form::{Form, consent_form};
+use crate::components::returning::{refresh, returning};
+use crate::dom::{append, el, on, text_el};
 use crate::form_state::FormState;
 use crate::records::StoredRecord;
 use crate::seal::Context;
 use consent::protocol::{CtaSpec, WidgetConfig};
-use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::sync::Arc;
+use web_sys::Element;
+
+/// What one CTA shows and where it sends.
+pub struct Panel {
+    /// The site's config.
+    pub config: Arc<WidgetConfig>,
+    /// The CTA.
+    pub cta: CtaSpec,
+    /// Site, CTA, page, locale, notice version.
+    pub context: Context,
+    /// The collector.
+    pub endpoint: String,
+    /// The form's state.
+    pub state: FormState,
+    /// The record shared by the page's CTAs of this site.
+    pub record: RwSignal<Option<StoredRecord>>,
+    /// Whether this CTA shows the returning browser's summary (the page's first of the site does).
+    pub summary: bool,
+    /// Whether to ask the collector about a remembered record (off in tests without a collector).
+    pub refresh_record: bool,
+}
+
+/// The CTA's markup: `div.panel` with the button, the summary and the dialog.
+pub fn panel(p: Panel) -> Element {
+    let locale = p.context.locale;
+    let label = p.cta.label.get(locale);
+    let panel = el("div", &[("class", "panel")]);
+    let cta = text_el("button", &[("type", "button"), ("class", "cta"), ("aria-haspopup", "dialog")], label);
+    append(&panel, &[&cta]);
+    if p.summary {
+        append(&panel, &[&returning(p.config.clone(), p.endpoint.clone(), p.record, locale)]);
+        if p.refresh_record {
+            let (endpoint, site, record) = (p.endpoint.clone(), p.context.site.clone(), p.record);
+            wasm_bindgen_futures::spawn_local(async move { refresh(&endpoint, &site, record).await });
+        }
+    }
+    let dialog = dialog(label, &cta, locale);
+    let d = dialog.clone();
+    on(&cta, "click", Box::new(move |_| open(&d)));
+    append(&panel, &[&dialog]);
+    let Panel { config, cta, context, endpoint, state, record, .. } = p;
+    consent_form(&dialog, Form { config, cta, context, endpoint, state, record });
+    panel
+}
+
+/// Puts `child` in `host` (a `use:` directive: Leptos renders the host, the widget's own markup goes inside).
+pub fn put(host: Element, child: Element) {
+    let _ = host.append_child(&child);
+}
 
 /// The CTA `cta` of `config`, posting to `endpoint`. `state` is the form's state (tests pass their own).
 #[component]
@@ -31,32 +79,8 @@ pub fn CtaPanel(
     #[prop(default = true)]
     summary: bool,
 ) -> impl IntoView {
-    let locale = context.locale;
-    let label = cta.label.get(locale).to_owned();
     let state = state.unwrap_or_else(|| FormState::new(&config.fields, &cta));
-    let dialog_ref = NodeRef::<html::Dialog>::new();
-    let cta_ref = NodeRef::<html::Button>::new();
     let record = record.unwrap_or_else(|| RwSignal::new(None));
-    if refresh_record && summary {
-        let (endpoint, site) = (endpoint.clone(), context.site.clone());
-        spawn_local(async move { refresh(&endpoint, &site, record).await });
-    }
-    view! {
-        <div class="panel">
-            <button type="button" class="cta" node_ref=cta_ref aria-haspopup="dialog" on:click=move |_| open(dialog_ref)>
-                {label.clone()}
-            </button>
-            {summary.then(|| view! { <Returning config=config.clone() endpoint=endpoint.clone() record=record locale=locale /> })}
-            <ConsentDialog dialog_ref=dialog_ref cta_ref=cta_ref title=label locale=locale>
-                <ConsentForm
-                    config=config
-                    cta=cta
-                    context=context
-                    endpoint=endpoint
-                    state=state
-                    record=record
-                />
-            </ConsentDialog>
-        </div>
-    }
+    let panel = panel(Panel { config, cta, context, endpoint, state, record, summary, refresh_record });
+    view! { <div use:put=panel></div> }
 }

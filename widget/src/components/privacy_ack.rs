@@ -1,9 +1,9 @@
 //! « J'ai lu la politique de confidentialité », apart from the purpose boxes, with the link to the notice.
 
-use crate::form_state::Feedback;
+use crate::dom::{append, el, text_el};
 use crate::i18n::strings;
 use consent::Locale;
-use leptos::prelude::*;
+use web_sys::Element;
 
 /// Whether `url` may be a link target: a relative path or http(s) only (never `javascript:`).
 pub fn safe_url(url: &str) -> Option<String> {
@@ -15,30 +15,28 @@ pub fn safe_url(url: &str) -> Option<String> {
     ok.then(|| url.to_owned())
 }
 
-/// The privacy box, bound to `ticked`, with its error (from `feedback`).
-#[component]
-pub fn PrivacyAck(
-    privacy_url: String,
-    ticked: RwSignal<bool>,
-    feedback: RwSignal<Feedback>,
-    locale: Locale,
-) -> impl IntoView {
-    let text = strings(locale);
-    let error = move || feedback.with(|f| f.privacy_error);
-    view! {
-        <div class="choice privacy">
-            <input
-                type="checkbox"
-                id="privacy-ack"
-                aria-invalid=move || if error().is_some() { "true" } else { "false" }
-                aria-describedby=move || error().map(|_| "privacy-error")
-                bind:checked=ticked
-            />
-            <label for="privacy-ack">
-                {text.privacy_ack}
-                <a href=safe_url(&privacy_url) target="_blank" rel="noopener">{text.privacy_link}</a>
-            </label>
-            <p class="error" id="privacy-error" hidden=move || error().is_none()>{move || error()}</p>
-        </div>
+/// A link to `url` (when safe) opening in a new tab.
+pub fn link(url: &str, text: &str) -> Element {
+    let link = text_el("a", &[("target", "_blank"), ("rel", "noopener")], text);
+    if let Some(url) = safe_url(url) {
+        let _ = link.set_attribute("href", &url);
     }
+    link
+}
+
+/// The privacy box, unticked, with its error (hidden until the form's state shows it).
+pub fn privacy_ack(privacy_url: &str, locale: Locale) -> Element {
+    let text = strings(locale);
+    let choice = el("div", &[("class", "choice privacy")]);
+    let label = text_el("label", &[("for", "privacy-ack")], text.privacy_ack);
+    append(&label, &[&link(privacy_url, text.privacy_link)]);
+    append(
+        &choice,
+        &[
+            &el("input", &[("type", "checkbox"), ("id", "privacy-ack"), ("aria-invalid", "false")]),
+            &label,
+            &el("p", &[("class", "error"), ("id", "privacy-error"), ("hidden", "")]),
+        ],
+    );
+    choice
 }

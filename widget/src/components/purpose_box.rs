@@ -1,28 +1,20 @@
 //! One purpose box: never ticked by the widget, only by the alumnus.
 
+use crate::dom::{append, el, text_el};
 use consent::Locale;
 use consent::protocol::PurposeSpec;
-use leptos::prelude::*;
+use web_sys::Element;
 
-/// The box of `purpose`, bound to `ticked` (which starts false).
-#[component]
-pub fn PurposeBox(purpose: PurposeSpec, ticked: RwSignal<bool>, locale: Locale) -> impl IntoView {
+/// The box of `purpose`, unticked.
+pub fn purpose_box(purpose: &PurposeSpec, locale: Locale) -> Element {
     let id = format!("p-{}", purpose.id);
     let description_id = format!("{id}-desc");
-    let description = purpose.description.as_ref().map(|d| d.get(locale).to_owned());
-    let described_by = description.as_ref().map(|_| description_id.clone());
-    view! {
-        <div class="choice">
-            <input
-                type="checkbox"
-                id=id.clone()
-                name="purpose"
-                value=purpose.id.to_string()
-                aria-describedby=described_by
-                bind:checked=ticked
-            />
-            <label for=id>{purpose.label.get(locale).to_owned()}</label>
-            {description.map(|d| view! { <p class="hint" id=description_id>{d}</p> })}
-        </div>
+    let choice = el("div", &[("class", "choice")]);
+    let input = el("input", &[("type", "checkbox"), ("id", &id), ("name", "purpose"), ("value", purpose.id.as_str())]);
+    append(&choice, &[&input, &text_el("label", &[("for", &id)], purpose.label.get(locale))]);
+    if let Some(description) = &purpose.description {
+        let _ = input.set_attribute("aria-describedby", &description_id);
+        append(&choice, &[&text_el("p", &[("class", "hint"), ("id", &description_id)], description.get(locale))]);
     }
+    choice
 }

@@ -1,6 +1,7 @@
 //! What a returning browser sees: « Vous avez consenti le … » with the current choices, *modifier* (the boxes
 //! again, signed `change`) and *retirer* (one click, signed `withdraw`).
 
+use crate::dom::{append, el, hide, on, set_text, text_el};
 use crate::i18n::strings;
 use crate::records::{self, StoredRecord};
 use crate::submit::{Outcome, act};
@@ -8,9 +9,12 @@ use consent::Locale;
 use consent::protocol::{Action, WidgetConfig};
 use js_sys::{Date, Object, Reflect};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
 
 /// `2026-11-29T08:45:13Z` as « 29 novembre 2026 » (or « November 29, 2026 »), by the browser's own calendar.
 pub fn long_date(rfc3339: &str, locale: Locale) -> String {
@@ -33,151 +37,186 @@ fn message_of(outcome: Outcome, locale: Locale) -> String {
     }
 }
 
-/// Sends `action` on the stored record and shows the result.
-fn send(
-    endpoint: String,
-    site: String,
-    record: RwSignal<Option<StoredRecord>>,
-    action: Action,
-    done: &'static str,
-    announce: RwSignal<String>,
-    locale: Locale,
-) {
-    let Some(current) = record.get_untracked() else { return };
-    spawn_local(async move {
-        match act(&endpoint, &site, Some(&current.record_id), action).await {
-            Ok(updated) => {
-                let _ = records::save(&site, &updated).await;
-                record.set(Some(updated));
-                announce.set(done.to_owned());
-            }
-            Err(outcome) => announce.set(message_of(outcome, locale)),
-        }
-    });
-}
-
-/// The summary of `record` with its two actions.
-#[component]
-pub fn Returning(
+/// The returning view's parts and state.
+struct View {
     config: Arc<WidgetConfig>,
     endpoint: String,
     record: RwSignal<Option<StoredRecord>>,
     locale: Locale,
-) -> impl IntoView {
-    let text = strings(locale);
-    // The record being changed, `None` when not editing: the same signal type as `record` (fewer monomorphised
-    // copies of the reactive code in the bundle).
-    let draft = RwSignal::new(None::<StoredRecord>);
-    let editing = move || draft.with(Option::is_some);
-    let announce = RwSignal::new(String::new());
-    let site = config.site.to_string();
-    let label = {
-        let config = config.clone();
-        move |id: &str| config.purpose(id).map_or_else(|| id.to_owned(), |p| p.label.get(locale).to_owned())
-    };
-    let summary = {
-        let label = label.clone();
-        move || {
-            record.get().map(|r| {
-                let withdrawn = r.status == "withdrawn";
-                let pending = r.status == "pending";
-                let items = r
-                    .choices
-                    .iter()
-                    .map(|(id, &yes)| {
-                        let state = if yes { text.accepted } else { text.refused };
-                        view! { <li>{label(id)} " — " <strong>{state}</strong></li> }.into_any()
-                    })
-                    .collect_view();
-                view! {
-                    <p>
-                        {if withdrawn { text.withdrawn.to_owned() } else {
-                            let mut s = String::from(text.consented_on);
-                            s.push_str(&long_date(&r.given_at, locale));
-                            s.push_str(text.consented_to);
-                            s
-                        }}
-                    </p>
-                    <ul hidden=withdrawn>{items}</ul>
-                    <p class="hint" hidden=!pending>{text.pending}</p>
-                }
-            })
-        }
-    };
-    let boxes = move || {
-        draft
-            .get()
-            .map(|r| r.choices)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(id, ticked)| {
-                let box_id = format!("r-{id}");
-                let key = id.clone();
-                view! {
-                    <div class="choice">
-                        <input
-                            type="checkbox"
-                            id=box_id.clone()
-                            prop:checked=ticked
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                draft.update(|d| {
-                                    if let Some(d) = d {
-                                        d.choices.insert(key.clone(), on);
-                                    }
-                                });
-                            }
-                        />
-                        <label for=box_id>{label(&id)}</label>
-                    </div>
-                }
-                .into_any()
-            })
-            .collect_view()
-    };
-    let is_active = move || record.with(|r| r.as_ref().is_some_and(|r| r.status != "withdrawn"));
-    let (endpoint_change, site_change) = (endpoint.clone(), site.clone());
-    let change = move |_| {
-        let Some(edited) = draft.get_untracked() else {
-            draft.set(record.get_untracked());
-            return;
-        };
-        draft.set(None);
-        let choices = edited.choices;
-        send(
-            endpoint_change.clone(),
-            site_change.clone(),
-            record,
-            Action::Change { choices },
-            text.changed,
-            announce,
-            locale,
-        );
-    };
-    let withdraw = move |_| {
-        draft.set(None);
-        send(endpoint.clone(), site.clone(), record, Action::Withdraw, text.withdrawn_done, announce, locale);
-    };
-    view! {
-        <section class="returning" aria-labelledby="returning-title" hidden=move || record.with(Option::is_none)>
-            <h2 id="returning-title">{text.your_consent}</h2>
-            {summary}
-            <fieldset class="purposes" hidden=move || !editing()>
-                <legend>{text.purposes_legend}</legend>
-                {boxes}
-            </fieldset>
-            <div class="actions" hidden=move || !is_active()>
-                <button type="button" class="secondary" on:click=change>
-                    {move || if editing() { text.save_changes } else { text.change }}
-                </button>
-                <button type="button" class="secondary" hidden=move || !editing() on:click=move |_| draft.set(None)>
-                    {text.cancel}
-                </button>
-                <button type="button" class="secondary danger" on:click=withdraw>{text.withdraw}</button>
-            </div>
-            <p class="live" role="status" aria-live="polite">{move || announce.get()}</p>
-        </section>
+    section: Element,
+    summary: Element,
+    fieldset: Element,
+    boxes: Element,
+    actions: Element,
+    change: Element,
+    cancel: Element,
+    live: Element,
+    /// The choices being changed, `None` when not editing.
+    draft: RefCell<Option<BTreeMap<String, bool>>>,
+}
+
+impl View {
+    fn label(&self, id: &str) -> String {
+        self.config.purpose(id).map_or_else(|| id.to_owned(), |p| p.label.get(self.locale).to_owned())
     }
+
+    /// Shows `record`: the summary, and the actions while consent stands.
+    fn show_record(&self, record: Option<&StoredRecord>) {
+        let text = strings(self.locale);
+        hide(&self.section, record.is_none());
+        self.summary.set_text_content(None);
+        let Some(r) = record else { return };
+        let withdrawn = r.status == "withdrawn";
+        let said = if withdrawn {
+            text.withdrawn.to_owned()
+        } else {
+            let mut s = String::from(text.consented_on);
+            s.push_str(&long_date(&r.given_at, self.locale));
+            s.push_str(text.consented_to);
+            s
+        };
+        let items = el("ul", &[]);
+        hide(&items, withdrawn);
+        for (id, &yes) in &r.choices {
+            let item = text_el("li", &[], &self.label(id));
+            item.append_with_str_1(" — ").ok();
+            append(&item, &[&text_el("strong", &[], if yes { text.accepted } else { text.refused })]);
+            append(&items, &[&item]);
+        }
+        let pending = text_el("p", &[("class", "hint")], text.pending);
+        hide(&pending, r.status != "pending");
+        append(&self.summary, &[&text_el("p", &[], &said), &items, &pending]);
+        hide(&self.actions, withdrawn);
+    }
+
+    /// Shows the boxes while editing, and the buttons that go with it.
+    fn show_draft(self: &Rc<Self>) {
+        let text = strings(self.locale);
+        let draft = self.draft.borrow();
+        let editing = draft.is_some();
+        hide(&self.fieldset, !editing);
+        hide(&self.cancel, !editing);
+        set_text(&self.change, if editing { text.save_changes } else { text.change });
+        self.boxes.set_text_content(None);
+        for (id, &ticked) in draft.iter().flatten() {
+            let box_id = format!("r-{id}");
+            let choice = el("div", &[("class", "choice")]);
+            let input = el("input", &[("type", "checkbox"), ("id", &box_id)]);
+            if let Some(input) = input.dyn_ref::<web_sys::HtmlInputElement>() {
+                input.set_checked(ticked);
+            }
+            let (view, key) = (self.clone(), id.clone());
+            on(
+                &input,
+                "change",
+                Box::new(move |event| {
+                    let on = event
+                        .target()
+                        .and_then(|t| t.dyn_into::<Element>().ok())
+                        .is_some_and(|t| crate::dom::checked(&t));
+                    if let Some(draft) = view.draft.borrow_mut().as_mut() {
+                        draft.insert(key.clone(), on);
+                    }
+                }),
+            );
+            append(&choice, &[&input, &text_el("label", &[("for", &box_id)], &self.label(id))]);
+            append(&self.boxes, &[&choice]);
+        }
+    }
+
+    /// Sends `action` on the stored record and shows the result.
+    fn send(self: &Rc<Self>, action: Action, done: &'static str) {
+        let Some(current) = self.record.get_untracked() else { return };
+        let view = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let site = view.config.site.as_str();
+            let said = match act(&view.endpoint, site, Some(&current.record_id), action).await {
+                Ok(updated) => {
+                    let _ = records::save(site, &updated).await;
+                    view.record.set(Some(updated));
+                    done.to_owned()
+                }
+                Err(outcome) => message_of(outcome, view.locale),
+            };
+            set_text(&view.live, &said);
+        });
+    }
+}
+
+/// The summary of `record` with its two actions, kept up to date as the record changes.
+pub fn returning(
+    config: Arc<WidgetConfig>,
+    endpoint: String,
+    record: RwSignal<Option<StoredRecord>>,
+    locale: Locale,
+) -> Element {
+    let text = strings(locale);
+    let section = el("section", &[("class", "returning"), ("aria-labelledby", "returning-title"), ("hidden", "")]);
+    let fieldset = el("fieldset", &[("class", "purposes"), ("hidden", "")]);
+    let boxes = el("div", &[]);
+    append(&fieldset, &[&text_el("legend", &[], text.purposes_legend), &boxes]);
+    let actions = el("div", &[("class", "actions")]);
+    let change = text_el("button", &[("type", "button"), ("class", "secondary")], text.change);
+    let cancel = text_el("button", &[("type", "button"), ("class", "secondary"), ("hidden", "")], text.cancel);
+    let withdraw = text_el("button", &[("type", "button"), ("class", "secondary danger")], text.withdraw);
+    append(&actions, &[&change, &cancel, &withdraw]);
+    let summary = el("div", &[]);
+    let live = el("p", &[("class", "live"), ("role", "status"), ("aria-live", "polite")]);
+    append(
+        &section,
+        &[&text_el("h2", &[("id", "returning-title")], text.your_consent), &summary, &fieldset, &actions, &live],
+    );
+    let view = Rc::new(View {
+        config,
+        endpoint,
+        record,
+        locale,
+        section: section.clone(),
+        summary,
+        fieldset,
+        boxes,
+        actions,
+        change: change.clone(),
+        cancel: cancel.clone(),
+        live,
+        draft: RefCell::new(None),
+    });
+    let v = view.clone();
+    on(
+        &change,
+        "click",
+        Box::new(move |_| {
+            let edited = v.draft.borrow_mut().take();
+            match edited {
+                None => *v.draft.borrow_mut() = v.record.get_untracked().map(|r| r.choices),
+                Some(choices) => v.send(Action::Change { choices }, strings(v.locale).changed),
+            }
+            v.show_draft();
+        }),
+    );
+    let v = view.clone();
+    on(
+        &cancel,
+        "click",
+        Box::new(move |_| {
+            v.draft.borrow_mut().take();
+            v.show_draft();
+        }),
+    );
+    let v = view.clone();
+    on(
+        &withdraw,
+        "click",
+        Box::new(move |_| {
+            v.draft.borrow_mut().take();
+            v.show_draft();
+            v.send(Action::Withdraw, strings(v.locale).withdrawn_done);
+        }),
+    );
+    // The one reactive part: the record, shared by the page's CTAs of the site, changes on refresh and actions.
+    let v = view;
+    Effect::new(move |_| record.with(|r| v.show_record(r.as_ref())));
+    section
 }
 
 /// Refreshes the remembered record of `site` with a signed `status`; forgets it if the collector does not know it.

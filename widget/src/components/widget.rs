@@ -1,17 +1,19 @@
 //! The root of one embedded widget: loads the site's config (collector or static file), picks the locale and
-//! the CTA, then shows the [`CtaPanel`](super::cta_panel::CtaPanel).
+//! the CTA, then shows the [`panel`](super::cta_panel::panel).
 
 use crate::api;
-use crate::components::cta_panel::CtaPanel;
+use crate::components::cta_panel::{Panel, panel, put};
+use crate::dom::text_el;
 use crate::embed::Embed;
+use crate::form_state::FormState;
 use crate::i18n::strings;
-use crate::page;
+use crate::page::{self, Loaded};
 use crate::seal::Context;
 use consent::Locale;
 use consent::protocol::WidgetConfig;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::sync::Arc;
+use web_sys::Element;
 
 /// The locale: `data-lang`, else the page's `lang`, else the site's default.
 fn pick_locale(embed: &Embed, config: &WidgetConfig) -> Locale {
@@ -19,6 +21,29 @@ fn pick_locale(embed: &Embed, config: &WidgetConfig) -> Locale {
         Some(tag) => Locale::from_tag(tag),
         None => config.default_locale,
     }
+}
+
+/// What `embed` shows once its config is `loaded`: the CTA's panel, or why it cannot.
+fn content(
+    embed: &Embed,
+    loaded: Loaded,
+    record: RwSignal<Option<crate::records::StoredRecord>>,
+    summary: bool,
+) -> Element {
+    let fallback_locale = Locale::from_tag(embed.lang.as_deref().unwrap_or("fr"));
+    let failed = || text_el("p", &[("class", "error")], strings(fallback_locale).config_failed);
+    let Some(Ok(config)) = loaded else { return failed() };
+    let endpoint = embed.endpoint.clone().or_else(|| config.endpoint.clone());
+    let (Some(endpoint), Some(cta)) = (endpoint, config.cta(&embed.cta).cloned()) else { return failed() };
+    let context = Context {
+        site: config.site.to_string(),
+        cta: cta.id.to_string(),
+        page_url: embed.page_url.clone(),
+        locale: pick_locale(embed, &config),
+        notice_version: config.notice_version.clone(),
+    };
+    let state = FormState::new(&config.fields, &cta);
+    panel(Panel { config, cta, context, endpoint, state, record, summary, refresh_record: true })
 }
 
 /// Loads the config of `embed` and renders its CTA.
@@ -34,28 +59,20 @@ pub fn Widget(embed: Embed) -> impl IntoView {
     };
     let (record, summary) = page::record(&embed.site);
     if let (Some(address), true) = (address, first) {
-        spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             let result = api::get_json::<WidgetConfig>(&address).await.map(Arc::new).map_err(drop);
             loaded.set(Some(result));
         });
     }
-    move || {
-        let config = loaded.get()?;
-        let fallback_locale = Locale::from_tag(embed.lang.as_deref().unwrap_or("fr"));
-        let failed = || view! { <p class="error">{strings(fallback_locale).config_failed}</p> }.into_any();
-        let Ok(config) = config else { return Some(failed()) };
-        let endpoint = embed.endpoint.clone().or_else(|| config.endpoint.clone());
-        let (Some(endpoint), Some(cta)) = (endpoint, config.cta(&embed.cta).cloned()) else { return Some(failed()) };
-        let context = Context {
-            site: config.site.to_string(),
-            cta: cta.id.to_string(),
-            page_url: embed.page_url.clone(),
-            locale: pick_locale(&embed, &config),
-            notice_version: config.notice_version.clone(),
-        };
-        Some(
-            view! { <CtaPanel config=config cta=cta context=context endpoint=endpoint record=record summary=summary /> }
-                .into_any(),
-        )
-    }
+    let host = crate::dom::el("div", &[]);
+    let h = host.clone();
+    let shown = std::cell::Cell::new(false);
+    // Built once, when the config arrives.
+    Effect::new(move |_| {
+        let Some(config) = loaded.get() else { return };
+        if !shown.replace(true) {
+            let _ = h.append_child(&content(&embed, Some(config), record, summary));
+        }
+    });
+    view! { <div use:put=host></div> }
 }
