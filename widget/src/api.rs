@@ -1,9 +1,11 @@
 //! The collector's HTTP API as the widget calls it (helper-common "Embedding contract"): config, challenge,
 //! submissions and actions. Requests carry no credentials; errors come back as `problem+json`.
 
+use crate::json::{self, FromJson};
 use consent::protocol::{FieldError, ProblemType, SignedEnvelope};
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsValue;
 use web_sys::RequestCredentials;
 
 /// Why a call failed.
@@ -17,21 +19,30 @@ pub enum ApiError {
     Unexpected(u16),
 }
 
-/// The part of a `consent::protocol::Problem` the widget reads (the texts it shows are its own): reading
-/// only these keeps the other fields' code out of the bundle.
-#[derive(serde::Deserialize)]
+/// The part of a `consent::protocol::Problem` the widget reads (the texts it shows are its own): its `type`
+/// and the per-field `errors`.
 struct ProblemBody {
-    #[serde(rename = "type")]
     type_uri: String,
-    #[serde(default)]
     errors: Vec<FieldError>,
 }
 
+impl FromJson for ProblemBody {
+    fn from_json(value: &JsValue) -> Option<ProblemBody> {
+        Some(ProblemBody { type_uri: json::field(value, "type")?, errors: json::list_or_empty(value, "errors")? })
+    }
+}
+
 /// `{"token": "...", "exp": unix}` from `GET /v1/challenge`.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Challenge {
     /// The signed token to put in the payload.
     pub token: String,
+}
+
+impl FromJson for Challenge {
+    fn from_json(value: &JsValue) -> Option<Challenge> {
+        Some(Challenge { token: json::field(value, "token")? })
+    }
 }
 
 fn url(endpoint: &str, path: &str) -> String {
@@ -59,15 +70,15 @@ fn checked(status: u16, body: String) -> Result<String, ApiError> {
     if (200..300).contains(&status) {
         return Ok(body);
     }
-    match serde_json::from_str::<ProblemBody>(&body).ok().and_then(|p| Some((ProblemType::from_uri(&p.type_uri)?, p))) {
+    match json::from_str::<ProblemBody>(&body).and_then(|p| Some((ProblemType::from_uri(&p.type_uri)?, p))) {
         Some((kind, problem)) => Err(ApiError::Problem(kind, problem.errors)),
         None => Err(ApiError::Unexpected(status)),
     }
 }
 
 /// Reads a 2xx body as `T`.
-pub fn parse<T: DeserializeOwned>(body: String) -> Result<T, ApiError> {
-    serde_json::from_str(&body).map_err(|_| ApiError::Unexpected(200))
+pub fn parse<T: FromJson>(body: String) -> Result<T, ApiError> {
+    json::from_str(&body).ok_or(ApiError::Unexpected(200))
 }
 
 /// Interprets a status and body (split out so that tests cover every problem type without a server).
@@ -77,7 +88,7 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
 }
 
 /// `GET` a JSON document (the config, from the collector or a static file).
-pub async fn get_json<T: DeserializeOwned>(address: &str) -> Result<T, ApiError> {
+pub async fn get_json<T: FromJson>(address: &str) -> Result<T, ApiError> {
     parse(fetch(no_credentials(Request::get(address)).build()).await?)
 }
 

@@ -19,6 +19,7 @@ pub mod embed;
 pub mod form_state;
 pub mod i18n;
 pub mod idb;
+pub mod json;
 pub mod page;
 pub mod records;
 pub mod seal;

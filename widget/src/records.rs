@@ -2,12 +2,13 @@
 //! kept in IndexedDB next to the device key and refreshed from the collector with a signed `status`.
 
 use crate::idb;
-use serde::{Deserialize, Serialize};
+use crate::json::{self, FromJson};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
 
 /// The browser's copy of its latest record on one site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredRecord {
     /// The collector's record id.
     pub record_id: String,
@@ -30,6 +31,18 @@ impl From<consent::protocol::RecordView> for StoredRecord {
     }
 }
 
+impl FromJson for StoredRecord {
+    /// The remembered copy, or the collector's `RecordView` (its other fields are skipped).
+    fn from_json(value: &JsValue) -> Option<StoredRecord> {
+        Some(StoredRecord {
+            record_id: json::field(value, "record_id")?,
+            status: json::field(value, "status")?,
+            choices: json::choices(value, "choices")?,
+            given_at: json::field(value, "given_at")?,
+        })
+    }
+}
+
 fn key(site: &str) -> String {
     let mut key = String::from("record:");
     key.push_str(site);
@@ -39,7 +52,7 @@ fn key(site: &str) -> String {
 /// The record remembered for `site`, if any.
 pub async fn load(site: &str) -> Option<StoredRecord> {
     let value = idb::get(&key(site)).await.ok()?.as_string()?;
-    serde_json::from_str(&value).ok()
+    json::from_str(&value)
 }
 
 /// Remembers `record` for `site`.

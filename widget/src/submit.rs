@@ -4,16 +4,23 @@
 use crate::api::{self, ApiError};
 use crate::deliver::{BACKOFF_SECONDS, post_with_retry, sleep};
 use crate::device::DeviceKey;
+use crate::json::{self, FromJson};
 use crate::records::{self, StoredRecord};
 use crate::seal::{self, Answers, Context};
 use consent::protocol::{Action, FieldError, ProblemType};
+use wasm_bindgen::JsValue;
 
 /// The part of `consent::protocol::SubmissionAccepted` the widget uses. The receipt is for offline checks; not
 /// deserialising it keeps its code out of the bundle.
-#[derive(serde::Deserialize)]
 struct Accepted {
     record_id: String,
     status: String,
+}
+
+impl FromJson for Accepted {
+    fn from_json(value: &JsValue) -> Option<Accepted> {
+        Some(Accepted { record_id: json::field(value, "record_id")?, status: json::field(value, "status")? })
+    }
 }
 
 /// How a submission or an action ended.

@@ -7,6 +7,7 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 mod dialog;
 mod embed;
 mod form;
+mod json;
 mod problems;
 mod signing;
 mod style;
