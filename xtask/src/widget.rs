@@ -3,7 +3,8 @@
 //! and applied in each shadow root, so there is no third file.
 //!
 //! With a nightly toolchain (the default when one is installed) the standard library is rebuilt for size
-//! (`-Z build-std`, `panic=immediate-abort`, no location details, no `Debug` formatting); `--stable` builds
+//! (`-Z build-std` with the `optimize_for_size` feature — smaller sorts and formatting in `core`/`alloc` —,
+//! `panic=immediate-abort`, no location details, no `Debug` formatting); `--stable` builds
 //! with stable only. Both use the `wasm-release` profile of the root `Cargo.toml`.
 
 use crate::tools;
@@ -72,7 +73,9 @@ pub fn run(args: Args) -> anyhow::Result<PathBuf> {
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("CARGO");
     if nightly {
-        build.args(["-Z", "build-std=std,panic_abort"]).env("RUSTFLAGS", NIGHTLY_RUSTFLAGS);
+        build
+            .args(["-Z", "build-std=std,panic_abort", "-Z", "build-std-features=optimize_for_size"])
+            .env("RUSTFLAGS", NIGHTLY_RUSTFLAGS);
     } else {
         build.env_remove("RUSTFLAGS");
     }
