@@ -97,7 +97,10 @@ impl FormState {
             }
         }
         let ticked = |selector: &str| self.input(selector).is_some_and(|i| dom::checked(&i));
-        let choices = self.0.purposes.iter().map(|p| (p.clone(), ticked(&id("#p-", p, "")))).collect();
+        let mut choices = BTreeMap::new();
+        for purpose in &self.0.purposes {
+            choices.insert(purpose.clone(), ticked(&id("#p-", purpose, "")));
+        }
         Answers { subject, choices, privacy_ack: ticked("#privacy-ack") }
     }
 

@@ -66,39 +66,45 @@ fn variant<T: for<'a> Deserialize<'a>>(value: &JsValue) -> Option<T> {
     T::deserialize(deserializer).ok()
 }
 
-/// Every item of the array `value`, each read by `read`.
-fn list<T>(value: &JsValue, read: impl Fn(&JsValue) -> Option<T>) -> Option<Vec<T>> {
+/// Every item of the array `value`, each read by `read` (loops rather than `collect`: one small copy per type).
+fn list<T>(value: &JsValue, read: fn(&JsValue) -> Option<T>) -> Option<Vec<T>> {
     let array = value.dyn_ref::<Array>()?;
-    array.iter().map(|item| read(&item)).collect()
+    let mut items = Vec::new();
+    for i in 0..array.length() {
+        items.push(read(&array.get(i))?);
+    }
+    Some(items)
 }
 
-/// Every `(key, value)` of the object `value`, each value read by `read`.
-fn entries<T>(value: &JsValue, read: impl Fn(&JsValue) -> Option<T>) -> Option<Vec<(String, T)>> {
+/// Every `(key, value)` of the object `value`, each value read by `read`, into `insert`.
+fn entries<T>(value: &JsValue, read: fn(&JsValue) -> Option<T>, mut insert: impl FnMut(String, T)) -> Option<()> {
     if !value.is_object() || Array::is_array(value) {
         return None;
     }
     let pairs = Object::entries(value.unchecked_ref());
-    pairs
-        .iter()
-        .map(|pair| {
-            let pair: Array = pair.unchecked_into();
-            Some((pair.get(0).as_string()?, read(&pair.get(1))?))
-        })
-        .collect()
+    for i in 0..pairs.length() {
+        let pair: Array = pairs.get(i).unchecked_into();
+        insert(pair.get(0).as_string()?, read(&pair.get(1))?);
+    }
+    Some(())
 }
 
 impl FromJson for Localized {
     /// A plain string (French) or `{ "fr": "…", "en": "…" }`, as `consent` reads it.
     fn from_json(value: &JsValue) -> Option<Localized> {
-        if let Some(fr) = value.as_string() {
-            return Some(Localized(BTreeMap::from([(Locale::Fr, fr)])));
-        }
-        let texts = entries(value, string)?;
         let mut map = BTreeMap::new();
-        for (locale, text) in texts {
-            map.insert(variant(&JsValue::from_str(&locale))?, text);
+        if let Some(fr) = value.as_string() {
+            map.insert(Locale::Fr, fr);
+            return Some(Localized(map));
         }
-        Some(Localized(map))
+        let mut known = true;
+        entries(value, string, |locale, text| match variant(&JsValue::from_str(&locale)) {
+            Some(locale) => {
+                map.insert(locale, text);
+            }
+            None => known = false,
+        })?;
+        known.then_some(Localized(map))
     }
 }
 
@@ -141,7 +147,7 @@ impl FromJson for CtaSpec {
         Some(CtaSpec {
             id: CtaId(text(value, "id")?),
             label: localized(value, "label")?,
-            purposes: list(&get(value, "purposes"), |p| Some(PurposeId(string(p)?)))?,
+            purposes: list(&get(value, "purposes"), |p| p.as_string().map(PurposeId))?,
             service: optional_localized(value, "service")?,
         })
     }
@@ -174,7 +180,11 @@ impl FromJson for FieldError {
 
 /// The choices of a record: purpose → ticked.
 pub fn choices(value: &JsValue, key: &str) -> Option<BTreeMap<String, bool>> {
-    Some(entries(&get(value, key), JsValue::as_bool)?.into_iter().collect())
+    let mut choices = BTreeMap::new();
+    entries(&get(value, key), JsValue::as_bool, |purpose, ticked| {
+        choices.insert(purpose, ticked);
+    })?;
+    Some(choices)
 }
 
 /// The text under `key`.

@@ -17,12 +17,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 use web_sys::Element;
 
-/// What the form's submission needs.
+/// What the form's submission needs (the CTA is `context.cta` of `config`).
 pub struct Form {
     /// The site's config.
     pub config: Arc<WidgetConfig>,
-    /// The CTA.
-    pub cta: CtaSpec,
     /// Site, CTA, page, locale, notice version.
     pub context: Context,
     /// The collector.
@@ -36,11 +34,12 @@ pub struct Form {
 /// Signs and sends the answers, unless they need correcting or a submission is on its way.
 fn on_submit(form: &Rc<Form>, dialog: &Element) {
     let (state, locale) = (&form.state, form.context.locale);
+    let Some(cta) = form.config.cta(&form.context.cta) else { return };
     if state.phase() == Phase::Sending {
         return;
     }
     let answers = state.answers(&form.config.fields);
-    if !state.validate(&form.config.fields, &form.cta, &answers, locale) {
+    if !state.validate(&form.config.fields, cta, &answers, locale) {
         if let Some(selector) = state.first_error() {
             dom::focus(dialog, &selector);
         }
@@ -67,8 +66,8 @@ fn on_submit(form: &Rc<Form>, dialog: &Element) {
     });
 }
 
-/// Builds the form of `form.cta` into `dialog`.
-pub fn consent_form(dialog: &Element, form: Form) {
+/// Builds the form of `cta` into `dialog`.
+pub fn consent_form(dialog: &Element, cta: &CtaSpec, form: Form) {
     let locale = form.context.locale;
     let text = strings(locale);
     let config = &form.config;
@@ -78,10 +77,10 @@ pub fn consent_form(dialog: &Element, form: Form) {
     }
     let purposes = el("fieldset", &[("class", "purposes")]);
     append(&purposes, &[&text_el("legend", &[], text.purposes_legend)]);
-    if form.cta.service.is_some() {
+    if cta.service.is_some() {
         append(&purposes, &[&text_el("p", &[("class", "hint")], text.purposes_optional)]);
     }
-    for purpose in form.cta.purposes.iter().filter_map(|id| config.purpose(id.as_str())) {
+    for purpose in cta.purposes.iter().filter_map(|id| config.purpose(id.as_str())) {
         append(&purposes, &[&purpose_box(purpose, locale)]);
     }
     append(&purposes, &[&el("p", &[("class", "error"), ("id", "purposes-error"), ("hidden", "")])]);

@@ -16,8 +16,6 @@ use web_sys::Element;
 pub struct Panel {
     /// The site's config.
     pub config: Arc<WidgetConfig>,
-    /// The CTA.
-    pub cta: CtaSpec,
     /// Site, CTA, page, locale, notice version.
     pub context: Context,
     /// The collector.
@@ -32,11 +30,14 @@ pub struct Panel {
     pub refresh_record: bool,
 }
 
-/// The CTA's markup: `div.panel` with the button, the summary and the dialog.
+/// The CTA's markup (the CTA is `context.cta` of `config`): `div.panel` with the button, the summary and the
+/// dialog.
 pub fn panel(p: Panel) -> Element {
     let locale = p.context.locale;
-    let label = p.cta.label.get(locale);
     let panel = el("div", &[("class", "panel")]);
+    let config = p.config.clone();
+    let Some(cta_spec) = config.cta(&p.context.cta) else { return panel };
+    let label = cta_spec.label.get(locale);
     let cta = text_el("button", &[("type", "button"), ("class", "cta"), ("aria-haspopup", "dialog")], label);
     append(&panel, &[&cta]);
     if p.summary {
@@ -50,8 +51,8 @@ pub fn panel(p: Panel) -> Element {
     let d = dialog.clone();
     on(&cta, "click", Box::new(move |_| open(&d)));
     append(&panel, &[&dialog]);
-    let Panel { config, cta, context, endpoint, state, record, .. } = p;
-    consent_form(&dialog, Form { config, cta, context, endpoint, state, record });
+    let Panel { config, context, endpoint, state, record, .. } = p;
+    consent_form(&dialog, cta_spec, Form { config, context, endpoint, state, record });
     panel
 }
 
@@ -81,6 +82,6 @@ pub fn CtaPanel(
 ) -> impl IntoView {
     let state = state.unwrap_or_else(|| FormState::new(&config.fields, &cta));
     let record = record.unwrap_or_else(|| RwSignal::new(None));
-    let panel = panel(Panel { config, cta, context, endpoint, state, record, summary, refresh_record });
+    let panel = panel(Panel { config, context, endpoint, state, record, summary, refresh_record });
     view! { <div use:put=panel></div> }
 }

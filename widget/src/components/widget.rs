@@ -34,7 +34,7 @@ fn content(
     let failed = || text_el("p", &[("class", "error")], strings(fallback_locale).config_failed);
     let Some(Ok(config)) = loaded else { return failed() };
     let endpoint = embed.endpoint.clone().or_else(|| config.endpoint.clone());
-    let (Some(endpoint), Some(cta)) = (endpoint, config.cta(&embed.cta).cloned()) else { return failed() };
+    let (Some(endpoint), Some(cta)) = (endpoint, config.cta(&embed.cta)) else { return failed() };
     let context = Context {
         site: config.site.to_string(),
         cta: cta.id.to_string(),
@@ -42,8 +42,8 @@ fn content(
         locale: pick_locale(embed, &config),
         notice_version: config.notice_version.clone(),
     };
-    let state = FormState::new(&config.fields, &cta);
-    panel(Panel { config, cta, context, endpoint, state, record, summary, refresh_record: true })
+    let state = FormState::new(&config.fields, cta);
+    panel(Panel { config: config.clone(), context, endpoint, state, record, summary, refresh_record: true })
 }
 
 /// Loads the config of `embed` and renders its CTA.
