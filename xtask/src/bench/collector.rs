@@ -91,9 +91,11 @@ fn measure(bin: &Path, deliver: bool, fixed_rate: bool) -> anyhow::Result<Run> {
     let cpu = (load::cpu_seconds(collector.pid()), load::cpu_seconds(None));
     let sustained = rt.block_on(load::closed_loop(&client, bodies, CONNECTIONS))?;
     let window = sustained.elapsed.as_secs_f64();
+    let collector_cpu = load::cpu_seconds(collector.pid()) - cpu.0;
     let cores = format!(
-        "collector {:.2} cores, load generator {:.2} cores",
-        (load::cpu_seconds(collector.pid()) - cpu.0) / window,
+        "collector {:.2} cores = {:.0} µs of CPU a submission, load generator {:.2} cores",
+        collector_cpu / window,
+        collector_cpu * 1e6 / sustained.accepted.len().max(1) as f64,
         (load::cpu_seconds(None) - cpu.1) / window
     );
     let after = rt.block_on(client.metrics())?;

@@ -46,6 +46,12 @@ impl SqliteStore {
         // (a no-op when already set) may wait for a lock. WAL + FULL: a commit returns once the WAL is fsynced.
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db)?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(db)?;
+        // Every operation of a group commit runs in its own savepoint, whose undo journal SQLite keeps in a
+        // temporary file by default: under load that file's writes took ≈ 15 % of the collector's CPU. In memory
+        // it costs nothing durable — the WAL commit is still what makes an operation last.
+        conn.execute_batch("PRAGMA temp_store = MEMORY;").map_err(db)?;
+        // More distinct statements run per operation than rusqlite's default cache of 16 holds.
+        conn.set_prepared_statement_cache_capacity(64);
         let mut store = SqliteStore { conn };
         store.migrate()?;
         Ok(store)
@@ -63,8 +69,9 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Runs one statement without parameters, prepared once: SAVEPOINT/RELEASE run twice per operation.
     fn exec(&self, sql: &str) -> Result<(), StoreError> {
-        self.conn.execute_batch(sql).map_err(db)
+        self.conn.prepare_cached(sql).and_then(|mut stmt| stmt.execute([])).map(drop).map_err(db)
     }
 }
 
@@ -162,7 +169,8 @@ impl Store for SqliteStore {
         self.exec("RELEASE op")
     }
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.exec("ROLLBACK TO op; RELEASE op")
+        self.exec("ROLLBACK TO op")?;
+        self.exec("RELEASE op")
     }
 
     fn head(&mut self) -> Result<Option<(u64, String)>, StoreError> {
