@@ -2,7 +2,7 @@
 //! WebCrypto. The private half is non-extractable and stays in IndexedDB; only the public JWK leaves.
 
 use crate::idb;
-use consent::protocol::{Jwk, b64url_encode};
+use consent::protocol::Jwk;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -33,6 +33,22 @@ fn object(pairs: &[(&str, &str)]) -> Object {
 
 fn text(o: &JsValue, key: &str) -> String {
     Reflect::get(o, &JsValue::from_str(key)).ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// Base64url without padding, as `consent::protocol::b64url_encode` writes it (checked by the browser tests): a
+/// few lines here instead of the `base64` crate's general engine in the bundle.
+pub fn b64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let bits = byte(0) << 16 | byte(1) << 8 | byte(2);
+        // n bytes carry 8n bits: n + 1 characters of 6 bits.
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(bits >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
 }
 
 impl DeviceKey {
@@ -75,7 +91,7 @@ impl DeviceKey {
         let algorithm = object(&[("name", "ECDSA"), ("hash", "SHA-256")]);
         let signature =
             JsFuture::from(subtle()?.sign_with_object_and_u8_array(&algorithm, &self.private, message)?).await?;
-        Ok(b64url_encode(&Uint8Array::new(&signature).to_vec()))
+        Ok(b64url(&Uint8Array::new(&signature).to_vec()))
     }
 
     /// Whether the private key can be read out (it never can: checked by the tests).

@@ -66,3 +66,12 @@ async fn actions_are_signed_by_the_same_key() {
         verify_device_signature(&key.jwk, envelope.payload.as_bytes(), &envelope.signature).unwrap();
     }
 }
+
+#[wasm_bindgen_test]
+fn the_widget_writes_base64url_like_consent() {
+    let bytes: Vec<u8> = (0..=255u8).rev().collect();
+    for len in 0..70 {
+        let slice = &bytes[..len];
+        assert_eq!(widget::device::b64url(slice), consent::protocol::b64url_encode(slice), "{len} bytes");
+    }
+}
