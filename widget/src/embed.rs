@@ -1,9 +1,8 @@
 //! Finding where to mount (DESIGN §7): after each `<script … data-site data-cta>` that loads the bundle, and in
 //! each `<div data-alumni-consent>`. Each mount point gets its own open Shadow DOM with the widget's stylesheet.
 
-use crate::components::widget::Widget;
+use crate::components::widget::widget;
 use crate::style;
-use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, ShadowRootInit, ShadowRootMode};
 
@@ -99,6 +98,7 @@ pub fn shadow_root(document: &Document, host: &HtmlElement) -> Result<HtmlElemen
 /// Renders the widget of `embed` in a shadow root of `host`.
 pub fn mount(document: &Document, host: HtmlElement, embed: Embed) -> Result<(), JsValue> {
     let root = shadow_root(document, &host)?;
-    leptos::mount::mount_to(root, move || view! { <Widget embed=embed /> }).forget();
+    let target = root.clone();
+    leptos::mount::mount_to(root, move || widget(&target, embed)).forget();
     Ok(())
 }

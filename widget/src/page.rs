@@ -42,3 +42,9 @@ pub fn config(address: &str) -> (RwSignal<Loaded>, bool) {
 pub fn record(site: &str) -> (RwSignal<Option<StoredRecord>>, bool) {
     RECORDS.with(|table| entry(table, site, || None))
 }
+
+/// Runs `react` now and again whenever a signal it reads changes (the widget's only effects: a config that
+/// arrives, a record that changes). Not generic, so that Leptos' effect machinery exists once in the bundle.
+pub fn watch(react: Box<dyn Fn()>) {
+    Effect::new(move |_| react());
+}

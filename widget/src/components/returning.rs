@@ -215,7 +215,7 @@ pub fn returning(
     );
     // The one reactive part: the record, shared by the page's CTAs of the site, changes on refresh and actions.
     let v = view;
-    Effect::new(move |_| record.with(|r| v.show_record(r.as_ref())));
+    crate::page::watch(Box::new(move || record.with(|r| v.show_record(r.as_ref()))));
     section
 }
 

@@ -1,8 +1,8 @@
 //! The root of one embedded widget: loads the site's config (collector or static file), picks the locale and
-//! the CTA, then shows the [`panel`](super::cta_panel::panel).
+//! the CTA, then shows its [`panel`](super::cta_panel::panel).
 
 use crate::api;
-use crate::components::cta_panel::{Panel, panel, put};
+use crate::components::cta_panel::{Panel, panel};
 use crate::dom::text_el;
 use crate::embed::Embed;
 use crate::form_state::FormState;
@@ -46,9 +46,9 @@ fn content(
     panel(Panel { config: config.clone(), context, endpoint, state, record, summary, refresh_record: true })
 }
 
-/// Loads the config of `embed` and renders its CTA.
-#[component]
-pub fn Widget(embed: Embed) -> impl IntoView {
+/// Loads the config of `embed` and renders its CTA into `root`. Runs inside Leptos' mount (whose owner holds the
+/// effect and the page's shared signals); the markup itself is the widget's own (see [`crate::dom`]).
+pub fn widget(root: &Element, embed: Embed) {
     let address =
         embed.config_url.clone().or_else(|| embed.endpoint.as_deref().map(|e| api::config_url(e, &embed.site)));
     // Several CTAs of a page share one config request and one remembered record (taken in page order, so the
@@ -64,15 +64,13 @@ pub fn Widget(embed: Embed) -> impl IntoView {
             loaded.set(Some(result));
         });
     }
-    let host = crate::dom::el("div", &[]);
-    let h = host.clone();
+    let root = root.clone();
     let shown = std::cell::Cell::new(false);
     // Built once, when the config arrives.
-    Effect::new(move |_| {
+    page::watch(Box::new(move || {
         let Some(config) = loaded.get() else { return };
         if !shown.replace(true) {
-            let _ = h.append_child(&content(&embed, Some(config), record, summary));
+            let _ = root.append_child(&content(&embed, Some(config), record, summary));
         }
-    });
-    view! { <div use:put=host></div> }
+    }));
 }
