@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use wasm_bindgen::JsValue;
 
 /// The browser's copy of its latest record on one site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct StoredRecord {
     /// The collector's record id.
     pub record_id: String,
@@ -18,6 +18,23 @@ pub struct StoredRecord {
     pub choices: BTreeMap<String, bool>,
     /// When consent was given, RFC 3339.
     pub given_at: String,
+}
+
+impl Clone for StoredRecord {
+    /// The choices are copied by `insert`, which the bundle has anyway, rather than by `BTreeMap`'s own clone
+    /// (a second copy of the tree code for one map type).
+    fn clone(&self) -> Self {
+        let mut choices = BTreeMap::new();
+        for (purpose, &ticked) in &self.choices {
+            choices.insert(purpose.clone(), ticked);
+        }
+        StoredRecord {
+            record_id: self.record_id.clone(),
+            status: self.status.clone(),
+            choices,
+            given_at: self.given_at.clone(),
+        }
+    }
 }
 
 impl From<consent::protocol::RecordView> for StoredRecord {

@@ -54,7 +54,7 @@ impl From<ApiError> for Outcome {
 pub async fn submit(
     endpoint: &str,
     context: &Context,
-    answers: &Answers,
+    answers: Answers,
     honeypot: Option<String>,
     mut waiting: impl FnMut(u32),
 ) -> Outcome {
@@ -71,13 +71,13 @@ pub async fn submit(
         Ok(accepted) => Outcome::Accepted(StoredRecord {
             record_id: accepted.record_id,
             status: accepted.status,
-            choices: answers.choices.clone(),
-            given_at: payload.submitted_at.clone(),
+            choices: payload.choices,
+            given_at: payload.submitted_at,
         }),
         // The lost first attempt went through: confirm it with a signed status before saying so.
         Err(ApiError::Problem(ProblemType::ChallengeReused, _)) if delivery.retried => {
             match act(endpoint, &context.site, None, Action::Status).await {
-                Ok(view) if view.choices == answers.choices => Outcome::Accepted(view),
+                Ok(view) if view.choices == payload.choices => Outcome::Accepted(view),
                 _ => Outcome::MaybeReceived,
             }
         }

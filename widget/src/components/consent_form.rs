@@ -51,7 +51,7 @@ fn on_submit(form: &Rc<Form>, dialog: &Element) {
     wasm_bindgen_futures::spawn_local(async move {
         let state = &form.state;
         let waiting = |seconds| state.waiting(seconds, locale);
-        let outcome = submit(&form.endpoint, &form.context, &answers, honeypot, waiting).await;
+        let outcome = submit(&form.endpoint, &form.context, answers, honeypot, waiting).await;
         let accepted = if let Outcome::Accepted(stored) = &outcome {
             form.record.set(Some(stored.clone()));
             true

@@ -34,7 +34,7 @@ async fn the_payload_lists_every_purpose_shown_and_its_signature_verifies() {
         locale: consent::Locale::Fr,
         notice_version: form.config.notice_version.clone(),
     };
-    let payload = seal::submission(&context, &answers, "challenge-token".into(), &key);
+    let payload = seal::submission(&context, answers.clone(), "challenge-token".into(), &key);
     let envelope = seal::seal(&payload, &key).await.unwrap();
     let opened = open_envelope::<SubmissionPayload>(&envelope).expect("the collector's check passes");
     assert_eq!(opened.payload, payload);
