@@ -4,20 +4,9 @@
 use consent::Locale;
 use std::fmt::Write;
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content and quoted attribute values (`& < > " '`).
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 const STYLE: &str = "
@@ -58,6 +47,6 @@ mod tests {
     #[test]
     fn escapes_markup() {
         assert_eq!(escape("<img src=x onerror=alert(1)>"), "&lt;img src=x onerror=alert(1)&gt;");
-        assert_eq!(escape("a\"b'c&"), "a&quot;b&#39;c&amp;");
+        assert_eq!(escape("a\"b'c&"), "a&quot;b&#x27;c&amp;");
     }
 }

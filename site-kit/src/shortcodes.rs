@@ -50,20 +50,9 @@ pub fn mount_point(cta: &str) -> String {
     format!("<div data-alumni-consent data-cta=\"{}\"></div>", escape_attr(cta))
 }
 
-/// Escapes a value for a double-quoted HTML attribute (or text).
+/// Escapes a value for a quoted HTML attribute (or text): `& < > " '`.
 pub fn escape_attr(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(value).into_owned()
 }
 
 #[cfg(test)]

@@ -298,18 +298,38 @@ pub fn soak(seconds: u64) -> anyhow::Result<()> {
     let found = collector.durable(&stats.accepted)?;
     collector.verify()?;
     let peak = samples.iter().map(|s| s.1).max().unwrap_or(0).max(rss_end);
-    println!(
-        "\n| soak | measured |\n| --- | --- |\n| length | {seconds} s at {RATE}/s |\n| not sent in time (client behind) | {} |\n| accepted | {} |\n| errors | {} ({}) |\n\
-         | RSS start → end (peak) | {rss_start} KiB → {rss_end} KiB ({peak} KiB) |\n| latency p50 / p99 | {:.1} ms / {:.1} ms |\n\
-         | durable after kill -9 | {found}/{} |\n",
+    let rss_row = samples.iter().map(|(t, kib)| format!("{t} s: {:.1}", *kib as f64 / 1024.0)).collect::<Vec<_>>();
+    let report = format!(
+        "# Soak\n\nMachine: {} cores, {}. Date: {}. Produced by `cargo xtask bench --soak {seconds}` (release collector, \
+         SQLite WAL synchronous=FULL, emails delivered to an outbox folder; each submission fetches its own challenge \
+         and is signed by its own P-256 key during the run).\n\n\
+         | soak | measured |\n| --- | --- |\n| length | {seconds} s at {RATE}/s |\n\
+         | offered | {} ({:.0}/s) |\n| not sent within 1 s of schedule (client behind) | {} |\n| accepted | {} |\n| errors | {} ({}) |\n\
+         | RSS start → end (peak) | {:.1} MB → {:.1} MB ({:.1} MB) |\n| RSS every 30 s, MB | {} |\n\
+         | latency p50 / p99 / max | {:.1} ms / {:.1} ms / {:.1} ms |\n\
+         | durable after kill -9 | {found}/{}, `collector verify` passes |\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::env::consts::ARCH,
+        super::date(),
+        stats.latencies_us.len(),
+        stats.latencies_us.len() as f64 / stats.elapsed.as_secs_f64().max(1e-9),
         stats.unsent,
         stats.accepted.len(),
         stats.error_count(),
         errors(&stats),
+        rss_start as f64 / 1024.0,
+        rss_end as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        rss_row.join(", "),
         stats.quantile_ms(0.5),
         stats.quantile_ms(0.99),
+        stats.quantile_ms(1.0),
         stats.accepted.len()
     );
+    println!("\n{report}");
+    std::fs::create_dir_all(root().join("docs"))?;
+    std::fs::write(root().join("docs/soak.md"), &report)?;
+    println!("written to docs/soak.md");
     anyhow::ensure!(found == stats.accepted.len(), "acknowledged submissions lost after kill -9");
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

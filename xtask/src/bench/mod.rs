@@ -77,7 +77,7 @@ fn render(rows: &[Row]) -> String {
     out
 }
 
-fn date() -> String {
+pub(crate) fn date() -> String {
     std::process::Command::new("date")
         .arg("-u")
         .arg("+%Y-%m-%d %H:%M UTC")
