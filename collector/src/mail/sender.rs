@@ -45,7 +45,8 @@ pub enum TransportError {
 
 impl MailTransport {
     /// A transport from `--smtp` (`smtp://host:port`, `smtps://…`, `smtp://…?tls=required` for STARTTLS;
-    /// credentials from `SMTP_USERNAME` / `SMTP_PASSWORD`) and `--outbox`.
+    /// credentials from `SMTP_USERNAME` / `SMTP_PASSWORD`) and `--outbox`. SMTP connections are pooled (lettre's
+    /// `pool`): a burst of confirmations reuses them instead of a TCP + TLS handshake and AUTH per email.
     pub fn new(smtp_url: Option<&str>, outbox: Option<PathBuf>, from: &str) -> Result<MailTransport, TransportError> {
         let smtp = match smtp_url {
             Some(url) => {
