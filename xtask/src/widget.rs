@@ -98,13 +98,17 @@ pub fn run(args: Args) -> anyhow::Result<PathBuf> {
 
     let dist = root.join("dist/widget");
     std::fs::create_dir_all(&dist)?;
-    println!("==> widget: wasm-opt -Oz, twice");
-    step(
+    println!("==> widget: wasm-opt -Oz, twice, with short import and export names");
+    let renames = step_output(
         Command::new(&node.wasm_opt)
             // Rust's wasm keeps its data above 1 MiB (the stack grows down below it), so the low 1 KiB of memory is
             // never used: binaryen may then fold constant offsets into loads and stores (what Emscripten does by
             // default). A second `-Oz` pipeline after the first gains a further 0.5 %.
             .args(["-Oz", "--low-memory-unused", "-Oz"])
+            // wasm-bindgen's names carry a 16-digit hash each (`__wbg_appendChild_dbf7ad2f48413560`) and travel
+            // twice, in the wasm and in the glue: renamed to one or two letters (printed as JSON, applied to the
+            // glue below).
+            .arg("--minify-imports-and-exports-and-modules")
             .args(WASM_FEATURES)
             .args(["--strip-debug", "--strip-producers"])
             .arg(bindgen_dir.join("alumni-consent_bg.wasm"))
@@ -115,6 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<PathBuf> {
     println!("==> widget: the entry module, minified by terser");
     // `--target web` exports an init function; the entry calls it so that one <script> tag is enough.
     let glue = std::fs::read_to_string(bindgen_dir.join("alumni-consent.js"))?;
+    let glue = use_short_names(&glue, &renames)?;
     let entry = bindgen_dir.join("entry.js");
     std::fs::write(&entry, format!("{glue}\n__wbg_init().catch((e) => console.error('alumni-consent:', e));\n"))?;
     step(
@@ -142,6 +147,64 @@ fn step(cmd: &mut Command) -> anyhow::Result<()> {
     let status = cmd.status().with_context(|| format!("could not start `{line}`"))?;
     anyhow::ensure!(status.success(), "`{line}` failed ({status})");
     Ok(())
+}
+
+/// Runs a build step and returns what it printed.
+fn step_output(cmd: &mut Command) -> anyhow::Result<String> {
+    let line = format!("{cmd:?}").replace('"', "");
+    println!("    $ {line}");
+    let out = cmd.stderr(Stdio::inherit()).output().with_context(|| format!("could not start `{line}`"))?;
+    anyhow::ensure!(out.status.success(), "`{line}` failed ({})", out.status);
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// The module the wasm-bindgen glue provides the imports as, which wasm-opt renames to `a`.
+const GLUE_MODULE: &str = "./alumni-consent_bg.js";
+
+/// Rewrites wasm-bindgen's glue for the names wasm-opt gave the imports and exports (`renames`, the JSON
+/// `{"imports": [[module, old, new]…], "exports": [[old, new]…]}` it prints): the import object's keys and every
+/// `wasm.<export>`. Fails if the glue does not have exactly the expected shape, rather than ship a broken bundle.
+fn use_short_names(glue: &str, renames: &str) -> anyhow::Result<String> {
+    let renames: serde_json::Value = serde_json::from_str(renames).context("reading wasm-opt's renaming")?;
+    let pairs = |key: &str, from: usize| -> anyhow::Result<Vec<(String, String)>> {
+        let list = renames[key].as_array().with_context(|| format!("no `{key}` in wasm-opt's renaming"))?;
+        list.iter()
+            .map(|entry| {
+                let text = |i: usize| entry[i].as_str().map(str::to_owned).context("a renaming that is not text");
+                Ok((text(from)?, text(from + 1)?))
+            })
+            .collect()
+    };
+    let module_key = format!("\"{GLUE_MODULE}\": import0");
+    anyhow::ensure!(glue.matches(&module_key).count() == 1, "the glue's import object is not `{module_key}`");
+    let mut glue = glue.replace(&module_key, "\"a\": import0");
+    for (old, new) in pairs("imports", 1)? {
+        let key = format!("\n        {old}: function(");
+        anyhow::ensure!(glue.matches(&key).count() == 1, "the import `{old}` is not defined once in the glue");
+        glue = glue.replace(&key, &format!("\n        {}: function(", serde_json::to_string(&new)?));
+    }
+    let exports: std::collections::HashMap<String, String> = pairs("exports", 0)?.into_iter().collect();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(glue.len());
+    let mut rest = glue.as_str();
+    while let Some(at) = rest.find("wasm.") {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        let name_end = after[5..].find(|c: char| !ident(c)).map_or(after.len(), |n| n + 5);
+        let name = &after[5..name_end];
+        // Part of a longer name (`…_bg.wasm.x`, `foo_wasm.x`): not the exports object.
+        if before.ends_with(|c: char| ident(c) || c == '.') {
+            out.push_str(&after[..name_end]);
+        } else {
+            let short = exports.get(name).with_context(|| format!("the glue reads `wasm.{name}`, not an export"))?;
+            out.push_str("wasm[");
+            out.push_str(&serde_json::to_string(short)?);
+            out.push(']');
+        }
+        rest = &after[name_end..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// The gzip sizes of the bundle in `dist`.
