@@ -110,7 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<PathBuf> {
             // glue below).
             .arg("--minify-imports-and-exports-and-modules")
             .args(WASM_FEATURES)
-            .args(["--strip-debug", "--strip-producers"])
+            .args(["--strip-debug", "--strip-producers", "--strip-target-features"])
             .arg(bindgen_dir.join("alumni-consent_bg.wasm"))
             .arg("-o")
             .arg(dist.join("alumni-consent_bg.wasm")),
