@@ -66,7 +66,8 @@ pub fn widget(root: &Element, embed: Embed) {
     }
     let root = root.clone();
     let shown = std::cell::Cell::new(false);
-    // Built once, when the config arrives.
+    // Built once, when the config arrives. The effect tracks `loaded` only (the build reads no signal), which is
+    // set once per address, so it never runs again and never disposes the panel's own effect.
     page::watch(Box::new(move || {
         let Some(config) = loaded.get() else { return };
         if !shown.replace(true) {
