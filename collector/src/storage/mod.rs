@@ -2,9 +2,11 @@
 //!
 //! [`Store`] is written for a single writer that groups many operations into one transaction (see
 //! [`crate::writer`]): `begin`, any number of operations each inside a savepoint, `commit`. Only this module's
-//! implementations know SQL; [`sqlite`] is the embedded default. A PostgreSQL backend implements the same trait
-//! in a sibling module with its own migrations folder, and nothing above this module changes.
+//! implementations know SQL: [`sqlite`] is the embedded default (one file in the data folder), [`postgres`] the
+//! server chosen by `--database postgres://…`; each has its own migrations folder, and nothing above this module
+//! depends on which one runs.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::ledger::StoredEvent;
