@@ -19,7 +19,7 @@ pub enum Command {
     /// Serve the v1 API, the confirmation and manage pages.
     Serve(ServeArgs),
     /// Recompute the ledger's hash chain; name the first broken link (exit 1).
-    Verify(DataArgs),
+    Verify(LedgerArgs),
     /// Receipts.
     Receipt {
         /// What to do with a receipt.
@@ -43,9 +43,13 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
-    /// Data folder (ledger database, collector key).
+    /// Data folder (collector key, and the SQLite ledger unless --database is given).
     #[arg(long)]
     pub data: PathBuf,
+    /// Keep the ledger in PostgreSQL instead of SQLite: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or
+    /// postgresql://…; `?host=/run/postgresql` for a Unix socket). The tables are created on first start.
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
     /// Also write every email as an .eml file here, and log its links (demo).
     #[arg(long)]
     pub outbox: Option<PathBuf>,
@@ -75,12 +79,15 @@ pub struct ServeArgs {
     pub purge_every: u64,
 }
 
-/// Commands that need only the data folder.
+/// Where a staff command finds the ledger: the SQLite file of a data folder, or a PostgreSQL database.
 #[derive(Debug, clap::Args)]
-pub struct DataArgs {
-    /// Data folder.
+pub struct LedgerArgs {
+    /// Data folder of `collector serve` (its SQLite ledger, and its key).
     #[arg(long)]
-    pub data: PathBuf,
+    pub data: Option<PathBuf>,
+    /// The PostgreSQL database `collector serve --database` writes to (postgres://… or postgresql://…).
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
 }
 
 /// `collector receipt …`.
@@ -102,6 +109,9 @@ pub struct ReceiptVerifyArgs {
     /// Also check that the ledger in this data folder holds the event the receipt names.
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Also check that the ledger in this PostgreSQL database (postgres://…) holds the event the receipt names.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
 }
 
 /// Export formats.
@@ -116,9 +126,9 @@ pub enum ExportFormat {
 /// `collector export`.
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// Data folder.
-    #[arg(long)]
-    pub data: PathBuf,
+    /// Where the ledger is.
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
     /// Purpose id.
     #[arg(long)]
     pub purpose: String,
@@ -136,9 +146,9 @@ pub struct ExportArgs {
 /// `collector stats`.
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
-    /// Data folder.
-    #[arg(long)]
-    pub data: PathBuf,
+    /// Where the ledger is.
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
     /// Site id (needed only when the collector serves several).
     #[arg(long)]
     pub site: Option<String>,
@@ -150,9 +160,9 @@ pub struct StatsArgs {
 /// `collector purge`.
 #[derive(Debug, clap::Args)]
 pub struct PurgeArgs {
-    /// Data folder.
-    #[arg(long)]
-    pub data: PathBuf,
+    /// Where the ledger is.
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
     /// Act as if it were this instant (RFC 3339), e.g. to check what a purge will do, or in tests.
     #[arg(long)]
     pub now: Option<String>,

@@ -1,4 +1,4 @@
-//! `collector export --data DIR --purpose ID [--format csv|json]`.
+//! `collector export (--data DIR | --database URL) --purpose ID [--format csv|json]`.
 
 use super::{open_data, pick_site};
 use crate::cli::{ExportArgs, ExportFormat};
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 /// Writes the export of one purpose.
 pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let (mut ledger, sites) = open_data(&args.data)?;
+    let (mut ledger, sites) = open_data(&args.ledger)?;
     let site = pick_site(&sites, args.site.as_deref())?;
     if site.config.purpose(&args.purpose).is_none() {
         let known: Vec<&str> = site.config.purposes().iter().map(|p| p.id.as_str()).collect();

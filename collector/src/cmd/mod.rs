@@ -1,4 +1,5 @@
-//! One function per subcommand, and what the staff commands share: opening a data folder.
+//! One function per subcommand, and what the commands share: opening the ledger, in the SQLite file of a data
+//! folder or in the PostgreSQL database of `--database`.
 
 mod export;
 mod purge;
@@ -7,10 +8,12 @@ mod serve;
 mod stats;
 mod verify;
 
-use crate::cli::{Command, ReceiptCommand};
+use crate::cli::{Command, LedgerArgs, ReceiptCommand};
 use anyhow::{Context, bail};
 use collector::ledger::Ledger;
 use collector::sites::{Site, Sites, stored_sites};
+use collector::storage::Store;
+use collector::storage::postgres::{PostgresStore, is_postgres_url};
 use collector::storage::sqlite::{SqliteStore, database_path};
 use std::path::Path;
 use std::process::ExitCode;
@@ -20,7 +23,7 @@ use std::sync::Arc;
 pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve(args) => serve::run(args),
-        Command::Verify(args) => verify::run(&args.data),
+        Command::Verify(args) => verify::run(&args),
         Command::Receipt { command: ReceiptCommand::Verify(args) } => receipt::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Stats(args) => stats::run(&args),
@@ -28,21 +31,62 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Opens the ledger of an existing data folder.
-pub fn open_ledger(data: &Path) -> anyhow::Result<Ledger> {
-    let path = database_path(data);
-    if !path.exists() {
-        bail!("{}: no ledger here (start `collector serve --data {}` first)", path.display(), data.display());
+/// Refuses a `--database` value that is not a PostgreSQL URL (SQLite is chosen by leaving it out).
+fn check_url(url: &str) -> anyhow::Result<()> {
+    if !is_postgres_url(url) {
+        bail!(
+            "--database (or DATABASE_URL) must be a postgres:// or postgresql:// URL; leave it out to keep the \
+             ledger in SQLite in --data"
+        );
     }
-    let store = SqliteStore::open(data).with_context(|| format!("opening {}", path.display()))?;
-    Ok(Ledger::open(Box::new(store))?)
+    Ok(())
+}
+
+/// Opens (creating if needed) the ledger `serve` writes to: PostgreSQL when `database` is given, else the
+/// SQLite file of `data`. Also returns where it is, for the log (never a password).
+pub fn open_store(data: &Path, database: Option<&str>) -> anyhow::Result<(Box<dyn Store>, String)> {
+    match database {
+        Some(url) => {
+            check_url(url)?;
+            let store = PostgresStore::open(url).context("opening the PostgreSQL ledger")?;
+            let place = format!("{store:?}");
+            Ok((Box::new(store), place))
+        }
+        None => {
+            let path = database_path(data);
+            let store = SqliteStore::open(data).with_context(|| format!("opening {}", path.display()))?;
+            Ok((Box::new(store), path.display().to_string()))
+        }
+    }
+}
+
+/// Opens the existing ledger a staff command names.
+pub fn open_ledger(args: &LedgerArgs) -> anyhow::Result<Ledger> {
+    let store: Box<dyn Store> = match (&args.database, &args.data) {
+        (Some(url), _) => {
+            check_url(url)?;
+            Box::new(PostgresStore::open_existing(url).context("opening the PostgreSQL ledger")?)
+        }
+        (None, Some(data)) => {
+            let path = database_path(data);
+            if !path.exists() {
+                bail!("{}: no ledger here (start `collector serve --data {}` first)", path.display(), data.display());
+            }
+            Box::new(SqliteStore::open(data).with_context(|| format!("opening {}", path.display()))?)
+        }
+        (None, None) => bail!("say where the ledger is: --data DIR (SQLite) or --database postgres://… (PostgreSQL)"),
+    };
+    Ok(Ledger::open(store)?)
 }
 
 /// The ledger and the sites `serve` stored in it.
-pub fn open_data(data: &Path) -> anyhow::Result<(Ledger, Sites)> {
-    let mut ledger = open_ledger(data)?;
-    let key = std::fs::read(collector::keys::seed_path(data))
-        .ok()
+pub fn open_data(args: &LedgerArgs) -> anyhow::Result<(Ledger, Sites)> {
+    let mut ledger = open_ledger(args)?;
+    // The collector key lives in the data folder; without it the sites simply carry no receipt key.
+    let key = args
+        .data
+        .as_deref()
+        .and_then(|data| std::fs::read(collector::keys::seed_path(data)).ok())
         .and_then(|seed| <[u8; 32]>::try_from(seed).ok())
         .map(|seed| consent::signature::CollectorKey::from_seed(seed).public().to_base64url())
         .unwrap_or_default();

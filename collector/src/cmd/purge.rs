@@ -1,4 +1,4 @@
-//! `collector purge --data DIR [--now RFC3339]`.
+//! `collector purge (--data DIR | --database URL) [--now RFC3339]`.
 
 use super::open_data;
 use crate::cli::PurgeArgs;
@@ -13,7 +13,7 @@ pub fn run(args: &PurgeArgs) -> anyhow::Result<ExitCode> {
         Some(text) => parse_rfc3339(text).context("--now is not an RFC 3339 instant, e.g. 2029-01-01T00:00:00Z")?,
         None => SystemClock.now_ms(),
     };
-    let (mut ledger, sites) = open_data(&args.data)?;
+    let (mut ledger, sites) = open_data(&args.ledger)?;
     let report = purge_now(&mut ledger, &sites, now)?;
     println!(
         "purge done: {} pending records expired, {} consents ended by retention, {} subjects anonymised, {} nonces forgotten",

@@ -1,6 +1,7 @@
-//! `collector receipt verify FILE [--key KEY] [--data DIR]`: check a receipt offline.
+//! `collector receipt verify FILE [--key KEY] [--data DIR | --database URL]`: check a receipt offline, and
+//! optionally against the ledger.
 
-use crate::cli::ReceiptVerifyArgs;
+use crate::cli::{LedgerArgs, ReceiptVerifyArgs};
 use anyhow::Context;
 use collector::ledger::Event;
 use consent::protocol::Receipt;
@@ -31,8 +32,8 @@ pub fn run(args: &ReceiptVerifyArgs) -> anyhow::Result<ExitCode> {
     if args.key.is_none() {
         println!("note: checked against the key inside the receipt; compare it with the collector's published key");
     }
-    if let Some(data) = &args.data {
-        let mut ledger = super::open_ledger(data)?;
+    if args.data.is_some() || args.database.is_some() {
+        let mut ledger = super::open_ledger(&LedgerArgs { data: args.data.clone(), database: args.database.clone() })?;
         let seq = receipt.body.ledger_seq;
         let stored = ledger.store().events_after(seq.saturating_sub(1), 1)?.into_iter().find(|e| e.seq == seq);
         let matches = stored.and_then(|s| serde_json::from_str::<Event>(&s.body).ok()).is_some_and(|event| {

@@ -11,7 +11,6 @@ use collector::metrics::Metrics;
 use collector::proxies::TrustedProxies;
 use collector::retention;
 use collector::sites::{Site, Sites};
-use collector::storage::sqlite::SqliteStore;
 use collector::writer::Writer;
 use collector::{AppState, Settings, app};
 use std::io::Write;
@@ -60,18 +59,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(from) => from.clone(),
         None => sites.iter().next().map(|s| s.config.controller().email.clone()).unwrap_or_default(),
     };
-    let mut ledger = Ledger::open(Box::new(SqliteStore::open(&args.data)?))?;
-    let now = SystemClock.now_ms();
-    ledger.transaction(|l| {
-        for site in sites.iter() {
-            l.store().put_site(site.config.site().as_str(), &site.toml, now)?;
-            let text = String::from_utf8_lossy(&site.notice.canonical_bytes()).into_owned();
-            l.store().put_notice(site.notice.version().as_str(), &text, now)?;
-        }
-        Ok::<(), LedgerError>(())
-    })?;
     let metrics = Arc::new(Metrics::default());
-    let writer = Writer::start(ledger, metrics.clone())?;
+    // The PostgreSQL client blocks on a tokio runtime of its own, which can neither run nor be dropped inside this
+    // one: the ledger is opened, filled and handed to the writer's plain thread outside it (a no-op for SQLite).
+    let writer = tokio::task::block_in_place(|| start_writer(&args, &sites, metrics.clone()))?;
     let clock: SharedClock = Arc::new(SystemClock);
     let settings = Settings {
         public_url: public_url.clone(),
@@ -110,6 +101,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_graceful_shutdown(shutdown())
         .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the ledger, stores the sites' configurations and notices in it, and starts the writer thread that owns
+/// it from then on.
+fn start_writer(args: &ServeArgs, sites: &Sites, metrics: Arc<Metrics>) -> anyhow::Result<Writer> {
+    let (store, place) = super::open_store(&args.data, args.database.as_deref())?;
+    tracing::info!(ledger = %place, "ledger opened");
+    let mut ledger = Ledger::open(store)?;
+    let now = SystemClock.now_ms();
+    ledger.transaction(|l| {
+        for site in sites.iter() {
+            l.store().put_site(site.config.site().as_str(), &site.toml, now)?;
+            let text = String::from_utf8_lossy(&site.notice.canonical_bytes()).into_owned();
+            l.store().put_notice(site.notice.version().as_str(), &text, now)?;
+        }
+        Ok::<(), LedgerError>(())
+    })?;
+    Ok(Writer::start(ledger, metrics)?)
 }
 
 async fn shutdown() {

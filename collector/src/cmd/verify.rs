@@ -1,13 +1,13 @@
-//! `collector verify --data DIR`: walk the chain; exit 1 naming the first broken link.
+//! `collector verify (--data DIR | --database URL)`: walk the chain; exit 1 naming the first broken link.
 
 use super::open_ledger;
+use crate::cli::LedgerArgs;
 use collector::ledger::{VerifyFailure, verify_chain};
-use std::path::Path;
 use std::process::ExitCode;
 
-/// Verifies the ledger of a data folder.
-pub fn run(data: &Path) -> anyhow::Result<ExitCode> {
-    let mut ledger = open_ledger(data)?;
+/// Verifies the ledger of a data folder or database.
+pub fn run(args: &LedgerArgs) -> anyhow::Result<ExitCode> {
+    let mut ledger = open_ledger(args)?;
     match verify_chain(ledger.store()) {
         Ok(report) => {
             println!(
