@@ -1,11 +1,12 @@
 //! Integration tests: the real `collector` binary on loopback, signed submissions, the ledger read from its
-//! SQLite file. One binary, one module per topic.
+//! SQLite file (or, in `postgres`, from a PostgreSQL cluster the test starts). One binary, one module per topic.
 
 mod util;
 
 mod actions;
 mod download;
 mod lifecycle;
+mod postgres;
 mod protocol_doc;
 mod proxies;
 mod rejections;

@@ -366,3 +366,117 @@ impl Drop for SmtpSink {
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
+
+/// A throwaway PostgreSQL cluster of its own: a fresh data folder, no TCP, a Unix socket in that folder, trust
+/// authentication for `postgres`; stopped (immediate mode) and deleted on drop. PostgreSQL's `initdb` refuses to
+/// run as root, so as root the folder is given to the `postgres` user and the server runs as that user.
+pub struct PgCluster {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    bin: PathBuf,
+    as_postgres: bool,
+}
+
+impl PgCluster {
+    /// The newest `/usr/lib/postgresql/VERSION/bin` holding `initdb` and `pg_ctl`.
+    fn server_bin() -> PathBuf {
+        let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let version: u32 = e.file_name().to_str()?.parse().ok()?;
+                let bin = e.path().join("bin");
+                (bin.join("initdb").is_file() && bin.join("pg_ctl").is_file()).then_some((version, bin))
+            })
+            .collect();
+        found.sort();
+        match found.pop() {
+            Some((_, bin)) => bin,
+            None => panic!(
+                "PostgreSQL's server (initdb, pg_ctl) is not installed under /usr/lib/postgresql/*/bin: \
+                 run `cargo xtask test`, which installs Debian's `postgresql` package"
+            ),
+        }
+    }
+
+    /// A server program, run as `postgres` when we are root.
+    fn server_command(&self, program: &str) -> Command {
+        let program = self.bin.join(program);
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            Command::new(program)
+        }
+    }
+
+    /// Runs a server program; panics with its output if it fails.
+    fn run(&self, program: &str, args: &[&str]) {
+        let out = self
+            .server_command(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Creates and starts the cluster; returns once it accepts connections.
+    pub fn start() -> PgCluster {
+        let bin = Self::server_bin();
+        let dir = tempfile::tempdir().unwrap();
+        let as_postgres = output_of("id", &["-u"]) == "0";
+        if as_postgres {
+            let owner = Command::new("chown").arg("postgres:postgres").arg(dir.path()).status().unwrap();
+            assert!(owner.success(), "chown postgres:postgres {}", dir.path().display());
+        }
+        let cluster = PgCluster { dir, port: free_port(), bin, as_postgres };
+        let root = cluster.dir.path().to_str().unwrap().to_owned();
+        let data = format!("{root}/data");
+        // --no-sync: the cluster is thrown away; the server itself keeps fsync on (durable commits, as in use).
+        cluster.run("initdb", &["-D", &data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
+        let options = format!("-k {root} -p {} -c listen_addresses=''", cluster.port);
+        let log = format!("{root}/server.log");
+        cluster.run("pg_ctl", &["-D", &data, "-o", &options, "-l", &log, "-w", "start"]);
+        cluster
+    }
+
+    /// A `postgres://` URL to a database of this cluster (created with [`PgCluster::create_database`]).
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres:///{database}?host={}&port={}&user=postgres", self.dir.path().display(), self.port)
+    }
+
+    /// A direct connection, to read or alter what the collector stored.
+    pub fn client(&self, database: &str) -> postgres::Client {
+        postgres::Client::connect(&self.url(database), postgres::NoTls).unwrap()
+    }
+
+    /// Creates an empty database.
+    pub fn create_database(&self, name: &str) {
+        self.client("postgres").batch_execute(&format!("CREATE DATABASE \"{name}\"")).unwrap();
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let data = format!("{}/data", self.dir.path().display());
+        let _ =
+            self.server_command("pg_ctl").args(["-D", &data, "-m", "immediate", "stop"]).stdout(Stdio::null()).status();
+    }
+}
+
+/// The trimmed standard output of a command ("" if it cannot run).
+pub fn output_of(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
