@@ -15,7 +15,9 @@ pub struct Args {
 }
 
 pub fn run_all(args: Args) -> anyhow::Result<()> {
-    say("Tools: wasm32 target, wasm-bindgen-cli, wasm-opt, terser, axe-core, Chromium, chromedriver, aiosmtpd");
+    say(
+        "Tools: wasm32 target, wasm-bindgen-cli, wasm-opt, terser, axe-core, Chromium, chromedriver, aiosmtpd, PostgreSQL",
+    );
     let browser = tools::ensure_all_for_tests()?;
     // The embed tests build a real Hugo site with the snippet's partial.
     let hugo = tools::ensure_apt("hugo", "hugo")?;
@@ -45,7 +47,9 @@ pub fn run_all(args: Args) -> anyhow::Result<()> {
     say("Binaries the end-to-end tests start");
     run(cargo().args(["build", "-p", "collector", "-p", "site-kit"]))?;
 
-    say("Native tests: unit, integration, end-to-end (real collector, real SMTP, headless Chromium)");
+    say(
+        "Native tests: unit, integration, end-to-end (real collector on SQLite and PostgreSQL, real SMTP, headless Chromium)",
+    );
     run(cargo()
         .args(["test", "--workspace", "--exclude", "widget"])
         .env("CHROMEDRIVER", &browser.chromedriver)

@@ -149,20 +149,52 @@ pub fn ensure_node_tools() -> anyhow::Result<NodeTools> {
     Ok(NodeTools { wasm_opt: bin.join("wasm-opt"), terser: bin.join("terser") })
 }
 
-/// The path of `binary`, installing the Debian `package` with apt-get when it is missing (root only).
-pub fn ensure_apt(package: &str, binary: &str) -> anyhow::Result<PathBuf> {
-    if let Some(path) = which(binary) {
-        return Ok(path);
-    }
+/// Installs the Debian `package` with apt-get (root only); `missing` says what was looked for.
+fn apt_install(package: &str, missing: &str) -> anyhow::Result<()> {
     if !is_root() || which("apt-get").is_none() {
-        bail!("`{binary}` is missing; run: sudo apt-get install -y {package}");
+        bail!("{missing} is missing; run: sudo apt-get install -y {package}");
     }
     if install(Command::new("apt-get").args(["install", "-y", package])).is_err() {
         // A fresh machine often has no package lists yet.
         install(Command::new("apt-get").arg("update"))?;
         install(Command::new("apt-get").args(["install", "-y", package]))?;
     }
+    Ok(())
+}
+
+/// The path of `binary`, installing the Debian `package` with apt-get when it is missing (root only).
+pub fn ensure_apt(package: &str, binary: &str) -> anyhow::Result<PathBuf> {
+    if let Some(path) = which(binary) {
+        return Ok(path);
+    }
+    apt_install(package, &format!("`{binary}`"))?;
     which(binary).with_context(|| format!("{package} installed but `{binary}` is not on PATH"))
+}
+
+/// The newest PostgreSQL server's `bin/` folder (`/usr/lib/postgresql/VERSION/bin`, with `initdb` and `pg_ctl`).
+fn postgresql_bin() -> Option<PathBuf> {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let version: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            (bin.join("initdb").is_file() && bin.join("pg_ctl").is_file()).then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
+}
+
+/// PostgreSQL's server programs (Debian's `postgresql`), for the collector's PostgreSQL tests, which start a
+/// throwaway cluster of their own (the package may also start a system cluster; the tests do not use it).
+pub fn ensure_postgresql() -> anyhow::Result<PathBuf> {
+    if let Some(bin) = postgresql_bin() {
+        return Ok(bin);
+    }
+    apt_install("postgresql", "PostgreSQL's server (initdb, pg_ctl under /usr/lib/postgresql/*/bin)")?;
+    postgresql_bin().context("postgresql installed but no /usr/lib/postgresql/*/bin/initdb found")
 }
 
 /// Chromium and its chromedriver (Debian's `chromium` and `chromium-driver`), for the browser tests.
@@ -216,11 +248,12 @@ pub struct Browser {
     pub chromedriver: PathBuf,
 }
 
-/// What `xtask test` needs: the widget tools, axe-core, Chromium with chromedriver, and aiosmtpd.
+/// What `xtask test` needs: the widget tools, axe-core, Chromium with chromedriver, aiosmtpd and PostgreSQL.
 pub fn ensure_all_for_tests() -> anyhow::Result<Browser> {
     ensure_all_for_widget()?;
     ensure_npm_packages(&["axe-core"])?;
     let (chromium, chromedriver) = ensure_chromium()?;
     ensure_pip("aiosmtpd")?;
+    ensure_postgresql()?;
     Ok(Browser { chromium, chromedriver })
 }
