@@ -6,7 +6,10 @@ use std::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleSheet, Document, ShadowRoot};
 
-/// The CSS, themable with `--ac-*` custom properties (see `examples/embed/README.md`).
+/// The CSS, themable from the page with `--ac-*` custom properties, which cross the shadow boundary (see
+/// `examples/embed/README.md`), e.g. `.alumni-consent { --ac-accent: #7a1f3d; --ac-font: Georgia, serif; }`.
+/// `all: initial !important` on `:host` wins over any page rule (important declarations of the inner tree win), so
+/// `* { all: unset }` on the page cannot reach inside. The file has no comments: they would travel in the bundle.
 pub const CSS: &str = include_str!("widget.css");
 
 thread_local! {
