@@ -90,6 +90,16 @@ fn submissions_live_in_postgres_and_every_staff_command_reads_them() {
     c.restart();
     assert_problem(c.post_envelope("/v1/submissions", &envelope), 409, "challenge-reused");
     assert_eq!(kinds(&mut db), ["submitted"]);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM used_nonces"), 1);
+
+    // The server ends the collector's connection (as a PostgreSQL restart does): the next batch reconnects.
+    let ended = count(
+        &mut db,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'alumni-consent-collector'",
+    );
+    assert_eq!(ended, 1, "one connection, the writer's");
+    let pierre = submit(&c, &device, "pierre@example.org", "Pierre");
+    assert_eq!(pierre.receipt.body.ledger_seq, 2, "no gap, no failed request");
 
     // The receipt names an event the PostgreSQL ledger holds.
     let file = write(c.dir.path(), "receipt.json", &serde_json::to_string(&accepted).unwrap());
@@ -99,7 +109,8 @@ fn submissions_live_in_postgres_and_every_staff_command_reads_them() {
 
     // Five confirmed subjects: enough for `stats` to show counts (k = 5).
     confirm(&c, id);
-    for name in ["Pierre", "Irene", "Eve", "Paul"] {
+    confirm(&c, pierre.record_id.as_str());
+    for name in ["Irene", "Eve", "Paul"] {
         let accepted = submit(&c, &device, &format!("{}@example.org", name.to_lowercase()), name);
         confirm(&c, accepted.record_id.as_str());
     }
@@ -376,13 +387,21 @@ fn both_backends_give_the_same_answers() {
     }
     assert_eq!(sqlite.len(), postgres.len());
 
+    // An event that does not follow the stored head is refused (the writer then re-reads the head): no gap.
+    store.begin().unwrap();
+    let gap = StoredEvent { seq: 5, hash: "x".into(), body: "{}".into() };
+    assert!(store.append_event(&gap).unwrap_err().to_string().contains("does not follow the stored head"));
+    store.rollback().unwrap();
+
     // PostgreSQL aborts a transaction at its first error; a batch that did not undo it must not report a commit.
     store.begin().unwrap();
     store.put_site("lost", "toml", 4).unwrap();
-    assert!(store.append_event(&StoredEvent { seq: 1, hash: "x".into(), body: "{}".into() }).is_err());
+    let not_json = StoredEvent { seq: 4, hash: "x".into(), body: "not json".into() };
+    assert!(store.append_event(&not_json).is_err(), "the events_subject index reads the body as JSON");
     assert!(store.release().is_err());
     assert!(store.commit().is_err());
     assert!(!store.sites().unwrap().iter().any(|(site, _)| site == "lost"));
+    assert_eq!(store.head().unwrap().map(|(seq, _)| seq), Some(3));
 
     // Opening again (another collector, a staff command) finds the schema at its version: nothing re-applied.
     drop(store);

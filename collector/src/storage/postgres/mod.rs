@@ -269,6 +269,14 @@ impl PostgresStore {
         tx.commit().map_err(fail)
     }
 
+    /// Replaces a closed connection (prepared statements belong to the old one).
+    fn reconnect(&mut self) -> Result<(), StoreError> {
+        tracing::warn!("the PostgreSQL connection was closed; reconnecting");
+        self.client = connect(&self.config)?;
+        self.statements.clear();
+        Ok(())
+    }
+
     /// Turns a driver error into a [`StoreError`], remembering that it aborted the transaction.
     fn failed(&mut self, e: postgres::Error) -> StoreError {
         if self.in_transaction {
@@ -318,13 +326,18 @@ impl PostgresStore {
 
 impl Store for PostgresStore {
     fn begin(&mut self) -> Result<(), StoreError> {
-        // A server restart closes the connection: open a new one instead of failing every later batch.
+        // A server restart or a terminated backend closes the connection, which the client notices only when it
+        // next speaks: reconnect then, so that no batch fails for it.
         if self.client.is_closed() {
-            tracing::warn!("the PostgreSQL connection was closed; reconnecting");
-            self.client = connect(&self.config)?;
-            self.statements.clear();
+            self.reconnect()?;
         }
-        self.control("BEGIN")?;
+        if let Err(e) = self.control("BEGIN") {
+            if !self.client.is_closed() {
+                return Err(e);
+            }
+            self.reconnect()?;
+            self.control("BEGIN")?;
+        }
         self.in_transaction = true;
         self.aborted = false;
         self.poisoned = false;
@@ -379,10 +392,17 @@ impl Store for PostgresStore {
     }
 
     fn append_event(&mut self, event: &StoredEvent) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO events (seq, hash, body) VALUES ($1, $2, $3)",
+        // Only right after the stored head. The writer keeps the head in memory; if a commit failed with the
+        // connection and the head could not be re-read, it would otherwise append after events that were never
+        // stored, leaving a gap in the chain. Refused, the operation is rolled back and the head re-read.
+        let inserted = self.execute(
+            "INSERT INTO events (seq, hash, body) SELECT $1::bigint, $2::text, $3::text \
+             WHERE $1 = (SELECT coalesce(max(seq), 0) + 1 FROM events)",
             &[&seq_sql(event.seq), &event.hash, &event.body],
         )?;
+        if inserted != 1 {
+            return Err(StoreError::Database(format!("event {} does not follow the stored head", event.seq)));
+        }
         Ok(())
     }
 
