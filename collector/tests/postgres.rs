@@ -393,11 +393,22 @@ fn both_backends_give_the_same_answers() {
     assert!(store.append_event(&gap).unwrap_err().to_string().contains("does not follow the stored head"));
     store.rollback().unwrap();
 
+    // A statement error inside an operation: its savepoint undoes it and the batch still commits the rest.
+    store.begin().unwrap();
+    store.savepoint().unwrap();
+    let not_json = StoredEvent { seq: 4, hash: "x".into(), body: "not json".into() };
+    assert!(store.append_event(&not_json).is_err(), "the events_subject index reads the body as JSON");
+    store.rollback_to_savepoint().unwrap();
+    store.savepoint().unwrap();
+    store.put_site("kept", "toml", 4).unwrap();
+    store.release().unwrap();
+    store.commit().unwrap();
+    assert!(store.sites().unwrap().iter().any(|(site, _)| site == "kept"));
+
     // PostgreSQL aborts a transaction at its first error; a batch that did not undo it must not report a commit.
     store.begin().unwrap();
     store.put_site("lost", "toml", 4).unwrap();
-    let not_json = StoredEvent { seq: 4, hash: "x".into(), body: "not json".into() };
-    assert!(store.append_event(&not_json).is_err(), "the events_subject index reads the body as JSON");
+    assert!(store.append_event(&not_json).is_err());
     assert!(store.release().is_err());
     assert!(store.commit().is_err());
     assert!(!store.sites().unwrap().iter().any(|(site, _)| site == "lost"));

@@ -3,12 +3,10 @@
 
 use crate::json::{self, FromJson};
 use consent::protocol::{FieldError, ProblemType, SignedEnvelope};
-use js_sys::{Object, Reflect};
+use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestCredentials, RequestInit, Response};
+use web_sys::RequestCredentials;
 
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,27 +51,18 @@ fn url(endpoint: &str, path: &str) -> String {
     url
 }
 
-/// Sends a `GET` to `url`, or a `POST` of the JSON `body`, and reads the answer: the body on 2xx, the problem
-/// otherwise. The browser's `fetch` called directly, and not generic, so that the async machinery exists once in
-/// the bundle; callers [`parse`] the body.
-async fn fetch(url: &str, body: Option<&str>) -> Result<String, ApiError> {
-    let init = RequestInit::new();
+fn no_credentials(builder: RequestBuilder) -> RequestBuilder {
     // No cookie ever travels to the collector, whatever the host page does.
-    init.set_credentials(RequestCredentials::Omit);
-    if let Some(body) = body {
-        init.set_method("POST");
-        let headers = Object::new();
-        let _ = Reflect::set(&headers, &JsValue::from_str("content-type"), &JsValue::from_str("application/json"));
-        init.set_headers(&headers);
-        init.set_body(&JsValue::from_str(body));
-    }
-    let window = web_sys::window().ok_or(ApiError::Unexpected(0))?;
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| ApiError::Network)?;
-    let response: Response = response.dyn_into().map_err(|_| ApiError::Network)?;
+    builder.credentials(RequestCredentials::Omit)
+}
+
+/// Sends `request` and reads the answer: the body on 2xx, the problem otherwise. Not generic, so that the async
+/// machinery exists once in the bundle; callers [`parse`] the body.
+async fn fetch(request: Result<Request, gloo_net::Error>) -> Result<String, ApiError> {
+    let response = request.map_err(|_| ApiError::Unexpected(0))?.send().await.map_err(|_| ApiError::Network)?;
     let status = response.status();
-    let text = response.text().map_err(|_| ApiError::Network)?;
-    let text = JsFuture::from(text).await.map_err(|_| ApiError::Network)?;
-    checked(status, text.as_string().unwrap_or_default())
+    let text = response.text().await.map_err(|_| ApiError::Network)?;
+    checked(status, text)
 }
 
 /// The body of a 2xx answer, else the problem it carries.
@@ -100,7 +89,7 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
 
 /// `GET` a JSON document (the config, from the collector or a static file).
 pub async fn get_json<T: FromJson>(address: &str) -> Result<T, ApiError> {
-    parse(fetch(address, None).await?)
+    parse(fetch(no_credentials(Request::get(address)).build()).await?)
 }
 
 /// `GET {endpoint}/v1/sites/{site}/config`'s address.
@@ -115,14 +104,16 @@ pub fn config_url(endpoint: &str, site: &str) -> String {
 pub async fn challenge(endpoint: &str, site: &str) -> Result<Challenge, ApiError> {
     let mut path = String::from("/v1/challenge?site=");
     path.push_str(&encode(site));
-    parse(fetch(&url(endpoint, &path), None).await?)
+    parse(fetch(no_credentials(Request::get(&url(endpoint, &path))).build()).await?)
 }
 
 /// `POST` a signed envelope to `path` (`/v1/submissions` or `/v1/actions`); the 2xx body, to [`parse`].
 pub async fn post(endpoint: &str, path: &str, envelope: &SignedEnvelope) -> Result<String, ApiError> {
     // The canonical writer is already in the bundle for the payload; any key order is valid JSON for the body.
     let body = consent::canonical::to_canonical_string_integral(envelope).map_err(|_| ApiError::Unexpected(0))?;
-    fetch(&url(endpoint, path), Some(&body)).await
+    let request =
+        no_credentials(Request::post(&url(endpoint, path))).header("content-type", "application/json").body(body);
+    fetch(request).await
 }
 
 /// Percent-encodes a query or path component (site ids are plain, but the attribute comes from the page).
