@@ -57,6 +57,8 @@ impl Collector {
             .arg(self.data())
             .args(&self.extra)
             .env("COLLECTOR_LOG", "error")
+            // A DATABASE_URL in the caller's environment would send every SQLite test to that server.
+            .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -160,7 +162,7 @@ impl Collector {
 
     /// Runs a staff command on this collector's data folder.
     pub fn command(&self, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_collector")).args(args).output().unwrap()
+        Command::new(env!("CARGO_BIN_EXE_collector")).args(args).env_remove("DATABASE_URL").output().unwrap()
     }
 
     pub fn verify(&self) -> (bool, String) {

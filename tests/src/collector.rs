@@ -28,6 +28,8 @@ impl Collector {
     pub fn start_on(port: u16, config: &Path, data: &Path, smtp_port: Option<u16>) -> anyhow::Result<Collector> {
         let url = format!("http://127.0.0.1:{port}");
         let mut cmd = Command::new(bin("collector"));
+        // A DATABASE_URL in the caller's environment would move these tests off their own SQLite file.
+        cmd.env_remove("DATABASE_URL");
         cmd.arg("serve")
             .arg("--config")
             .arg(config)
@@ -74,6 +76,7 @@ impl Collector {
     /// Runs a staff command (`export`, `verify`, `stats`, `purge`) on this collector's data.
     pub fn staff(&self, args: &[&str]) -> Output {
         let mut cmd = Command::new(bin("collector"));
+        cmd.env_remove("DATABASE_URL");
         cmd.arg(args[0]).arg("--data").arg(&self.data).args(&args[1..]);
         cmd.output().unwrap_or_else(|e| panic!("collector {args:?}: {e}"))
     }

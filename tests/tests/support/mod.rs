@@ -48,6 +48,7 @@ impl Server {
 
     fn spawn(&mut self) {
         let child = Command::new(bin("collector"))
+            .env_remove("DATABASE_URL")
             .arg("serve")
             .arg("--config")
             .arg(&self.config)
@@ -87,6 +88,7 @@ impl Server {
     /// `collector verify --data DIR`: whether it passed, and what it printed.
     pub fn verify(&self) -> (bool, String) {
         let out = Command::new(bin("collector"))
+            .env_remove("DATABASE_URL")
             .arg("verify")
             .arg("--data")
             .arg(&self.data)

@@ -40,6 +40,7 @@ impl Collector {
         let data = dir.join("data");
         std::fs::create_dir_all(&data)?;
         let mut command = Command::new(bin);
+        command.env_remove("DATABASE_URL");
         command.arg("serve");
         if deliver {
             command.arg("--outbox").arg(dir.join("outbox"));
@@ -93,7 +94,8 @@ impl Collector {
 
     /// `collector verify --data DIR` passes.
     pub fn verify(&self) -> anyhow::Result<()> {
-        let out = Command::new(&self.bin).arg("verify").arg("--data").arg(&self.data).output()?;
+        let out =
+            Command::new(&self.bin).env_remove("DATABASE_URL").arg("verify").arg("--data").arg(&self.data).output()?;
         anyhow::ensure!(
             out.status.success(),
             "collector verify failed: {}{}",
