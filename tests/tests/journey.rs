@@ -293,6 +293,15 @@ async fn strict_csp_and_hostile_css_on_a_foreign_page() -> anyhow::Result<()> {
     let w = browser.widget(0).await?;
     let cta = browser.wait_in(&w, "button.cta").await?;
     assert!(cta.is_displayed().await?, "the CTA is visible despite the host page's CSS");
+    // The entry module asked for the config while the wasm loaded; the widget took that answer (same address).
+    let prefetch = browser
+        .client
+        .execute(
+            "const r = globalThis[Symbol.for('alumni-consent.config')]; return r instanceof Map ? r.size : -1",
+            vec![],
+        )
+        .await?;
+    assert_eq!(prefetch, serde_json::json!(0), "the prefetched config was taken, not asked for twice");
     cta.click().await?;
     browser.wait_in(&w, "dialog[open]").await?;
     fill(&browser, &w, "Ada", "ada@example.org").await?;

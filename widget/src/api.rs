@@ -5,7 +5,7 @@ use crate::json::{self, FromJson};
 use consent::protocol::{FieldError, ProblemType, SignedEnvelope};
 use gloo_net::http::{Request, RequestBuilder};
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::RequestCredentials;
 
 /// Why a call failed.
@@ -87,9 +87,33 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
     serde_json::from_str(&body).map_err(|_| ApiError::Unexpected(status))
 }
 
-/// `GET` a JSON document (the config, from the collector or a static file).
+/// `GET` a JSON document (the config, from the collector or a static file): the answer the entry module already
+/// asked for when there is one (see [`PREFETCH`]), else a request now.
 pub async fn get_json<T: FromJson>(address: &str) -> Result<T, ApiError> {
+    if let Some((status, body)) = prefetched(address).await {
+        return parse(checked(status, body)?);
+    }
     parse(fetch(no_credentials(Request::get(address)).build()).await?)
+}
+
+/// The registry (`globalThis[Symbol.for(PREFETCH)]`, a `Map` from address to a promise of `[status, text]` or
+/// `null`) where the bundle's entry module puts the config request of each script tag, sent while the wasm
+/// downloads and compiles instead of after: start-up is then one round trip shorter. Written by
+/// `xtask/src/widget.rs`; the address is built the same way as [`config_url`].
+pub const PREFETCH: &str = "alumni-consent.config";
+
+/// Takes the prefetched answer for `address` (once: a later widget asks again); `None` when there is none or it
+/// failed, and the caller then sends its own request.
+async fn prefetched(address: &str) -> Option<(u16, String)> {
+    let registry = js_sys::Reflect::get(&js_sys::global(), &js_sys::Symbol::for_(PREFETCH)).ok()?;
+    let registry: js_sys::Map = registry.dyn_into().ok()?;
+    let key = JsValue::from_str(address);
+    let pending = registry.get(&key);
+    registry.delete(&key);
+    let pending: js_sys::Promise = pending.dyn_into().ok()?;
+    let answer: js_sys::Array = wasm_bindgen_futures::JsFuture::from(pending).await.ok()?.dyn_into().ok()?;
+    let status = u16::try_from(answer.get(0).as_f64()? as u32).ok()?;
+    Some((status, answer.get(1).as_string()?))
 }
 
 /// `GET {endpoint}/v1/sites/{site}/config`'s address.

@@ -51,6 +51,25 @@ impl BundleSize {
     }
 }
 
+/// Asks for each script tag's widget config as soon as the entry module runs, while the wasm downloads and
+/// compiles, and leaves the answer in a registry the widget takes it from (`widget/src/api.rs`, `PREFETCH`; same
+/// address rules: `data-config` as written, else `data-endpoint` without trailing `/` + `/v1/sites/{site}/config`).
+/// Credentials omitted, like every request of the widget. A failure leaves `null`, and the widget asks again.
+const PREFETCH_CONFIG: &str = r#"{
+  const registry = globalThis[Symbol.for('alumni-consent.config')] ??= new Map();
+  for (const tag of document.querySelectorAll("script[data-site][src*='alumni-consent']")) {
+    const config = tag.getAttribute('data-config')?.trim();
+    const endpoint = tag.getAttribute('data-endpoint')?.trim();
+    const site = tag.getAttribute('data-site')?.trim();
+    const address = config || (endpoint && site
+      ? endpoint.replace(/\/+$/, '') + '/v1/sites/' + encodeURIComponent(site) + '/config' : '');
+    if (address && !registry.has(address)) {
+      registry.set(address, fetch(address, { credentials: 'omit' })
+        .then((r) => r.text().then((text) => [r.status, text])).catch(() => null));
+    }
+  }
+}"#;
+
 /// Builds the bundle and returns `dist/widget`.
 pub fn run(args: Args) -> anyhow::Result<PathBuf> {
     let root = tools::workspace_root();
@@ -121,7 +140,12 @@ pub fn run(args: Args) -> anyhow::Result<PathBuf> {
     let glue = std::fs::read_to_string(bindgen_dir.join("alumni-consent.js"))?;
     let glue = use_short_names(&glue, &renames)?;
     let entry = bindgen_dir.join("entry.js");
-    std::fs::write(&entry, format!("{glue}\n__wbg_init().catch((e) => console.error('alumni-consent:', e));\n"))?;
+    // The wasm request first (`__wbg_init` sends it before its first `await`), then the config's: both are in
+    // flight while the module compiles.
+    std::fs::write(
+        &entry,
+        format!("{glue}\n__wbg_init().catch((e) => console.error('alumni-consent:', e));\n{PREFETCH_CONFIG}\n"),
+    )?;
     step(
         Command::new(&node.terser)
             .arg(&entry)

@@ -54,3 +54,24 @@ fn the_ctas_of_a_site_share_one_config_request_and_one_record() {
     record.set(Some(stored.clone()));
     assert_eq!(same_record.get_untracked(), Some(stored));
 }
+
+#[wasm_bindgen_test]
+async fn a_config_the_entry_module_already_asked_for_is_taken_once() {
+    // Nothing listens on port 9: a real request for this address fails, so a config can only come from the
+    // registry the entry module fills (xtask/src/widget.rs).
+    let address = "http://127.0.0.1:9/prefetched/config.json";
+    let expected = crate::support::config();
+    let json = serde_json::to_string(&expected).unwrap();
+    let registry = js_sys::Map::new();
+    let answer = js_sys::Array::of2(&wasm_bindgen::JsValue::from(200), &wasm_bindgen::JsValue::from_str(&json));
+    registry.set(&wasm_bindgen::JsValue::from_str(address), &js_sys::Promise::resolve(&answer));
+    js_sys::Reflect::set(&js_sys::global(), &js_sys::Symbol::for_(widget::api::PREFETCH), &registry).unwrap();
+
+    let config: consent::protocol::WidgetConfig = widget::api::get_json(address).await.expect("the prefetched answer");
+    assert_eq!(config.notice_version, expected.notice_version);
+    assert_eq!(registry.size(), 0, "an answer is taken once");
+    assert!(
+        widget::api::get_json::<consent::protocol::WidgetConfig>(address).await.is_err(),
+        "without an answer waiting, the widget asks the network itself"
+    );
+}

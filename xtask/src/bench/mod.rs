@@ -45,28 +45,54 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return collector::soak(seconds);
     }
     let wants = |part: &str| args.only.is_empty() || args.only.iter().any(|o| o == part);
-    let mut rows = Vec::new();
-    if wants("widget") {
-        rows.extend(widget::rows()?);
+    let mut measured = Vec::new();
+    for (part, _) in PARTS {
+        if !wants(part) {
+            continue;
+        }
+        let rows = match *part {
+            "widget" => widget::rows()?,
+            "collector" => collector::rows()?,
+            _ => site::rows()?,
+        };
+        println!("{}", render(&rows));
+        measured.push((*part, rows));
     }
-    if wants("collector") {
-        rows.extend(collector::rows()?);
-    }
-    if wants("site") {
-        rows.extend(site::rows()?);
-    }
-    let table = render(&rows);
-    println!("{table}");
-    let doc = format!(
-        "# Benchmarks\n\nMachine: {} cores, {}. Date: {}. Produced by `cargo xtask bench`.\n\n{table}\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        std::env::consts::ARCH,
-        date()
-    );
+    let old = std::fs::read_to_string("docs/benchmarks.md").unwrap_or_default();
     std::fs::create_dir_all("docs")?;
-    std::fs::write("docs/benchmarks.md", doc)?;
+    std::fs::write("docs/benchmarks.md", document(&old, &measured))?;
     println!("written to docs/benchmarks.md");
     Ok(())
+}
+
+/// The parts of the table, each a section of `docs/benchmarks.md` with its own date: `--only` re-measures some
+/// and keeps the others as they were.
+const PARTS: &[(&str, &str)] = &[("widget", "Widget"), ("collector", "Collector"), ("site", "Site-kit")];
+
+/// `docs/benchmarks.md`: the sections measured now, and the others taken from the `old` document.
+fn document(old: &str, measured: &[(&str, Vec<Row>)]) -> String {
+    let mut doc = String::from(
+        "# Benchmarks\n\nProduced by `cargo xtask bench` (`--only widget,collector,site` re-measures those sections \
+         and keeps the others). Each section says when and where it was measured.\n",
+    );
+    for (part, title) in PARTS {
+        let heading = format!("## {title}\n");
+        if let Some((_, rows)) = measured.iter().find(|(p, _)| p == part) {
+            let _ = write!(
+                doc,
+                "\n{heading}\nMeasured {} on {} cores, {}, by `cargo xtask bench`.\n\n{}",
+                date(),
+                std::thread::available_parallelism().map_or(0, |n| n.get()),
+                std::env::consts::ARCH,
+                render(rows)
+            );
+        } else if let Some(start) = old.find(&heading) {
+            let rest = &old[start..];
+            let end = rest[heading.len()..].find("\n## ").map_or(rest.len(), |i| i + heading.len() + 1);
+            let _ = write!(doc, "\n{}", rest[..end].trim_end_matches('\n').to_owned() + "\n");
+        }
+    }
+    doc
 }
 
 fn render(rows: &[Row]) -> String {
