@@ -69,9 +69,9 @@ struct Run {
 
 /// One collector, fresh data: pre-fetch and pre-sign, the sustained window, optionally the fixed-rate window, then
 /// kill -9 and look for every acknowledged record.
-fn measure(bin: &Path, deliver: bool, fixed_rate: bool) -> anyhow::Result<Run> {
+fn measure(bin: &Path, deliver: bool, fixed_rate: bool, database: Option<&str>) -> anyhow::Result<Run> {
     let dir = scratch("collector")?;
-    let mut collector = Collector::start(bin, &dir.join("consent.toml"), &dir, deliver)?;
+    let mut collector = Collector::start(bin, &dir.join("consent.toml"), &dir, deliver, database)?;
     let rt = runtime()?;
     let client = Client::new(&collector.url, CONNECTIONS)?;
     let rate_count = if fixed_rate { RATE as usize * RATE_SECONDS } else { 0 };
@@ -145,8 +145,8 @@ fn measure(bin: &Path, deliver: bool, fixed_rate: bool) -> anyhow::Result<Run> {
 
 pub fn rows() -> anyhow::Result<Vec<Row>> {
     let bin = release_binary()?;
-    let delivered = measure(&bin, true, true)?;
-    let queued = measure(&bin, false, false)?;
+    let delivered = measure(&bin, true, true, None)?;
+    let queued = measure(&bin, false, false, None)?;
     let command = "cargo xtask bench --only collector".to_owned();
     let what = |mails: &str| {
         format!(
@@ -198,7 +198,41 @@ pub fn rows() -> anyhow::Result<Vec<Row>> {
         });
     }
     rows.extend(pgbench()?);
+    // The same sustained window with the ledger in that PostgreSQL cluster (`--database`).
+    match postgres_database().and_then(|url| measure(&bin, false, false, Some(&url))) {
+        Ok(run) => rows.push(Row {
+            what: "collector with `--database postgres://…` (the same local PostgreSQL cluster over its Unix socket, \
+                   synchronous_commit=on; otherwise as the row above with emails queued)"
+                .into(),
+            value: value(&run),
+            target: "the SQLite rows above".into(),
+            command,
+        }),
+        Err(error) => eprintln!("collector on PostgreSQL not measured: {error:#}"),
+    }
     Ok(rows)
+}
+
+/// `psql` as the local cluster's superuser.
+fn psql(db: &str, sql: &str) -> anyhow::Result<()> {
+    let out = Command::new("runuser").args(["-u", "postgres", "--", "psql", "-qX", "-d", db, "-c", sql]).output()?;
+    anyhow::ensure!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(())
+}
+
+/// A fresh database for the collector in the cluster [`pgbench`] started, owned by a role named after this OS
+/// user (Debian's clusters let local users in by peer authentication); its URL.
+fn postgres_database() -> anyhow::Result<String> {
+    let out = Command::new("id").arg("-un").output()?;
+    let user = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    anyhow::ensure!(
+        !user.is_empty() && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "unexpected user name `{user}`"
+    );
+    let _ = psql("postgres", &format!("CREATE ROLE \"{user}\" LOGIN"));
+    psql("postgres", "DROP DATABASE IF EXISTS alumni_collector_bench")?;
+    psql("postgres", &format!("CREATE DATABASE alumni_collector_bench OWNER \"{user}\""))?;
+    Ok(format!("postgresql:///alumni_collector_bench?host=/var/run/postgresql&user={user}"))
 }
 
 /// `pgbench` single-row INSERTs with `synchronous_commit=on` on a local Debian PostgreSQL cluster (installed and
@@ -218,12 +252,6 @@ fn pgbench() -> anyhow::Result<Vec<Row>> {
     let pgbench = format!("/usr/lib/postgresql/{version}/bin/pgbench");
     // Starting an already running cluster fails harmlessly.
     let _ = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status();
-    let psql = |db: &str, sql: &str| -> anyhow::Result<()> {
-        let out =
-            Command::new("runuser").args(["-u", "postgres", "--", "psql", "-qX", "-d", db, "-c", sql]).output()?;
-        anyhow::ensure!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
-        Ok(())
-    };
     let _ = psql("postgres", "CREATE DATABASE alumni_bench");
     psql(
         "alumni_bench",
@@ -280,7 +308,7 @@ fn pgbench() -> anyhow::Result<Vec<Row>> {
 pub fn soak(seconds: u64) -> anyhow::Result<()> {
     let bin = release_binary()?;
     let dir = scratch("soak")?;
-    let mut collector = Collector::start(&bin, &dir.join("consent.toml"), &dir, true)?;
+    let mut collector = Collector::start(&bin, &dir.join("consent.toml"), &dir, true, None)?;
     let rt = runtime()?;
     let client = Client::new(&collector.url, 256)?;
     let config = rt.block_on(client.widget_config())?;

@@ -27,6 +27,8 @@ pub struct Collector {
     pub url: String,
     /// Its data folder.
     pub data: PathBuf,
+    /// The PostgreSQL database holding the ledger, when not the SQLite file in `data`.
+    database: Option<String>,
     bin: PathBuf,
 }
 
@@ -34,7 +36,14 @@ impl Collector {
     /// Starts `bin serve` on a free port with `config`, data in `dir/data`, no rate limit (every request comes
     /// from 127.0.0.1 and every email is new). With `deliver`, confirmation emails are delivered to `dir/outbox`;
     /// without, they stay in the durable queue.
-    pub fn start(bin: &Path, config: &Path, dir: &Path, deliver: bool) -> anyhow::Result<Collector> {
+    /// With `database` (a `postgres://` URL), the ledger lives there instead of in `dir/data`.
+    pub fn start(
+        bin: &Path,
+        config: &Path,
+        dir: &Path,
+        deliver: bool,
+        database: Option<&str>,
+    ) -> anyhow::Result<Collector> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let url = format!("http://127.0.0.1:{port}");
         let data = dir.join("data");
@@ -44,6 +53,9 @@ impl Collector {
         command.arg("serve");
         if deliver {
             command.arg("--outbox").arg(dir.join("outbox"));
+        }
+        if let Some(url) = database {
+            command.arg("--database").arg(url);
         }
         let child = command
             .arg("--config")
@@ -58,7 +70,8 @@ impl Collector {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
-        let collector = Collector { child: Some(child), url, data, bin: bin.to_owned() };
+        let collector =
+            Collector { child: Some(child), url, data, database: database.map(str::to_owned), bin: bin.to_owned() };
         let health = format!("{}/healthz", collector.url);
         let start = Instant::now();
         loop {
@@ -94,8 +107,13 @@ impl Collector {
 
     /// `collector verify --data DIR` passes.
     pub fn verify(&self) -> anyhow::Result<()> {
-        let out =
-            Command::new(&self.bin).env_remove("DATABASE_URL").arg("verify").arg("--data").arg(&self.data).output()?;
+        let mut command = Command::new(&self.bin);
+        command.env_remove("DATABASE_URL").arg("verify");
+        match &self.database {
+            Some(url) => command.arg("--database").arg(url),
+            None => command.arg("--data").arg(&self.data),
+        };
+        let out = command.output()?;
         anyhow::ensure!(
             out.status.success(),
             "collector verify failed: {}{}",
@@ -107,6 +125,16 @@ impl Collector {
 
     /// How many of `ids` are in the ledger's `records` table (read after [`Collector::kill9`]).
     pub fn durable(&self, ids: &[String]) -> anyhow::Result<usize> {
+        if let Some(database) = self.database.as_deref().and_then(|url| url.split('?').next()?.rsplit('/').next()) {
+            // The local cluster's superuser reads it over the Unix socket.
+            let out = Command::new("runuser")
+                .args(["-u", "postgres", "--", "psql", "-qAtX", "-d", database, "-c", "SELECT record_id FROM records"])
+                .output()?;
+            anyhow::ensure!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8_lossy(&out.stdout);
+            let stored: std::collections::HashSet<&str> = text.lines().collect();
+            return Ok(ids.iter().filter(|id| stored.contains(id.as_str())).count());
+        }
         let conn = rusqlite::Connection::open_with_flags(
             self.data.join("ledger.sqlite3"),
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
