@@ -98,6 +98,17 @@ fn submissions_live_in_postgres_and_every_staff_command_reads_them() {
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'alumni-consent-collector'",
     );
     assert_eq!(ended, 1, "one connection, the writer's");
+    // pg_terminate_backend only signals the backend: wait until it has gone, as after a server restart. (A
+    // connection that dies in the middle of a batch fails that batch with a 500, which the widget retries.)
+    let gone = (0..500).any(|_| {
+        let left =
+            count(&mut db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'alumni-consent-collector'");
+        left == 0 || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            false
+        }
+    });
+    assert!(gone, "the terminated backend went away");
     let pierre = submit(&c, &device, "pierre@example.org", "Pierre");
     assert_eq!(pierre.receipt.body.ledger_seq, 2, "no gap, no failed request");
 
