@@ -104,7 +104,8 @@ pub struct ReceiptVerifyArgs {
     pub file: PathBuf,
     /// The collector's public key (base64url) you trust; without it, the key inside the receipt is used and
     /// printed for you to compare.
-    #[arg(long)]
+    // base64url keys may start with `-` (one in 64 does): without this, clap takes such a key for a flag.
+    #[arg(long, allow_hyphen_values = true)]
     pub key: Option<String>,
     /// Also check that the ledger in this data folder holds the event the receipt names.
     #[arg(long)]
@@ -166,4 +167,19 @@ pub struct PurgeArgs {
     /// Act as if it were this instant (RFC 3339), e.g. to check what a purge will do, or in tests.
     #[arg(long)]
     pub now: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn a_receipt_key_starting_with_a_hyphen_is_a_value() {
+        let cli = Cli::try_parse_from(["collector", "receipt", "verify", "r.json", "--key", "-Ab_9", "--data", "d"]);
+        let Ok(Cli { command: Command::Receipt { command: ReceiptCommand::Verify(args) }, .. }) = cli else {
+            panic!("not parsed as receipt verify: {cli:?}");
+        };
+        assert_eq!(args.key.as_deref(), Some("-Ab_9"));
+    }
 }

@@ -41,7 +41,16 @@ fn verify_detects_one_changed_byte_in_the_sqlite_file() {
         let p = submission(&c2, &device, &format!("{name}@example.org"), name);
         assert_eq!(c2.post_envelope("/v1/submissions", &device.seal(&p)).status().as_u16(), 201);
     }
-    c2.db().execute("UPDATE events SET hash = replace(hash, substr(hash, 1, 1), 'f') WHERE seq = 1", []).unwrap();
+    // Another first hex digit, whatever it was (replacing it with a fixed one changed nothing one time in 16).
+    let changed = c2
+        .db()
+        .execute(
+            "UPDATE events SET hash = (CASE WHEN substr(hash, 1, 1) = 'f' THEN '0' ELSE 'f' END) || substr(hash, 2) \
+             WHERE seq = 1",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
     let (ok, out) = c2.verify();
     assert!(!ok);
     assert!(out.contains("event 1"), "{out}");
