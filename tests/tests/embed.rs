@@ -9,13 +9,28 @@ use std::time::Duration;
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A collector for `association-exemple` that accepts submissions from `origin`.
-fn collector(tmp: &Path, origin: &str) -> anyhow::Result<(Collector, SmtpSink)> {
-    let smtp = SmtpSink::start(&tmp.join("mail"))?;
-    let port = free_port();
-    let site = Site::build("association-exemple", tmp, &format!("http://127.0.0.1:{port}"), origin)?;
-    let collector = Collector::start_on(port, &site.config(), &tmp.join("data"), Some(smtp.port))?;
-    Ok((collector, smtp))
+/// What every embed test stands on: a scratch folder, the port the host page will be served on, and a collector
+/// for `association-exemple` (with its SMTP sink) that accepts submissions from that page's origin. Tests bind the
+/// fields in this order, so the scratch folder is dropped last.
+struct Host {
+    tmp: tempfile::TempDir,
+    page_port: u16,
+    origin: String,
+    collector: Collector,
+    smtp: SmtpSink,
+}
+
+impl Host {
+    fn new() -> anyhow::Result<Host> {
+        let tmp = tempfile::tempdir()?;
+        let page_port = free_port();
+        let origin = format!("http://127.0.0.1:{page_port}");
+        let smtp = SmtpSink::start(&tmp.path().join("mail"))?;
+        let port = free_port();
+        let site = Site::build("association-exemple", tmp.path(), &format!("http://127.0.0.1:{port}"), &origin)?;
+        let collector = Collector::start_on(port, &site.config(), &tmp.path().join("data"), Some(smtp.port))?;
+        Ok(Host { tmp, page_port, origin, collector, smtp })
+    }
 }
 
 fn copy_widget(to: &Path) -> anyhow::Result<()> {
@@ -44,10 +59,7 @@ async fn ctas(browser: &Browser, expected: usize) -> anyhow::Result<Vec<String>>
 #[tokio::test]
 async fn plain_html_snippet_under_its_own_csp() -> anyhow::Result<()> {
     let _serial = SERIAL.lock().await;
-    let tmp = tempfile::tempdir()?;
-    let page_port = free_port();
-    let origin = format!("http://127.0.0.1:{page_port}");
-    let (collector, smtp) = collector(tmp.path(), &origin)?;
+    let Host { tmp, page_port, origin, collector, smtp } = Host::new()?;
     let dir = tmp.path().join("plain");
     copy_widget(&dir.join("widget"))?;
     std::fs::write(dir.join("index.html"), snippet("plain.html").replace("http://127.0.0.1:8787", &collector.url))?;
@@ -80,10 +92,7 @@ async fn plain_html_snippet_under_its_own_csp() -> anyhow::Result<()> {
 #[tokio::test]
 async fn wordpress_custom_html_block() -> anyhow::Result<()> {
     let _serial = SERIAL.lock().await;
-    let tmp = tempfile::tempdir()?;
-    let page_port = free_port();
-    let origin = format!("http://127.0.0.1:{page_port}");
-    let (collector, _smtp) = collector(tmp.path(), &origin)?;
+    let Host { tmp, page_port, origin, collector, smtp: _smtp } = Host::new()?;
     let dir = tmp.path().join("wp");
     copy_widget(&dir.join("wp-content/uploads/alumni-consent"))?;
     // What WordPress prints around a Custom HTML block: the block's text, as is, inside the theme's page.
@@ -114,10 +123,7 @@ async fn wordpress_shortcode_plugin_output() -> anyhow::Result<()> {
         plugin.contains("<div data-alumni-consent data-cta=\"'")
             && plugin.contains("<script type=\"module\" src=\"%s\" data-endpoint=\"%s\" data-site=\"%s\"></script>")
     );
-    let tmp = tempfile::tempdir()?;
-    let page_port = free_port();
-    let origin = format!("http://127.0.0.1:{page_port}");
-    let (collector, _smtp) = collector(tmp.path(), &origin)?;
+    let Host { tmp, page_port, origin, collector, smtp: _smtp } = Host::new()?;
     let dir = tmp.path().join("wp");
     copy_widget(&dir.join("wp-content/uploads/alumni-consent"))?;
     let page = format!(
@@ -143,10 +149,7 @@ async fn wordpress_shortcode_plugin_output() -> anyhow::Result<()> {
 async fn hugo_partial_and_shortcode_in_a_real_hugo_build() -> anyhow::Result<()> {
     let _serial = SERIAL.lock().await;
     let hugo = std::env::var("HUGO").unwrap_or_else(|_| "hugo".into());
-    let tmp = tempfile::tempdir()?;
-    let page_port = free_port();
-    let origin = format!("http://127.0.0.1:{page_port}");
-    let (collector, _smtp) = collector(tmp.path(), &origin)?;
+    let Host { tmp, page_port, origin, collector, smtp: _smtp } = Host::new()?;
     let site = tmp.path().join("hugo-site");
     let layouts = root().join("examples/embed/hugo/layouts");
     for (from, to) in [
