@@ -26,6 +26,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ReceiptCommand,
     },
+    /// Proof bundles (the per-subject ZIP the staff console downloads).
+    Proof {
+        /// What to do with a proof bundle.
+        #[command(subcommand)]
+        command: ProofCommand,
+    },
     /// Export the subjects who confirmed a purpose and did not withdraw it.
     Export(ExportArgs),
     /// Counts by purpose, promo, programme, CTA and page (cells under 5 suppressed).
@@ -113,6 +119,24 @@ pub struct ReceiptVerifyArgs {
     /// Also check that the ledger in this PostgreSQL database (postgres://…) holds the event the receipt names.
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
+}
+
+/// `collector proof …`.
+#[derive(Debug, Subcommand)]
+pub enum ProofCommand {
+    /// Check a proof bundle offline: signatures, hashes, chain links, notices, receipts (exit 1 if any fails).
+    Verify(ProofVerifyArgs),
+}
+
+/// `collector proof verify`.
+#[derive(Debug, clap::Args)]
+pub struct ProofVerifyArgs {
+    /// The bundle (ZIP) downloaded from the staff console.
+    pub file: PathBuf,
+    /// The collector's public key (base64url) you trust; without it, the key inside the bundle is used and
+    /// printed for you to compare.
+    #[arg(long, allow_hyphen_values = true)]
+    pub key: Option<String>,
 }
 
 /// Export formats.

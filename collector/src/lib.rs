@@ -10,6 +10,7 @@
 //! [`app`] builds the HTTP router from an [`AppState`]; the `collector` binary wires it to a socket.
 #![deny(missing_docs)]
 
+pub mod charts;
 pub mod clock;
 pub mod export;
 pub mod html;
@@ -20,6 +21,7 @@ pub mod links;
 pub mod mail;
 pub mod metrics;
 pub mod problem;
+pub mod proof;
 pub mod proxies;
 pub mod retention;
 pub mod routes;

@@ -2,13 +2,14 @@
 //! folder or in the PostgreSQL database of `--database`.
 
 mod export;
+mod proof;
 mod purge;
 mod receipt;
 mod serve;
 mod stats;
 mod verify;
 
-use crate::cli::{Command, LedgerArgs, ReceiptCommand};
+use crate::cli::{Command, LedgerArgs, ProofCommand, ReceiptCommand};
 use anyhow::{Context, bail};
 use collector::ledger::Ledger;
 use collector::sites::{Site, Sites, stored_sites};
@@ -25,6 +26,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(args),
         Command::Verify(args) => verify::run(&args),
         Command::Receipt { command: ReceiptCommand::Verify(args) } => receipt::run(&args),
+        Command::Proof { command: ProofCommand::Verify(args) } => proof::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Stats(args) => stats::run(&args),
         Command::Purge(args) => purge::run(&args),
