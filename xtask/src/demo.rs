@@ -4,6 +4,8 @@
 //! emails written to `target/demo/outbox`), serves the site and the root `index.html` on http://127.0.0.1:8080,
 //! and prints where to click. Ctrl-C stops everything; a second run reuses the data.
 
+mod seed;
+
 use crate::step::{cargo, run, say};
 use crate::{tools, widget};
 use axum::Router;
@@ -49,10 +51,15 @@ pub fn run_demo(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    say("Starting the collector on SQLite");
     let data = work.join("data");
     let outbox = work.join("outbox");
     std::fs::create_dir_all(&outbox)?;
+    if example.join("consent.toml").exists() && args.site == "association-exemple" {
+        say("Demo data: alumni join through the real API (signed, confirmed by their links; first run only)");
+        seed::seed(&bin.join("collector"), &example.join("consent.toml"), &data, &work)?;
+    }
+
+    say("Starting the collector on SQLite");
     let collector = Command::new(bin.join("collector"))
         .arg("serve")
         .arg("--config")

@@ -2,10 +2,8 @@
 //! binary on loopback, and PostgreSQL's `pgbench` single-row INSERT on the same machine as the reference for one
 //! durable write. `soak(seconds)` holds 1,000 submissions/s and watches the collector's memory.
 
-#[path = "load.rs"]
-mod load;
-
 use super::Row;
+use super::load;
 use load::{Client, Collector, Stats};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -155,7 +155,7 @@ impl Drop for Collector {
 /// A fresh device key pair for one submission, made and used with ring (as fast as the collector's own
 /// verification; RustCrypto's portable P-256 took ≈ 330 µs a signature, which made the client, not the collector,
 /// the limit of the soak). P1363 signatures, like WebCrypto's.
-fn device(rng: &SystemRandom) -> anyhow::Result<(EcdsaKeyPair, Jwk)> {
+pub fn device(rng: &SystemRandom) -> anyhow::Result<(EcdsaKeyPair, Jwk)> {
     let alg = &ECDSA_P256_SHA256_FIXED_SIGNING;
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, rng).map_err(|_| anyhow::anyhow!("P-256 key generation failed"))?;
     let key = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), rng)

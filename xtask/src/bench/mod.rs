@@ -2,6 +2,7 @@
 //! `docs/benchmarks.md` with the machine, the date and the command behind each row.
 
 mod collector;
+pub(crate) mod load;
 mod site;
 mod widget;
 
