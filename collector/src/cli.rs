@@ -32,6 +32,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ProofCommand,
     },
+    /// Staff console accounts.
+    Staff {
+        /// What to do.
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Export the subjects who confirmed a purpose and did not withdraw it.
     Export(ExportArgs),
     /// Counts by purpose, promo, programme, CTA and page (cells under 5 suppressed).
@@ -83,6 +89,9 @@ pub struct ServeArgs {
     /// Seconds between two retention passes.
     #[arg(long, default_value_t = 3600)]
     pub purge_every: u64,
+    /// Admins of the staff console must set up a TOTP second factor before anything else.
+    #[arg(long)]
+    pub staff_require_2fa: bool,
 }
 
 /// Where a staff command finds the ledger: the SQLite file of a data folder, or a PostgreSQL database.
@@ -137,6 +146,60 @@ pub struct ProofVerifyArgs {
     /// printed for you to compare.
     #[arg(long, allow_hyphen_values = true)]
     pub key: Option<String>,
+}
+
+/// `collector staff …`.
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a console account and print the one-time link that sets its password.
+    Add(StaffAddArgs),
+}
+
+/// A console role.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Dashboards.
+    Viewer,
+    /// + register, proof bundles, exports.
+    Staff,
+    /// + accounts, rights requests, erasure, audit log.
+    Admin,
+}
+
+impl RoleArg {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        collector::staff::Role::from(self).as_str()
+    }
+}
+
+impl From<RoleArg> for collector::staff::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Viewer => collector::staff::Role::Viewer,
+            RoleArg::Staff => collector::staff::Role::Staff,
+            RoleArg::Admin => collector::staff::Role::Admin,
+        }
+    }
+}
+
+/// `collector staff add`.
+#[derive(Debug, clap::Args)]
+pub struct StaffAddArgs {
+    /// The account's sign-in address.
+    pub email: String,
+    /// Its role.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// A site it sees (repeatable); all sites without it.
+    #[arg(long = "site")]
+    pub sites: Vec<String>,
+    /// Where the ledger is.
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// The collector's public base URL, for the link.
+    #[arg(long, default_value = "http://127.0.0.1:8787")]
+    pub public_url: String,
 }
 
 /// Export formats.

@@ -26,6 +26,7 @@ pub mod proxies;
 pub mod retention;
 pub mod routes;
 pub mod sites;
+pub mod staff;
 pub mod state;
 pub mod stats;
 pub mod storage;
@@ -73,9 +74,11 @@ pub fn app(state: AppState) -> Router {
         .route("/manage/{token}/data.json", get(manage::download))
         .route("/access", post(access::access_form))
         .layer(middleware::map_response(page_headers));
+    let staff = staff::routes().layer(middleware::map_response(staff_headers));
     Router::new()
         .merge(api)
         .merge(pages)
+        .nest("/staff", staff)
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -95,6 +98,23 @@ async fn page_headers(mut response: Response) -> Response {
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The staff console: no script at all, its own styles and inline SVG, no framing, no referrer, no caching.
+async fn staff_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
 

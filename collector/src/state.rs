@@ -70,6 +70,10 @@ pub struct Shared {
     pub used_nonces: UsedNonces,
     /// Wakes the mail sender when an email is queued.
     pub mail_wakeup: Arc<Notify>,
+    /// The staff console's own database connections; `None` turns `/staff/` off (404).
+    pub staff_db: Option<crate::staff::StaffDb>,
+    /// The dashboard's read model, built from the chain on first use.
+    pub insights: crate::staff::console::Insights,
 }
 
 impl std::fmt::Debug for AppState {
@@ -103,7 +107,17 @@ impl AppState {
             settings,
             used_nonces: UsedNonces::default(),
             mail_wakeup: Arc::new(Notify::new()),
+            staff_db: None,
+            insights: crate::staff::console::Insights::default(),
         }))
+    }
+
+    /// Turns the staff console on with its database (call before the state is shared: it is then left as is).
+    pub fn with_staff_db(mut self, db: crate::staff::StaffDb) -> AppState {
+        if let Some(shared) = Arc::get_mut(&mut self.0) {
+            shared.staff_db = Some(db);
+        }
+        self
     }
 
     /// Unix ms now.

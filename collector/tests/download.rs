@@ -5,14 +5,14 @@ use crate::util::*;
 use collector::links::{self, LinkKind};
 use consent::protocol::SubmissionAccepted;
 
-fn submit(c: &Collector, device: &Device, email: &str) -> String {
+pub(crate) fn submit(c: &Collector, device: &Device, email: &str) -> String {
     let p = submission(c, device, email, "Marie");
     let response = c.post_envelope("/v1/submissions", &device.seal(&p));
     assert_eq!(response.status().as_u16(), 201);
     response.json::<SubmissionAccepted>().unwrap().record_id.0
 }
 
-fn confirm(c: &Collector, record: &str) {
+pub(crate) fn confirm(c: &Collector, record: &str) {
     let token = links::sign(&c.key(), LinkKind::Confirm, SITE, record, now_ms(), 7);
     assert_eq!(c.client.post(links::url(&c.base, LinkKind::Confirm, &token)).send().unwrap().status().as_u16(), 200);
 }

@@ -11,5 +11,6 @@ mod protocol_doc;
 mod proxies;
 mod rejections;
 mod retention;
+mod staff_console;
 mod submissions;
 mod tampering;

@@ -6,10 +6,11 @@ mod proof;
 mod purge;
 mod receipt;
 mod serve;
+mod staff;
 mod stats;
 mod verify;
 
-use crate::cli::{Command, LedgerArgs, ProofCommand, ReceiptCommand};
+use crate::cli::{Command, LedgerArgs, ProofCommand, ReceiptCommand, StaffCommand};
 use anyhow::{Context, bail};
 use collector::ledger::Ledger;
 use collector::sites::{Site, Sites, stored_sites};
@@ -27,6 +28,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify::run(&args),
         Command::Receipt { command: ReceiptCommand::Verify(args) } => receipt::run(&args),
         Command::Proof { command: ProofCommand::Verify(args) } => proof::run(&args),
+        Command::Staff { command: StaffCommand::Add(args) } => staff::add(&args),
         Command::Export(args) => export::run(&args),
         Command::Stats(args) => stats::run(&args),
         Command::Purge(args) => purge::run(&args),

@@ -11,6 +11,7 @@ use collector::metrics::Metrics;
 use collector::proxies::TrustedProxies;
 use collector::retention;
 use collector::sites::{Site, Sites};
+use collector::staff::db::{StaffDb, StaffPlace};
 use collector::writer::Writer;
 use collector::{AppState, Settings, app};
 use std::io::Write;
@@ -79,7 +80,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         from: mail_from.clone(),
         log_links: args.outbox.is_some(),
     };
-    let state = AppState::new(sites.clone(), key, writer.clone(), clock.clone(), metrics.clone(), settings);
+    let place = StaffPlace::new(&args.data, args.database.as_deref());
+    let staff_db = tokio::task::block_in_place(|| StaffDb::open(&place, args.staff_require_2fa))
+        .context("opening the staff console's database connections")?;
+    let state = AppState::new(sites.clone(), key, writer.clone(), clock.clone(), metrics.clone(), settings)
+        .with_staff_db(staff_db);
+    tokio::spawn(collector::staff::console::insights::keep_up(state.clone()));
     let transport = MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &mail_from)?;
     if transport.is_configured() {
         tokio::spawn(run_sender(

@@ -81,12 +81,15 @@ pub enum ProofError {
     Ledger(#[from] LedgerError),
 }
 
+/// Notice texts by version, and successor events.
+pub type Gathered = (Vec<(String, String)>, Vec<StoredEvent>);
+
 /// What the bundle needs from the ledger beside the subject's file: the text of every notice version their
 /// records name, and the event right after each of their events that is not itself one of theirs.
 pub fn gather(
     ledger: &mut Ledger,
     file: &SubjectFile,
-) -> Result<(Vec<(String, String)>, Vec<StoredEvent>), LedgerError> {
+) -> Result<Gathered, LedgerError> {
     let mut versions: Vec<&str> = file.records.iter().map(|r| r.notice_version.as_str()).collect();
     versions.sort_unstable();
     versions.dedup();

@@ -12,6 +12,9 @@
 //! them across calls; since PostgreSQL aborts a whole transaction at its first error (SQLite does not), the
 //! store remembers such an error and refuses to report a `COMMIT` that PostgreSQL would turn into a rollback.
 
+pub mod console;
+pub mod staff;
+
 use super::{
     AggregateRow, ConsentRow, NewMail, QueuedMail, RecordData, RecordRow, RecordStatus, Store, StoreError, SubjectRow,
 };
@@ -23,7 +26,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// The migrations, in order; the table `schema_migrations` lists those applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_staff.sql")];
 
 /// The advisory lock taken while migrating, so that several collectors starting at once migrate one at a time
 /// (an arbitrary constant: "consent" in ASCII).

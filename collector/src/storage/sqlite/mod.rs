@@ -1,6 +1,9 @@
 //! The embedded SQLite backend: one file `ledger.sqlite3` in the data folder, WAL with `synchronous=FULL`, so
 //! a commit is on disk when it returns. All SQL of the collector lives here and in `migrations/`.
 
+pub mod console;
+pub mod staff;
+
 use super::{
     AggregateRow, ConsentRow, NewMail, QueuedMail, RecordData, RecordRow, RecordStatus, Store, StoreError, SubjectRow,
 };
@@ -11,7 +14,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_aggregates.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_aggregates.sql"),
+    include_str!("migrations/0003_staff.sql"),
+];
 
 /// The database file inside a data folder.
 pub fn database_path(data_dir: &Path) -> PathBuf {

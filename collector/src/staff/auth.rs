@@ -1,0 +1,521 @@
+//! Signing in and out: password (Argon2id, checked against a dummy hash for unknown accounts so that both answer
+//! alike), then the TOTP code when the account has one (a code is accepted once: its time step is stored), a
+//! new session id at each stage; the one-time link that sets a password; TOTP set-up; the audit log page.
+//!
+//! Pre-session forms carry a double-submit token (a cookie and a field that must match) on top of the
+//! `Origin`/`Sec-Fetch-Site` check; signed-in forms carry the session's token ([`super::csrf`]).
+
+use super::accounts::normalise_email;
+use super::csrf::{CsrfForm, same_origin};
+use super::session::{
+    STAGE_FULL, STAGE_PASSWORD, clear_session_cookie, cookie_name, new_session, random_token, read_cookie,
+    session_cookie, set_cookie, token_hash,
+};
+use super::throttle::Scope;
+use super::{Role, Staff, StaffError, audit, layout};
+use crate::AppState;
+use crate::routes::ClientIp;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use consent::Locale;
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::json;
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD: usize = 12;
+const LOGIN_COOKIE: &str = "staff_login";
+/// Passwords too common to accept, whatever their length (the top of the public breach lists).
+const COMMON: [&str; 12] = [
+    "123456789012",
+    "1234567890123",
+    "azertyuiopqs",
+    "qwertyuiopas",
+    "motdepasse123",
+    "password1234",
+    "passwordpassword",
+    "000000000000",
+    "111111111111",
+    "azerty123456",
+    "iloveyou1234",
+    "administrateur",
+];
+
+/// Hashes a password with Argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String, StaffError> {
+    Argon2::default()
+        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+        .map(|h| h.to_string())
+        .map_err(|e| StaffError::Store(crate::storage::StoreError::Database(format!("argon2: {e}"))))
+}
+
+fn password_matches(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash no password matches, checked for unknown accounts so that they take as long as known ones.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
+/// Why a new password is refused, in French and English.
+pub fn password_problem(password: &str, confirm: &str) -> Option<StaffError> {
+    if password != confirm {
+        return Some(StaffError::invalid("Les deux mots de passe diffèrent.", "The two passwords differ."));
+    }
+    if password.chars().count() < MIN_PASSWORD {
+        return Some(StaffError::invalid(
+            format!("Le mot de passe doit compter au moins {MIN_PASSWORD} caractères."),
+            format!("The password must be at least {MIN_PASSWORD} characters long."),
+        ));
+    }
+    if password.len() > 256 {
+        return Some(StaffError::TooLarge);
+    }
+    let lower = password.to_lowercase();
+    if COMMON.contains(&lower.as_str()) || lower.chars().all(|c| c == lower.chars().next().unwrap_or(' ')) {
+        return Some(StaffError::invalid("Ce mot de passe est trop courant.", "This password is too common."));
+    }
+    None
+}
+
+fn db(state: &AppState) -> Result<super::StaffDb, StaffError> {
+    state.staff_db.clone().ok_or(StaffError::NotFound)
+}
+
+fn locale_of(headers: &HeaderMap, uri: &axum::http::Uri) -> Locale {
+    let _ = headers;
+    if uri.query().is_some_and(|q| q.contains("lang=en")) { Locale::En } else { Locale::Fr }
+}
+
+fn t(locale: Locale, fr: &'static str, en: &'static str) -> &'static str {
+    if locale == Locale::En { en } else { fr }
+}
+
+/// A pre-session form's token: the cookie's if it has one, else a new one (and its `Set-Cookie`).
+fn login_token(state: &AppState, headers: &HeaderMap) -> (String, Option<String>) {
+    match read_cookie(headers, LOGIN_COOKIE) {
+        Some(token) if token.len() == 64 => (token.to_owned(), None),
+        _ => {
+            let token = random_token();
+            let cookie = set_cookie(state, LOGIN_COOKIE, &token, 3600);
+            (token, Some(cookie))
+        }
+    }
+}
+
+fn check_login_token(state: &AppState, headers: &HeaderMap, field: &str) -> Result<(), StaffError> {
+    let cookie = read_cookie(headers, LOGIN_COOKIE).unwrap_or_default();
+    if same_origin(state, headers) && !cookie.is_empty() && cookie == field { Ok(()) } else { Err(StaffError::Csrf) }
+}
+
+fn with_cookie(body: Markup, cookie: Option<String>) -> Response {
+    let mut response = body.into_response();
+    if let Some(cookie) = cookie
+        && let Ok(value) = cookie.parse()
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// `GET /staff/`: the dashboard.
+pub async fn home() -> Redirect {
+    Redirect::to("/staff/dashboard")
+}
+
+/// `GET /staff/login`.
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let locale = locale_of(&headers, &uri);
+    let (token, cookie) = login_token(&state, &headers);
+    let title = t(locale, "Connexion", "Sign in");
+    let body = html! {
+        h1 { (title) }
+        form method="post" action="/staff/login" {
+            input type="hidden" name="csrf" value=(token);
+            p { label for="email" { (t(locale, "Adresse électronique", "Email address")) } br;
+                input type="email" id="email" name="email" autocomplete="username" required maxlength="254"; }
+            p { label for="password" { (t(locale, "Mot de passe", "Password")) } br;
+                input type="password" id="password" name="password" autocomplete="current-password" required maxlength="256"; }
+            button type="submit" { (t(locale, "Se connecter", "Sign in")) }
+        }
+    };
+    with_cookie(layout::page_in(locale, None, title, body), cookie)
+}
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    csrf: String,
+    email: String,
+    password: String,
+}
+
+fn refused() -> StaffError {
+    StaffError::invalid(
+        "Adresse ou mot de passe incorrect, ou compte désactivé.",
+        "Wrong address or password, or account disabled.",
+    )
+}
+
+/// `POST /staff/login`.
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, StaffError> {
+    check_login_token(&state, &headers, &form.csrf)?;
+    if form.email.len() > 254 || form.password.len() > 256 {
+        return Err(StaffError::TooLarge);
+    }
+    let db = db(&state)?;
+    let now = state.now();
+    let email = normalise_email(&form.email);
+    let ip = ip.to_string();
+    let throttle = db.throttle();
+    throttle.check(Scope::Account, &email, now).map_err(StaffError::Throttled)?;
+    throttle.check(Scope::Ip, &ip, now).map_err(StaffError::Throttled)?;
+    let lookup = email.clone();
+    let account = db.call(move |conn| conn.account_by_email(&lookup)).await?;
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
+    let password = form.password.clone();
+    let matches = tokio::task::spawn_blocking(move || password_matches(&hash, &password)).await.unwrap_or(false);
+    let Some(account) = account.filter(|a| matches && a.disabled_at.is_none() && a.password_hash.is_some()) else {
+        throttle.fail(Scope::Account, &email, now);
+        throttle.fail(Scope::Ip, &ip, now);
+        tracing::info!("staff sign-in refused");
+        return Err(refused());
+    };
+    throttle.succeed(Scope::Account, &email);
+    let stage = if account.totp_secret.is_some() { STAGE_PASSWORD } else { STAGE_FULL };
+    let (id, row) = new_session(&account, stage, now);
+    db.call(move |conn| conn.insert_session(&row)).await?;
+    if stage == STAGE_FULL {
+        audit::append_as(&state, &account.account_id, &account.email, "sign_in", json!({"second_factor": false}))
+            .await?;
+    }
+    let to = if stage == STAGE_FULL { "/staff/dashboard" } else { "/staff/login/totp" };
+    let mut response = Redirect::to(to).into_response();
+    if let Ok(value) = session_cookie(&state, &id).parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// The session of the request in the password stage, and its account.
+async fn half_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(super::db::SessionRow, super::accounts::Account), StaffError> {
+    let db = db(state)?;
+    let cookie = read_cookie(headers, cookie_name(state)).ok_or(StaffError::SignIn)?;
+    let hash = token_hash(cookie);
+    let now = state.now();
+    db.call(move |conn| {
+        let Some(session) = conn.session(&hash)? else { return Ok(None) };
+        if session.stage != STAGE_PASSWORD || super::session::expired(&session, now) {
+            return Ok(None);
+        }
+        Ok(conn.account_by_id(&session.account_id)?.map(|a| (session, a)))
+    })
+    .await?
+    .ok_or(StaffError::SignIn)
+}
+
+/// `GET /staff/login/totp`.
+pub async fn totp_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Result<Markup, StaffError> {
+    let locale = locale_of(&headers, &uri);
+    let (session, _) = half_session(&state, &headers).await?;
+    let title = t(locale, "Code de vérification", "Verification code");
+    Ok(layout::page_in(
+        locale,
+        None,
+        title,
+        html! {
+            h1 { (title) }
+            form method="post" action="/staff/login/totp" {
+                input type="hidden" name="csrf" value=(session.csrf_token);
+                p { label for="code" { (t(locale, "Code à 6 chiffres de votre application d'authentification", "6-digit code from your authenticator app")) } br;
+                    input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required; }
+                button type="submit" { (t(locale, "Valider", "Verify")) }
+            }
+        },
+    ))
+}
+
+/// The step of `code` for `secret` at `now` (one step either side for clock drift), if it matches.
+pub fn totp_step(secret_hex: &str, code: &str, now_ms: i64) -> Option<i64> {
+    let secret = hex::decode(secret_hex).ok()?;
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, secret).ok()?;
+    let step = now_ms / 30_000;
+    (step - 1..=step + 1).find(|s| totp.generate(u64::try_from(s * 30).unwrap_or(0)) == code.trim())
+}
+
+/// The TOTP form.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    csrf: String,
+    code: String,
+}
+
+/// `POST /staff/login/totp`: the second factor; a code already used is refused (replay).
+pub async fn totp(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, StaffError> {
+    let (session, account) = half_session(&state, &headers).await?;
+    if !same_origin(&state, &headers) || form.csrf != session.csrf_token {
+        return Err(StaffError::Csrf);
+    }
+    let db = db(&state)?;
+    let now = state.now();
+    db.throttle().check(Scope::Account, &account.email, now).map_err(StaffError::Throttled)?;
+    let step = account.totp_secret.as_deref().and_then(|s| totp_step(s, &form.code, now));
+    let id = account.account_id.clone();
+    let fresh = match step {
+        Some(step) => db.call(move |conn| conn.accept_totp_step(&id, step)).await?,
+        None => false,
+    };
+    if !fresh {
+        db.throttle().fail(Scope::Account, &account.email, now);
+        tracing::info!("staff TOTP code refused");
+        return Err(StaffError::invalid("Code incorrect ou déjà utilisé.", "Wrong or already used code."));
+    }
+    // A new session id for the signed-in stage: the half-signed-in one is worth nothing any more.
+    let (new_id, row) = new_session(&account, STAGE_FULL, now);
+    let old = session.session_hash.clone();
+    db.call(move |conn| {
+        conn.delete_session(&old)?;
+        conn.insert_session(&row)
+    })
+    .await?;
+    audit::append_as(&state, &account.account_id, &account.email, "sign_in", json!({"second_factor": true})).await?;
+    let mut response = Redirect::to("/staff/dashboard").into_response();
+    if let Ok(value) = session_cookie(&state, &new_id).parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// `POST /staff/logout`.
+pub async fn logout(
+    State(state): State<AppState>,
+    staff: Staff,
+    CsrfForm(_form): CsrfForm<serde_json::Value>,
+) -> Result<Response, StaffError> {
+    let db = db(&state)?;
+    let hash = staff.session_hash.clone();
+    db.call(move |conn| conn.delete_session(&hash)).await?;
+    audit::append(&state, &staff, "sign_out", json!({})).await?;
+    let mut response = Redirect::to("/staff/login").into_response();
+    if let Ok(value) = clear_session_cookie(&state).parse() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// `GET /staff/password/{token}`: the form of a one-time link (invitation or reset).
+pub async fn password_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Path(token): Path<String>,
+) -> Result<Response, StaffError> {
+    let locale = locale_of(&headers, &uri);
+    let db = db(&state)?;
+    let hash = token_hash(&token);
+    let now = state.now();
+    let valid = db
+        .call(move |conn| Ok(conn.peek_token(&hash, "invite", now)?.or(conn.peek_token(&hash, "reset", now)?)))
+        .await?;
+    if valid.is_none() {
+        return Err(StaffError::invalid(
+            "Ce lien est inconnu, expiré ou déjà utilisé.",
+            "This link is unknown, expired or already used.",
+        ));
+    }
+    let (csrf, cookie) = login_token(&state, &headers);
+    let title = t(locale, "Choisir votre mot de passe", "Choose your password");
+    let body = html! {
+        h1 { (title) }
+        p { (t(locale, "Au moins 12 caractères ; une phrase de plusieurs mots est idéale.", "At least 12 characters; a phrase of several words is best.")) }
+        form method="post" {
+            input type="hidden" name="csrf" value=(csrf);
+            p { label for="password" { (t(locale, "Nouveau mot de passe", "New password")) } br;
+                input type="password" id="password" name="password" autocomplete="new-password" required minlength="12" maxlength="256"; }
+            p { label for="confirm" { (t(locale, "Encore une fois", "Once more")) } br;
+                input type="password" id="confirm" name="confirm" autocomplete="new-password" required minlength="12" maxlength="256"; }
+            button type="submit" { (t(locale, "Enregistrer", "Save")) }
+        }
+    };
+    Ok(with_cookie(layout::page_in(locale, None, title, body), cookie))
+}
+
+/// The new password form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    password: String,
+    confirm: String,
+}
+
+/// `POST /staff/password/{token}`: sets the password, ends every session of the account.
+pub async fn set_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, StaffError> {
+    check_login_token(&state, &headers, &form.csrf)?;
+    if let Some(problem) = password_problem(&form.password, &form.confirm) {
+        return Err(problem);
+    }
+    let password = form.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StaffError::Store(crate::storage::StoreError::Database(e.to_string())))??;
+    let db = db(&state)?;
+    let token = token_hash(&token);
+    let now = state.now();
+    let account = db
+        .call(move |conn| {
+            let Some(id) = conn.take_token(&token, "invite", now)?.or(conn.take_token(&token, "reset", now)?) else {
+                return Ok(None);
+            };
+            let Some(mut account) = conn.account_by_id(&id)? else { return Ok(None) };
+            account.password_hash = Some(hash);
+            account.updated_at = now;
+            conn.update_account(&account)?;
+            conn.delete_sessions_of(&account.account_id)?;
+            Ok(Some(account))
+        })
+        .await?
+        .ok_or_else(|| {
+            StaffError::invalid(
+                "Ce lien est inconnu, expiré ou déjà utilisé.",
+                "This link is unknown, expired or already used.",
+            )
+        })?;
+    audit::append_as(&state, &account.account_id, &account.email, "password.set", json!({})).await?;
+    Ok(Redirect::to("/staff/login").into_response())
+}
+
+/// `GET /staff/account/totp`: set up the second factor (a new secret, confirmed by a first code).
+pub async fn totp_setup_page(staff: Staff) -> Markup {
+    let mut bytes = [0u8; 20];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    let secret = hex::encode(bytes);
+    let base32 = match totp_rs::Secret::Raw(bytes.to_vec()).to_encoded() {
+        totp_rs::Secret::Encoded(s) => s,
+        totp_rs::Secret::Raw(_) => String::new(),
+    };
+    let s = &staff;
+    let title = s.t("Double authentification", "Two-factor authentication");
+    layout::page(
+        Some(&staff),
+        title,
+        html! {
+            h1 { (title) }
+            @if staff.has_totp { p.notice { (s.t("Un code est déjà configuré ; en valider un nouveau le remplace.", "A code is already set up; confirming a new one replaces it.")) } }
+            p { (s.t("Ajoutez ce secret à votre application d'authentification (TOTP, 6 chiffres, 30 s), puis saisissez le code affiché.",
+                     "Add this secret to your authenticator app (TOTP, 6 digits, 30 s), then type the code it shows.")) }
+            p { (s.t("Secret : ", "Secret: ")) code id="totp-secret" { (base32) } }
+            form method="post" action="/staff/account/totp" {
+                input type="hidden" name="csrf" value=(staff.csrf_token);
+                input type="hidden" name="secret" value=(secret);
+                p { label for="code" { (s.t("Code", "Code")) } br;
+                    input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required; }
+                button type="submit" { (s.t("Activer", "Turn on")) }
+            }
+        },
+    )
+}
+
+/// The TOTP set-up form (without the token, checked by [`CsrfForm`]).
+#[derive(Debug, Deserialize)]
+pub struct SetupForm {
+    code: String,
+    secret: String,
+}
+
+/// `POST /staff/account/totp`.
+pub async fn totp_setup(
+    State(state): State<AppState>,
+    staff: Staff,
+    CsrfForm(form): CsrfForm<SetupForm>,
+) -> Result<Response, StaffError> {
+    let now = state.now();
+    if form.secret.len() != 40 || !form.secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StaffError::invalid("Secret invalide.", "Invalid secret."));
+    }
+    let Some(step) = totp_step(&form.secret, &form.code, now) else {
+        return Err(StaffError::invalid(
+            "Code incorrect : vérifiez l'heure de votre appareil.",
+            "Wrong code: check your device's clock.",
+        ));
+    };
+    let db = db(&state)?;
+    let (id, secret) = (staff.account_id.clone(), form.secret.clone());
+    db.call(move |conn| {
+        let Some(mut account) = conn.account_by_id(&id)? else { return Ok(()) };
+        account.totp_secret = Some(secret);
+        account.totp_last_step = Some(step);
+        account.updated_at = now;
+        conn.update_account(&account)
+    })
+    .await?;
+    audit::append(&state, &staff, "totp.enabled", json!({})).await?;
+    Ok(Redirect::to("/staff/dashboard").into_response())
+}
+
+/// `GET /staff/audit`: the audit log, newest first, with the check of its chain.
+pub async fn audit_log(State(state): State<AppState>, staff: Staff) -> Result<Markup, StaffError> {
+    staff.require(Role::Admin)?;
+    let db = db(&state)?;
+    let (entries, check) = db
+        .call(|conn| {
+            let check = audit::verify(conn)?;
+            Ok((conn.audit_before(u64::MAX >> 1, 200)?, check))
+        })
+        .await?;
+    let s = &staff;
+    let title = s.t("Journal d'audit", "Audit log");
+    Ok(layout::page(
+        Some(&staff),
+        title,
+        html! {
+            h1 { (title) }
+            @match &check {
+                Ok(n) => p.notice role="status" { (s.t("Chaîne du journal vérifiée : ", "Audit chain verified: ")) (n) (s.t(" entrées.", " entries.")) },
+                Err(e) => p.notice role="alert" { (s.t("Journal altéré : ", "Audit log altered: ")) (e) },
+            }
+            table {
+                caption { (s.t("Les 200 dernières entrées", "The last 200 entries")) }
+                thead { tr { th scope="col" { "N°" } th scope="col" { (s.t("Date", "Date")) } th scope="col" { (s.t("Compte", "Account")) }
+                    th scope="col" { (s.t("Action", "Action")) } th scope="col" { (s.t("Détail", "Detail")) } th scope="col" { (s.t("Empreinte", "Hash")) } } }
+                tbody { @for (seq, hash, body) in &entries {
+                    @let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+                    tr {
+                        th scope="row" { (seq) }
+                        td { (v["at"].as_str().unwrap_or_default()) }
+                        td { (v["account"].as_str().unwrap_or_default()) }
+                        td { code { (v["action"].as_str().unwrap_or_default()) } }
+                        td { code { (v["detail"].to_string()) } }
+                        td { code { (hash.get(..16).unwrap_or(hash)) "…" } }
+                    }
+                } }
+            }
+        },
+    ))
+}

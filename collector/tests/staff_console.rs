@@ -1,0 +1,177 @@
+//! The staff console's proof bundle and dashboard model, against a real collector's ledger: a bundle built
+//! from the ledger verifies with `collector proof verify` and fails after one byte is changed; the dashboard's
+//! read model counts the consents in force exactly as the ledger's own table does.
+
+use crate::download::{confirm, submit};
+use crate::util::*;
+use collector::ledger::{Ledger, StoredEvent};
+use collector::links::{self, LinkKind};
+use collector::proof::{ChainCheck, ChainWalk, ProofInput};
+use collector::staff::console::insights::Model;
+use collector::storage::sqlite::SqliteStore;
+use std::io::{Read, Write};
+
+fn manage(c: &Collector, record: &str) -> String {
+    links::url(&c.base, LinkKind::Manage, &links::sign(&c.key(), LinkKind::Manage, SITE, record, now_ms(), 90))
+}
+
+/// Two subjects whose events interleave; the first confirms and changes a choice.
+fn scenario(c: &Collector) -> String {
+    let mine = submit(c, &Device::new(7), "marie.curie@example.org");
+    let theirs = submit(c, &Device::new(8), "pierre.curie@example.org");
+    confirm(c, &mine);
+    confirm(c, &theirs);
+    let saved =
+        c.client.post(format!("{}/choices", manage(c, &mine))).form(&[("purpose", "community")]).send().unwrap();
+    assert_eq!(saved.status().as_u16(), 200);
+    mine
+}
+
+fn bundle_of(c: &Collector, email: &str) -> Vec<u8> {
+    let mut ledger = Ledger::open(Box::new(SqliteStore::open(&c.data()).unwrap())).unwrap();
+    let record = ledger.latest_record_of_email(SITE, email).unwrap().unwrap();
+    let file = ledger.subject_file(&record.record_id).unwrap();
+    let (notices, successors) = collector::proof::gather(&mut ledger, &file).unwrap();
+    let mut walk = ChainWalk::from_genesis();
+    for event in ledger.store().events_after(0, 1000).unwrap() {
+        walk.step(&event).unwrap();
+    }
+    let head = walk.checkpoint(now_ms());
+    let chain = ChainCheck {
+        head_seq: head.seq,
+        head_hash: head.hash,
+        events_checked: walk.checked(),
+        checkpoint: None,
+        checked_at: "2026-12-02T10:00:00.000Z".into(),
+    };
+    let input = ProofInput { file, notices, successors, chain, generated_at: now_ms() };
+    collector::proof::build(&input, &c.key()).unwrap()
+}
+
+fn verify(c: &Collector, bytes: &[u8]) -> (bool, String) {
+    let path = c.dir.path().join("bundle.zip");
+    std::fs::write(&path, bytes).unwrap();
+    let key = c.key().public().to_base64url();
+    let out = c.command(&["proof", "verify", path.to_str().unwrap(), &format!("--key={key}")]);
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Where an entry's data start in the archive: after its local header, name and extra field.
+fn data_offset(zip: &[u8], name: &str) -> usize {
+    let at = zip.windows(name.len()).position(|w| w == name.as_bytes()).unwrap() - 30;
+    let u16_at = |i: usize| usize::from(u16::from_le_bytes([zip[i], zip[i + 1]]));
+    at + 30 + u16_at(at + 26) + u16_at(at + 28)
+}
+
+/// The archive with one file's content replaced, the ZIP itself well formed (right CRCs).
+fn rezip(zip: &[u8], name: &str, change: impl Fn(String) -> String) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let entry_name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if entry_name == name {
+            bytes = change(String::from_utf8(bytes).unwrap()).into_bytes();
+        }
+        out.start_file(entry_name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_proof_bundle_verifies_offline_and_fails_after_one_changed_byte() {
+    let c = Collector::start(&[]);
+    scenario(&c);
+    let bundle = bundle_of(&c, "marie.curie@example.org");
+    let (ok, out) = verify(&c, &bundle);
+    assert!(ok, "{out}");
+    assert!(out.contains("proof OK"), "{out}");
+    assert!(
+        out.contains("1 soumissions signées / signed submissions, 1 notices, 3 événements / events, 1 reçus"),
+        "{out}"
+    );
+
+    // The receipt inside verifies on its own with `collector receipt verify`, against the ledger too.
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bundle[..])).unwrap();
+    let receipt_name =
+        archive.file_names().filter_map(Result::ok).find(|n| n.starts_with("receipts/")).unwrap().into_owned();
+    let mut receipt = String::new();
+    archive.by_name(&receipt_name).unwrap().read_to_string(&mut receipt).unwrap();
+    let receipt_path = c.dir.path().join("receipt.json");
+    std::fs::write(&receipt_path, &receipt).unwrap();
+    let out = c.command(&["receipt", "verify", receipt_path.to_str().unwrap(), "--data", c.data().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // One byte changed inside the compressed data of a file: the archive's own check refuses it.
+    for name in ["events.json", "subject.json", "manifest.sig"] {
+        let mut tampered = bundle.clone();
+        let at = data_offset(&tampered, name) + 3;
+        tampered[at] ^= 0x01;
+        let (ok, out) = verify(&c, &tampered);
+        assert!(!ok, "a changed byte in {name} passed: {out}");
+        assert!(out.contains("proof INVALID"), "{out}");
+    }
+    // One character changed in a well-formed archive: the signed manifest refuses it.
+    let forged = rezip(&bundle, "subject.json", |s| s.replacen("marie.curie", "marie.curia", 1));
+    let (ok, out) = verify(&c, &forged);
+    assert!(!ok && out.contains("subject.json"), "{out}");
+    // Another collector's key: refused, whatever the bundle says of itself.
+    let path = c.dir.path().join("bundle.zip");
+    std::fs::write(&path, &bundle).unwrap();
+    let other = consent::signature::CollectorKey::from_seed([9; 32]).public().to_base64url();
+    let out = c.command(&["proof", "verify", path.to_str().unwrap(), &format!("--key={other}")]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn the_dashboard_model_counts_consents_in_force_as_the_ledger_does() {
+    let c = Collector::start(&[]);
+    let db = c.db();
+    let mut model = Model::default();
+    // The console reads new events at each page view (and every few seconds in `serve`): here, between steps.
+    let mut seen = 0;
+    let mut catch_up = |model: &mut Model| {
+        let rows: Vec<(StoredEvent, Option<String>)> =
+            collector::storage::sqlite::console::events_with_data(&db, seen, 1000).unwrap();
+        for (event, data) in &rows {
+            model.apply(event.seq, &event.body, data.as_deref());
+            seen = event.seq;
+        }
+    };
+    scenario(&c);
+    // A third subject confirms, then withdraws everything; a fourth confirms, then erases.
+    let third = submit(&c, &Device::new(9), "irene.curie@example.org");
+    confirm(&c, &third);
+    let fourth = submit(&c, &Device::new(10), "eve.curie@example.org");
+    confirm(&c, &fourth);
+    catch_up(&mut model);
+    assert_eq!(c.client.post(format!("{}/withdraw", manage(&c, &third))).send().unwrap().status().as_u16(), 200);
+    let erased = c.client.post(format!("{}/erase", manage(&c, &fourth))).form(&[("confirm", "yes")]).send().unwrap();
+    assert_eq!(erased.status().as_u16(), 200);
+    catch_up(&mut model);
+    let in_force = model.in_force_now(SITE);
+    for purpose in ["community", "jobs", "events"] {
+        let expected = c.count(&format!("SELECT count(*) FROM consents WHERE purpose = '{purpose}' AND granted = 1"));
+        assert_eq!(
+            in_force.get(purpose).copied().unwrap_or(0),
+            u64::try_from(expected).unwrap(),
+            "{purpose}: {in_force:?}"
+        );
+    }
+    assert_eq!(in_force.get("community"), Some(&2), "{in_force:?}");
+    assert_eq!(in_force.get("jobs"), Some(&1), "marie took jobs back: {in_force:?}");
+
+    let today = collector::staff::console::period::day_of_ms(now_ms());
+    let figures = model.figures(SITE, collector::staff::console::period::Period::last_days(today, 7));
+    assert_eq!(figures.submissions, 4);
+    assert_eq!(figures.confirmations, 4);
+    // Marie's jobs, and Irène's community and jobs: three answers withdrawn by their subjects.
+    assert_eq!(figures.withdrawals, 3);
+    let pages = &figures.attribution[&collector::staff::console::insights::Dimension::Page];
+    // The erased subject is out of the attribution counts; the three others joined from the portrait page.
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert_eq!((pages[0].value.as_str(), pages[0].members, pages[0].consents), ("/portrait/marie/", 3, 6));
+}
