@@ -7,6 +7,7 @@
 
 use super::accounts::normalise_email;
 use super::csrf::{CsrfForm, same_origin};
+use super::password::{MAX_PASSWORD, dummy_hash, hash_password, password_matches, password_problem};
 use super::session::{
     STAGE_FULL, STAGE_PASSWORD, clear_session_cookie, cookie_name, new_session, random_token, read_cookie,
     session_cookie, set_cookie, token_hash,
@@ -15,8 +16,6 @@ use super::throttle::Scope;
 use super::{Role, Staff, StaffError, audit, layout};
 use crate::AppState;
 use crate::routes::ClientIp;
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
@@ -26,63 +25,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
-/// The shortest password accepted.
-pub const MIN_PASSWORD: usize = 12;
 const LOGIN_COOKIE: &str = "staff_login";
-/// Passwords too common to accept, whatever their length (the top of the public breach lists).
-const COMMON: [&str; 12] = [
-    "123456789012",
-    "1234567890123",
-    "azertyuiopqs",
-    "qwertyuiopas",
-    "motdepasse123",
-    "password1234",
-    "passwordpassword",
-    "000000000000",
-    "111111111111",
-    "azerty123456",
-    "iloveyou1234",
-    "administrateur",
-];
-
-/// Hashes a password with Argon2id and a random salt (PHC string).
-pub fn hash_password(password: &str) -> Result<String, StaffError> {
-    Argon2::default()
-        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
-        .map(|h| h.to_string())
-        .map_err(|e| StaffError::Store(crate::storage::StoreError::Database(format!("argon2: {e}"))))
-}
-
-fn password_matches(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
-/// A hash no password matches, checked for unknown accounts so that they take as long as known ones.
-fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
-}
-
-/// Why a new password is refused, in French and English.
-pub fn password_problem(password: &str, confirm: &str) -> Option<StaffError> {
-    if password != confirm {
-        return Some(StaffError::invalid("Les deux mots de passe diffèrent.", "The two passwords differ."));
-    }
-    if password.chars().count() < MIN_PASSWORD {
-        return Some(StaffError::invalid(
-            format!("Le mot de passe doit compter au moins {MIN_PASSWORD} caractères."),
-            format!("The password must be at least {MIN_PASSWORD} characters long."),
-        ));
-    }
-    if password.len() > 256 {
-        return Some(StaffError::TooLarge);
-    }
-    let lower = password.to_lowercase();
-    if COMMON.contains(&lower.as_str()) || lower.chars().all(|c| c == lower.chars().next().unwrap_or(' ')) {
-        return Some(StaffError::invalid("Ce mot de passe est trop courant.", "This password is too common."));
-    }
-    None
-}
 
 fn db(state: &AppState) -> Result<super::StaffDb, StaffError> {
     state.staff_db.clone().ok_or(StaffError::NotFound)
@@ -171,7 +114,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, StaffError> {
     check_login_token(&state, &headers, &form.csrf)?;
-    if form.email.len() > 254 || form.password.len() > 256 {
+    if form.email.len() > 254 || form.password.len() > MAX_PASSWORD {
         return Err(StaffError::TooLarge);
     }
     let db = db(&state)?;
@@ -340,10 +283,7 @@ pub async fn password_page(
         .call(move |conn| Ok(conn.peek_token(&hash, "invite", now)?.or(conn.peek_token(&hash, "reset", now)?)))
         .await?;
     if valid.is_none() {
-        return Err(StaffError::invalid(
-            "Ce lien est inconnu, expiré ou déjà utilisé.",
-            "This link is unknown, expired or already used.",
-        ));
+        return Err(link_refused());
     }
     let (csrf, cookie) = login_token(&state, &headers);
     let title = t(locale, "Choisir votre mot de passe", "Choose your password");
@@ -362,6 +302,13 @@ pub async fn password_page(
     Ok(with_cookie(layout::page_in(locale, None, title, body), cookie))
 }
 
+fn link_refused() -> StaffError {
+    StaffError::invalid(
+        "Ce lien est inconnu, expiré ou déjà utilisé.",
+        "This link is unknown, expired or already used.",
+    )
+}
+
 /// The new password form.
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
@@ -378,16 +325,26 @@ pub async fn set_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, StaffError> {
     check_login_token(&state, &headers, &form.csrf)?;
-    if let Some(problem) = password_problem(&form.password, &form.confirm) {
+    let db = db(&state)?;
+    let token = token_hash(&token);
+    let now = state.now();
+    let lookup = token.clone();
+    let holder = db
+        .call(move |conn| {
+            let Some(id) = conn.peek_token(&lookup, "invite", now)?.or(conn.peek_token(&lookup, "reset", now)?) else {
+                return Ok(None);
+            };
+            conn.account_by_id(&id)
+        })
+        .await?
+        .ok_or_else(link_refused)?;
+    if let Some(problem) = password_problem(&form.password, &form.confirm, &holder.email) {
         return Err(problem);
     }
     let password = form.password.clone();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| StaffError::Store(crate::storage::StoreError::Database(e.to_string())))??;
-    let db = db(&state)?;
-    let token = token_hash(&token);
-    let now = state.now();
     let account = db
         .call(move |conn| {
             let Some(id) = conn.take_token(&token, "invite", now)?.or(conn.take_token(&token, "reset", now)?) else {
@@ -401,12 +358,7 @@ pub async fn set_password(
             Ok(Some(account))
         })
         .await?
-        .ok_or_else(|| {
-            StaffError::invalid(
-                "Ce lien est inconnu, expiré ou déjà utilisé.",
-                "This link is unknown, expired or already used.",
-            )
-        })?;
+        .ok_or_else(link_refused)?;
     audit::append_as(&state, &account.account_id, &account.email, "password.set", json!({})).await?;
     Ok(Redirect::to("/staff/login").into_response())
 }

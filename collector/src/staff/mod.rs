@@ -11,6 +11,7 @@ pub mod console;
 pub mod csrf;
 pub mod db;
 pub mod layout;
+pub mod password;
 pub mod session;
 pub mod throttle;
 
