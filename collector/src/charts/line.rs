@@ -6,10 +6,12 @@ use maud::{Markup, PreEscaped, html};
 use std::fmt::Write;
 
 const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 300.0;
+/// The plot's own height.
+const PLOT_H: f64 = 220.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 16.0;
-const TOP: f64 = 40.0;
+/// Room above the plot for the legend: one line per series.
+const LEGEND_ROW: f64 = 18.0;
 const BOTTOM: f64 = 44.0;
 /// Beyond this many points the markers would touch: the line alone is drawn.
 const MAX_MARKED: usize = 62;
@@ -77,13 +79,23 @@ impl LineChart<'_> {
         LEFT + (WIDTH - LEFT - RIGHT) * i as f64 / (n - 1) as f64
     }
 
+    /// The plot's top: below one legend line per series.
+    fn top(&self) -> f64 {
+        12.0 + LEGEND_ROW * self.series.len().max(1) as f64
+    }
+
+    /// The SVG's height.
+    fn height(&self) -> f64 {
+        self.top() + PLOT_H + BOTTOM
+    }
+
     /// The SVG drawing alone (shapes and text are numbers and escaped labels only).
     fn drawing(&self) -> String {
         let max = self.series.iter().flat_map(|s| s.values.iter().copied()).max().unwrap_or(0);
         let axis = ticks(max, 4);
         let top = axis.last().copied().unwrap_or(1).max(1) as f64;
-        let plot_h = HEIGHT - TOP - BOTTOM;
-        let y = |v: u64| TOP + plot_h - plot_h * v as f64 / top;
+        let plot_top = self.top();
+        let y = |v: u64| plot_top + PLOT_H - PLOT_H * v as f64 / top;
         let mut out = String::new();
         for tick in &axis {
             let ty = y(*tick);
@@ -105,7 +117,7 @@ impl LineChart<'_> {
                 out,
                 r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="12" fill="#3f3f46">{}</text>"##,
                 self.x(i),
-                HEIGHT - BOTTOM + 18.0,
+                self.height() - BOTTOM + 18.0,
                 html_escape::encode_text(label)
             );
         }
@@ -124,18 +136,19 @@ impl LineChart<'_> {
                     marker(&mut out, shape, self.x(i), y(series.values.get(i).copied().unwrap_or(0)), colour);
                 }
             }
-            // The legend, top left, in the series' own line style and marker.
-            let lx = LEFT + 170.0 * n as f64;
+            // The legend, one line per series above the plot, in the series' own line style and marker.
+            let ly = 14.0 + LEGEND_ROW * n as f64;
             let _ = write!(
                 out,
-                r##"<line x1="{lx:.1}" x2="{:.1}" y1="16" y2="16" stroke="{colour}" stroke-width="2.5" stroke-dasharray="{dash}"/>"##,
-                lx + 28.0
+                r##"<line x1="{LEFT}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{colour}" stroke-width="2.5" stroke-dasharray="{dash}"/>"##,
+                LEFT + 28.0
             );
-            marker(&mut out, shape, lx + 14.0, 16.0, colour);
+            marker(&mut out, shape, LEFT + 14.0, ly, colour);
             let _ = write!(
                 out,
-                r##"<text x="{:.1}" y="20" font-size="12" fill="#18181b">{}</text>"##,
-                lx + 34.0,
+                r##"<text x="{:.1}" y="{:.1}" font-size="12" fill="#18181b">{}</text>"##,
+                LEFT + 36.0,
+                ly + 4.0,
                 html_escape::encode_text(&series.name)
             );
         }
@@ -149,7 +162,7 @@ impl LineChart<'_> {
         html! {
             figure.chart {
                 figcaption { (self.title) }
-                svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } width="100%"
+                svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (self.height()) } width="100%"
                     role="img" aria-labelledby={ (title_id) " " (desc_id) } focusable="false" {
                     title id=(title_id) { (self.title) }
                     desc id=(desc_id) { (self.desc) }
@@ -232,6 +245,6 @@ mod tests {
         let labels = vec!["01/12".to_owned()];
         let series = vec![Series { name: "community".into(), values: vec![0] }];
         let svg = chart(&labels, &series);
-        assert!(svg.contains("<polyline points=\"384.0,256.0\""), "{svg}");
+        assert!(svg.contains("<polyline points=\"384.0,250.0\""), "{svg}");
     }
 }

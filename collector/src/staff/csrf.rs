@@ -18,11 +18,10 @@ fn origin_of(url: &str) -> &str {
 /// Whether the request's provenance headers say it came from this console.
 pub fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && site != "same-origin"
-        && site != "none"
-    {
-        return false;
+    // Browsers that send Sec-Fetch-Site say it all; under the console's `Referrer-Policy: no-referrer` their
+    // `Origin` on a form post is `null`, so it is read only from clients that do not send the former.
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin" || site == "none";
     }
     match text(header::ORIGIN) {
         None => true,
