@@ -70,3 +70,11 @@ pub fn verify(conn: &mut crate::staff::StaffConn) -> Result<Result<u64, String>,
         }
     }
 }
+
+/// `collector verify`'s check of the audit chain in the database at `place`: entries checked and head, or the
+/// first broken entry.
+pub fn verify_at(place: &crate::staff::db::StaffPlace) -> Result<Result<(u64, Option<String>), String>, StoreError> {
+    let mut conn = place.connect_once()?;
+    let head = conn.audit_before(u64::MAX >> 1, 1)?.pop().map(|(_, hash, _)| hash);
+    Ok(verify(&mut conn)?.map(|n| (n, head)))
+}

@@ -51,6 +51,11 @@ impl StaffPlace {
         }
     }
 
+    /// One connection, for a command (the tables must exist: the ledger's store creates them).
+    pub fn connect_once(&self) -> Result<StaffConn, StoreError> {
+        self.connect(false)
+    }
+
     /// Creates or upgrades the tables, then opens one connection.
     fn connect(&self, migrate: bool) -> Result<StaffConn, StoreError> {
         match self {
@@ -81,6 +86,8 @@ struct Inner {
     jobs: Mutex<Sender<Job>>,
     throttle: Throttle,
     require_2fa: bool,
+    place: StaffPlace,
+    last_check: Mutex<Option<crate::staff::health::LedgerCheck>>,
 }
 
 impl std::fmt::Debug for StaffDb {
@@ -114,12 +121,35 @@ impl StaffDb {
                 .map_err(|e| StoreError::Database(format!("starting a staff database thread: {e}")))?;
             started.recv().map_err(|_| StoreError::Database("the staff database thread stopped".into()))??;
         }
-        Ok(StaffDb(Arc::new(Inner { jobs: Mutex::new(jobs), throttle: Throttle::default(), require_2fa })))
+        Ok(StaffDb(Arc::new(Inner {
+            jobs: Mutex::new(jobs),
+            throttle: Throttle::default(),
+            require_2fa,
+            place: place.clone(),
+            last_check: Mutex::new(None),
+        })))
     }
 
     /// Whether admins must have TOTP set up to sign in.
     pub fn require_2fa(&self) -> bool {
         self.0.require_2fa
+    }
+
+    /// Where the tables are (the ledger check opens a store of its own there).
+    pub fn place(&self) -> &StaffPlace {
+        &self.0.place
+    }
+
+    /// The last ledger check run from the console (kept until the next one or a restart).
+    pub fn last_check(&self) -> Option<crate::staff::health::LedgerCheck> {
+        self.0.last_check.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// Remembers a ledger check.
+    pub fn set_last_check(&self, check: crate::staff::health::LedgerCheck) {
+        if let Ok(mut last) = self.0.last_check.lock() {
+            *last = Some(check);
+        }
     }
 
     /// The sign-in throttle.
@@ -289,6 +319,10 @@ impl StaffConn {
     /// Audit entries after `after_seq`, in order.
     pub fn audit_after(&mut self, after_seq: u64, limit: usize) -> Result<Vec<(u64, String, String)>, StoreError> {
         on_conn!(self, audit_after(after_seq, limit))
+    }
+    /// The consent ledger's head (`seq`, `hash`).
+    pub fn ledger_head(&mut self) -> Result<Option<(u64, String)>, StoreError> {
+        on_conn!(self, ledger_head())
     }
     /// Audit entries before `before_seq`, newest first.
     pub fn audit_before(&mut self, before_seq: u64, limit: usize) -> Result<Vec<(u64, String, String)>, StoreError> {

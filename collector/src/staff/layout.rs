@@ -41,7 +41,7 @@ const NAV: [(&str, &str, &str, Role); 7] = [
     ("/staff/requests", "Demandes", "Requests", Role::Admin),
     ("/staff/audit", "Journal d'audit", "Audit log", Role::Admin),
     ("/staff/accounts", "Comptes", "Accounts", Role::Admin),
-    ("/staff/health", "Santé du registre", "Ledger health", Role::Admin),
+    ("/staff/health", "Santé du registre", "Ledger health", Role::Viewer),
 ];
 
 /// A console page in the account's locale (French without an account).

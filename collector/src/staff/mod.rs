@@ -10,6 +10,7 @@ pub mod auth;
 pub mod console;
 pub mod csrf;
 pub mod db;
+pub mod health;
 pub mod layout;
 pub mod password;
 pub mod session;
@@ -38,6 +39,8 @@ pub fn routes() -> Router<AppState> {
         .route("/password/{token}", get(auth::password_page).post(auth::set_password))
         .route("/account/totp", get(auth::totp_setup_page).post(auth::totp_setup))
         .route("/audit", get(auth::audit_log))
+        .route("/health", get(health::show))
+        .route("/health/verify", post(health::verify))
         .merge(console::routes())
 }
 

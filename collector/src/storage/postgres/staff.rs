@@ -331,3 +331,12 @@ pub fn audit_before(
             .map_err(db)?,
     )
 }
+
+/// The consent ledger's head (`seq`, `hash`), for the health page.
+pub fn ledger_head(client: &mut Client) -> Result<Option<(u64, String)>, StoreError> {
+    client
+        .query_opt("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", &[])
+        .map_err(db)?
+        .map(|r| Ok((r.try_get::<_, i64>(0).map_err(corrupt)?.unsigned_abs(), r.try_get(1).map_err(corrupt)?)))
+        .transpose()
+}

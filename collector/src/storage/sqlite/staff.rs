@@ -314,3 +314,10 @@ pub fn audit_before(
         .map_err(db)?;
     rows.map(|r| r.map_err(db)).collect()
 }
+
+/// The consent ledger's head (`seq`, `hash`), for the health page.
+pub fn ledger_head(conn: &mut Connection) -> Result<Option<(u64, String)>, StoreError> {
+    conn.prepare_cached("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut s| s.query_row([], |r| Ok((r.get::<_, i64>(0)?.unsigned_abs(), r.get(1)?))).optional())
+        .map_err(db)
+}
