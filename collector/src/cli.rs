@@ -200,6 +200,15 @@ pub struct StaffAddArgs {
     /// The collector's public base URL, for the link.
     #[arg(long, default_value = "http://127.0.0.1:8787")]
     pub public_url: String,
+    /// Also email the link through this SMTP server (as `serve --smtp`).
+    #[arg(long)]
+    pub smtp: Option<String>,
+    /// Also write the email as an .eml file here (as `serve --outbox`).
+    #[arg(long)]
+    pub outbox: Option<PathBuf>,
+    /// Sender address of the email (default: the first stored site's controller email).
+    #[arg(long)]
+    pub mail_from: Option<String>,
 }
 
 /// Export formats.

@@ -87,6 +87,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_staff_db(staff_db);
     tokio::spawn(collector::staff::console::insights::keep_up(state.clone()));
     let transport = MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &mail_from)?;
+    if let Some(staff_db) = &state.staff_db {
+        staff_db.set_mailer(transport.clone(), mail_from.clone());
+    }
     if transport.is_configured() {
         tokio::spawn(run_sender(
             writer.clone(),

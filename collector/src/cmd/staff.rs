@@ -1,66 +1,75 @@
-//! `collector staff add EMAIL --role admin|staff|viewer [--site ID]…`: bootstraps a console account and prints
-//! the one-time link that sets its password (valid 7 days).
+//! `collector staff add EMAIL --role admin|staff|viewer [--site ID]…`: bootstraps a console account, prints the
+//! one-time link that sets its password (valid 7 days) and emails it when `--smtp` or `--outbox` is given.
 
 use crate::cli::StaffAddArgs;
 use anyhow::{Context, bail};
-use collector::staff::accounts::{ALL_SITES, Account, normalise_email};
-use collector::staff::db::{StaffDb, StaffPlace, TokenRow};
-use collector::staff::session::{random_token, token_hash};
+use collector::mail::MailTransport;
+use collector::staff::accounts::{ALL_SITES, normalise_email};
+use collector::staff::admin::{invited, issue_link, link_url};
+use collector::staff::audit;
+use collector::staff::db::{StaffDb, StaffPlace};
+use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// How long the link stays valid, ms.
-const LINK_MS: i64 = 7 * 24 * 3600 * 1000;
-
-/// Creates the account and prints its link.
+/// Creates the account and prints (and emails) its link.
 pub fn add(args: &StaffAddArgs) -> anyhow::Result<ExitCode> {
     let email = normalise_email(&args.email);
     if !consent::protocol::is_plausible_email(&email) {
         bail!("« {} » n'est pas une adresse électronique / is not an email address", args.email);
     }
-    let data = match (&args.ledger.data, &args.ledger.database) {
-        (Some(data), _) => data.clone(),
-        (None, Some(_)) => PathBuf::new(),
-        (None, None) => bail!("say where the ledger is: --data DIR (SQLite) or --database postgres://… (PostgreSQL)"),
-    };
+    // Opening the ledger creates the tables on a fresh database, and gives the sites to check `--site` against.
+    let (_, sites) = super::open_data(&args.ledger)?;
+    for site in &args.sites {
+        if site != ALL_SITES && sites.get(site).is_none() {
+            bail!("ce collecteur ne sert pas de site « {site} » / this collector serves no site `{site}`");
+        }
+    }
+    let data = args.ledger.data.clone().unwrap_or_else(PathBuf::new);
     let db = StaffDb::open(&StaffPlace::new(&data, args.ledger.database.as_deref()), false)
         .context("opening the staff tables")?;
     let now = collector::clock::Clock::now_ms(&collector::clock::SystemClock);
-    let account = Account {
-        account_id: collector::keys::sortable_id(now),
-        email: email.clone(),
-        role: args.role.into(),
-        sites: if args.sites.is_empty() { vec![ALL_SITES.to_owned()] } else { args.sites.clone() },
-        locale: consent::Locale::Fr,
-        password_hash: None,
-        totp_secret: None,
-        totp_last_step: None,
-        disabled_at: None,
-        created_at: now,
-        updated_at: now,
-    };
-    let token = random_token();
-    let row = TokenRow {
-        token_hash: token_hash(&token),
-        account_id: account.account_id.clone(),
-        purpose: "invite".into(),
-        expires_at: now + LINK_MS,
-    };
-    let created = db.call_blocking(move |conn| {
-        if !conn.insert_account(&account)? {
-            return Ok(false);
+    let account = invited(
+        &email,
+        args.role.into(),
+        if args.sites.is_empty() { vec![ALL_SITES.to_owned()] } else { args.sites.clone() },
+        now,
+    );
+    let stored = account.clone();
+    let token = db.call_blocking(move |conn| {
+        if !conn.insert_account(&stored)? {
+            return Ok(None);
         }
-        conn.insert_token(&row)?;
-        Ok(true)
+        let token = issue_link(conn, &stored.account_id, "invite", now)?;
+        let detail = json!({"account_id": stored.account_id, "role": stored.role.as_str(), "sites": stored.sites});
+        audit::append_on(conn, "cli", "collector staff add", "account.invite", detail, now)?;
+        Ok(Some(token))
     })?;
-    if !created {
+    let Some(token) = token else {
         bail!("un compte existe déjà pour {email} / an account already exists for {email}");
-    }
-    let base = args.public_url.trim_end_matches('/');
+    };
+    let url = link_url(&args.public_url, &token);
     println!("compte créé / account created: {email} ({})", args.role.as_str());
     println!(
         "lien à usage unique pour choisir le mot de passe (7 jours) / one-time link to set the password (7 days):"
     );
-    println!("  {base}/staff/password/{token}");
+    println!("  {url}");
+    if args.smtp.is_some() || args.outbox.is_some() {
+        let from = match &args.mail_from {
+            Some(from) => from.clone(),
+            None => sites.iter().next().map(|s| s.config.controller().email.clone()).unwrap_or_default(),
+        };
+        if let Some(outbox) = &args.outbox {
+            std::fs::create_dir_all(outbox).with_context(|| format!("creating {}", outbox.display()))?;
+        }
+        let transport = MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &from)?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        if runtime.block_on(collector::staff::mail::send_with(&transport, &from, &email, &url, "invite")) {
+            println!("lien envoyé par courriel / link emailed to {email}");
+        } else {
+            println!("le courriel n'a pas pu partir (voir le journal) / the email could not be sent (see the log)");
+            return Ok(ExitCode::from(2));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -21,7 +21,8 @@ pub enum MailError {
     Build(String),
 }
 
-fn build(from: &str, to: &str, subject: &str, text: String, html: String) -> Result<Vec<u8>, MailError> {
+/// A multipart (text + HTML) message, RFC 5322 bytes.
+pub fn build(from: &str, to: &str, subject: &str, text: String, html: String) -> Result<Vec<u8>, MailError> {
     let from: Mailbox = from.parse().map_err(|_| MailError::Address)?;
     let to_box: Mailbox = to.parse().map_err(|_| MailError::Address)?;
     let part = |kind: ContentType, body: String| {

@@ -69,6 +69,12 @@ impl MailTransport {
         self.smtp.is_some() || self.outbox.is_some()
     }
 
+    /// Sends one composed message now, outside the queue (the staff console's password links: they concern no
+    /// record, and a lost one is simply asked for again).
+    pub async fn send_now(&self, to: &str, message: &[u8]) -> Result<(), String> {
+        self.deliver(&QueuedMail { id: 0, to: to.to_owned(), job: String::new(), attempts: 0 }, message).await
+    }
+
     async fn deliver(&self, mail: &QueuedMail, message: &[u8]) -> Result<(), String> {
         if let Some(outbox) = &self.outbox
             && mail.attempts == 0

@@ -25,26 +25,36 @@ pub async fn append_as(
     detail: Value,
 ) -> Result<(), StoreError> {
     let db = state.staff_db.clone().ok_or_else(|| StoreError::Database("the staff console is off".into()))?;
-    let at = rfc3339(state.now());
+    let now = state.now();
     let (account_id, email, action) = (account_id.to_owned(), email.to_owned(), action.to_owned());
-    db.call(move |conn| {
-        conn.append_audit(|head| {
-            let (seq, prev_hash) = head.map_or((1, GENESIS_HASH.to_owned()), |(seq, hash)| (seq + 1, hash));
-            let body = to_canonical_string(&json!({
-                "seq": seq,
-                "prev_hash": prev_hash,
-                "at": at,
-                "account_id": account_id,
-                "account": email,
-                "action": action,
-                "detail": detail,
-            }))
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            Ok((sha256_hex(body.as_bytes()), body))
-        })
+    db.call(move |conn| append_on(conn, &account_id, &email, &action, detail, now)).await.map(drop)
+}
+
+/// Appends an entry on a connection at `now`; its sequence number. The `collector staff` commands name the
+/// account `cli`.
+pub fn append_on(
+    conn: &mut crate::staff::StaffConn,
+    account_id: &str,
+    email: &str,
+    action: &str,
+    detail: Value,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let at = rfc3339(now);
+    conn.append_audit(|head| {
+        let (seq, prev_hash) = head.map_or((1, GENESIS_HASH.to_owned()), |(seq, hash)| (seq + 1, hash));
+        let body = to_canonical_string(&json!({
+            "seq": seq,
+            "prev_hash": prev_hash,
+            "at": at,
+            "account_id": account_id,
+            "account": email,
+            "action": action,
+            "detail": detail,
+        }))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok((sha256_hex(body.as_bytes()), body))
     })
-    .await
-    .map(drop)
 }
 
 /// Walks the audit chain from its first entry; the number of entries, or the first broken one.

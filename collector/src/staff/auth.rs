@@ -87,6 +87,7 @@ pub async fn login_page(State(state): State<AppState>, headers: HeaderMap, uri: 
                 input type="password" id="password" name="password" autocomplete="current-password" required maxlength="256"; }
             button type="submit" { (t(locale, "Se connecter", "Sign in")) }
         }
+        p { a href={ "/staff/password-reset" @if locale == Locale::En { "?lang=en" } } { (t(locale, "Mot de passe oublié ?", "Forgot your password?")) } }
     };
     with_cookie(layout::page_in(locale, None, title, body), cookie)
 }
@@ -468,6 +469,83 @@ pub async fn audit_log(State(state): State<AppState>, staff: Staff) -> Result<Ma
                     }
                 } }
             }
+        },
+    ))
+}
+
+/// `GET /staff/password-reset`: asks for the address to send a reset link to.
+pub async fn reset_page(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let locale = locale_of(&headers, &uri);
+    let (token, cookie) = login_token(&state, &headers);
+    let title = t(locale, "Mot de passe oublié", "Forgotten password");
+    let body = html! {
+        h1 { (title) }
+        p { (t(locale, "Indiquez l’adresse de votre compte : un lien pour choisir un nouveau mot de passe vous sera envoyé (valable une heure).",
+               "Give your account's address: a link to choose a new password will be sent to it (valid one hour).")) }
+        form method="post" action="/staff/password-reset" {
+            input type="hidden" name="csrf" value=(token);
+            p { label for="email" { (t(locale, "Adresse électronique", "Email address")) } br;
+                input type="email" id="email" name="email" autocomplete="username" required maxlength="254"; }
+            button type="submit" { (t(locale, "Envoyer le lien", "Send the link")) }
+        }
+    };
+    with_cookie(layout::page_in(locale, None, title, body), cookie)
+}
+
+/// The reset form.
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    csrf: String,
+    email: String,
+}
+
+/// `POST /staff/password-reset`: emails a reset link to an active account. The answer is the same whether the
+/// address has an account or not (nobody learns who has one), and asking is throttled like signing in.
+pub async fn request_reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<ResetForm>,
+) -> Result<Markup, StaffError> {
+    check_login_token(&state, &headers, &form.csrf)?;
+    if form.email.len() > 254 {
+        return Err(StaffError::TooLarge);
+    }
+    let db = db(&state)?;
+    let now = state.now();
+    let email = normalise_email(&form.email);
+    let ip = ip.to_string();
+    db.throttle().check(Scope::Ip, &ip, now).map_err(StaffError::Throttled)?;
+    // Each request counts as a failure: a few resets are fine, a flood of them waits.
+    db.throttle().fail(Scope::Ip, &ip, now);
+    let lookup = email.clone();
+    let issued = db
+        .call(move |conn| {
+            let Some(account) = conn.account_by_email(&lookup)? else { return Ok(None) };
+            if account.disabled_at.is_some() || account.password_hash.is_none() {
+                return Ok(None);
+            }
+            let token = super::admin::issue_link(conn, &account.account_id, "reset", now)?;
+            Ok(Some((account, token)))
+        })
+        .await?;
+    if let Some((account, token)) = issued {
+        let url = super::admin::link_url(&state.settings.public_url, &token);
+        if !super::mail::send_link(&state, &account, &url, "reset").await {
+            tracing::warn!("staff password reset asked but no email could be sent (no --smtp nor --outbox)");
+        }
+        audit::append_as(&state, &account.account_id, &account.email, "password.reset_asked", json!({})).await?;
+    }
+    let title = "Lien envoyé";
+    Ok(layout::page_in(
+        Locale::Fr,
+        None,
+        title,
+        html! {
+            h1 { (title) }
+            p { "Si un compte actif existe pour cette adresse, un lien pour choisir un nouveau mot de passe vient de lui être envoyé (valable une heure)." }
+            p lang="en" { "If an active account exists for this address, a link to choose a new password was just sent to it (valid one hour)." }
+            p { a href="/staff/login" { "Connexion" } " · " span lang="en" { a href="/staff/login?lang=en" { "Sign in" } } }
         },
     ))
 }

@@ -88,6 +88,7 @@ struct Inner {
     require_2fa: bool,
     place: StaffPlace,
     last_check: Mutex<Option<crate::staff::health::LedgerCheck>>,
+    mailer: std::sync::OnceLock<(crate::mail::MailTransport, String)>,
 }
 
 impl std::fmt::Debug for StaffDb {
@@ -127,6 +128,7 @@ impl StaffDb {
             require_2fa,
             place: place.clone(),
             last_check: Mutex::new(None),
+            mailer: std::sync::OnceLock::new(),
         })))
     }
 
@@ -150,6 +152,16 @@ impl StaffDb {
         if let Ok(mut last) = self.0.last_check.lock() {
             *last = Some(check);
         }
+    }
+
+    /// Lets the console email password links through `transport`, from `from` (when mail is configured).
+    pub fn set_mailer(&self, transport: crate::mail::MailTransport, from: String) {
+        let _ = self.0.mailer.set((transport, from));
+    }
+
+    /// The transport and sender address of the console's emails, if mail is configured.
+    pub fn mailer(&self) -> Option<&(crate::mail::MailTransport, String)> {
+        self.0.mailer.get()
     }
 
     /// The sign-in throttle.

@@ -80,6 +80,10 @@ pub fn page_in(locale: Locale, staff: Option<&Staff>, title: &str, body: Markup)
                                 input type="hidden" name="csrf" value=(staff.csrf_token);
                                 button type="submit" { (t("Se déconnecter", "Sign out")) }
                             }
+                            form method="post" action="/staff/account/sign-out-everywhere" {
+                                input type="hidden" name="csrf" value=(staff.csrf_token);
+                                button type="submit" { (t("Se déconnecter partout", "Sign out everywhere")) }
+                            }
                         }
                     } @else {
                         div.who { a href={ "?lang=" (other) } lang=(other) { (other_label) } }

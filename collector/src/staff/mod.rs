@@ -5,6 +5,7 @@
 //! Every page is server-rendered (maud, escaped), works without script, and answers French first.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod console;
@@ -12,6 +13,7 @@ pub mod csrf;
 pub mod db;
 pub mod health;
 pub mod layout;
+pub mod mail;
 pub mod password;
 pub mod session;
 pub mod throttle;
@@ -37,8 +39,12 @@ pub fn routes() -> Router<AppState> {
         .route("/login/totp", get(auth::totp_page).post(auth::totp))
         .route("/logout", post(auth::logout))
         .route("/password/{token}", get(auth::password_page).post(auth::set_password))
+        .route("/password-reset", get(auth::reset_page).post(auth::request_reset))
         .route("/account/totp", get(auth::totp_setup_page).post(auth::totp_setup))
         .route("/audit", get(auth::audit_log))
+        .route("/accounts", get(admin::list).post(admin::invite))
+        .route("/accounts/{id}", post(admin::act))
+        .route("/account/sign-out-everywhere", post(admin::sign_out_everywhere))
         .route("/health", get(health::show))
         .route("/health/verify", post(health::verify))
         .merge(console::routes())
