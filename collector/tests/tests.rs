@@ -11,6 +11,7 @@ mod protocol_doc;
 mod proxies;
 mod rejections;
 mod retention;
+mod staff_auth;
 mod staff_console;
 mod submissions;
 mod tampering;

@@ -6,7 +6,7 @@
 //! `Origin`/`Sec-Fetch-Site` check; signed-in forms carry the session's token ([`super::csrf`]).
 
 use super::accounts::normalise_email;
-use super::csrf::{CsrfForm, same_origin};
+use super::csrf::{CsrfForm, PlainForm, same_origin};
 use super::password::{MAX_PASSWORD, dummy_hash, hash_password, password_matches, password_problem};
 use super::session::{
     STAGE_FULL, STAGE_PASSWORD, clear_session_cookie, cookie_name, new_session, random_token, read_cookie,
@@ -16,7 +16,6 @@ use super::throttle::Scope;
 use super::{Role, Staff, StaffError, audit, layout};
 use crate::AppState;
 use crate::routes::ClientIp;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -112,7 +111,7 @@ pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    PlainForm(form): PlainForm<LoginForm>,
 ) -> Result<Response, StaffError> {
     check_login_token(&state, &headers, &form.csrf)?;
     if form.email.len() > 254 || form.password.len() > MAX_PASSWORD {
@@ -216,7 +215,7 @@ pub struct CodeForm {
 pub async fn totp(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<CodeForm>,
+    PlainForm(form): PlainForm<CodeForm>,
 ) -> Result<Response, StaffError> {
     let (session, account) = half_session(&state, &headers).await?;
     if !same_origin(&state, &headers) || form.csrf != session.csrf_token {
@@ -323,7 +322,7 @@ pub async fn set_password(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Form(form): Form<PasswordForm>,
+    PlainForm(form): PlainForm<PasswordForm>,
 ) -> Result<Response, StaffError> {
     check_login_token(&state, &headers, &form.csrf)?;
     let db = db(&state)?;
@@ -505,7 +504,7 @@ pub async fn request_reset(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(form): Form<ResetForm>,
+    PlainForm(form): PlainForm<ResetForm>,
 ) -> Result<Markup, StaffError> {
     check_login_token(&state, &headers, &form.csrf)?;
     if form.email.len() > 254 {

@@ -88,3 +88,20 @@ mod tests {
         assert!(!same_token("abc", "abcd"));
     }
 }
+
+/// A form posted before any session (sign-in, password links): its refusals are console pages too (413 for an
+/// oversized body, 422 for a malformed one), never the framework's plain text.
+#[derive(Debug)]
+pub struct PlainForm<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for PlainForm<T> {
+    type Rejection = StaffError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, StaffError> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(value)) => Ok(PlainForm(value)),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(StaffError::TooLarge),
+            Err(_) => Err(StaffError::invalid("Formulaire incomplet ou mal formé.", "Incomplete or malformed form.")),
+        }
+    }
+}

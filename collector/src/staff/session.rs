@@ -163,6 +163,11 @@ pub fn expired(session: &SessionRow, now: i64) -> bool {
     now - session.last_seen_at > IDLE_MS || now - session.created_at > ABSOLUTE_MS
 }
 
+/// The path as the browser asked for it (inside the `/staff` nest, `parts.uri` has lost its prefix).
+fn requested_path(parts: &Parts) -> &str {
+    parts.extensions.get::<axum::extract::OriginalUri>().map_or(parts.uri.path(), |uri| uri.0.path())
+}
+
 impl FromRequestParts<AppState> for Staff {
     type Rejection = StaffError;
 
@@ -199,7 +204,7 @@ impl FromRequestParts<AppState> for Staff {
         if db.require_2fa()
             && account.role == Role::Admin
             && account.totp_secret.is_none()
-            && !parts.uri.path().starts_with(TOTP_SETUP_PATH)
+            && !requested_path(parts).starts_with(TOTP_SETUP_PATH)
         {
             return Err(StaffError::TotpSetup);
         }
