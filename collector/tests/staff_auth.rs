@@ -150,7 +150,7 @@ impl Store {
 
     fn execute(&mut self, sql: &str) {
         match self {
-            Store::Lite(c) => drop(c.execute_batch(sql).unwrap()),
+            Store::Lite(c) => c.execute_batch(sql).unwrap(),
             Store::Pg(c) => c.batch_execute(sql).unwrap(),
         }
     }

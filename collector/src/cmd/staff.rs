@@ -9,7 +9,6 @@ use collector::staff::admin::{invited, issue_link, link_url};
 use collector::staff::audit;
 use collector::staff::db::{StaffDb, StaffPlace};
 use serde_json::json;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Creates the account and prints (and emails) its link.
@@ -25,7 +24,7 @@ pub fn add(args: &StaffAddArgs) -> anyhow::Result<ExitCode> {
             bail!("ce collecteur ne sert pas de site « {site} » / this collector serves no site `{site}`");
         }
     }
-    let data = args.ledger.data.clone().unwrap_or_else(PathBuf::new);
+    let data = args.ledger.data.clone().unwrap_or_default();
     let db = StaffDb::open(&StaffPlace::new(&data, args.ledger.database.as_deref()), false)
         .context("opening the staff tables")?;
     let now = collector::clock::Clock::now_ms(&collector::clock::SystemClock);

@@ -116,7 +116,7 @@ pub async fn verify(
     let db = state.staff_db.clone().ok_or(StaffError::NotFound)?;
     let started = std::time::Instant::now();
     let ledger = check_ledger(db.place().clone()).await;
-    let audit = db.call(|conn| audit::verify(conn)).await?;
+    let audit = db.call(audit::verify).await?;
     let took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let detail = json!({
         "ledger_ok": ledger.is_ok(),

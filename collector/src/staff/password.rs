@@ -59,7 +59,7 @@ pub fn is_common(password: &str) -> bool {
         return true;
     }
     // A short pattern repeated: `abcabcabcabc`, `azertyazerty`.
-    (1..=chars.len() / 2).any(|n| chars.len() % n == 0 && chars.chunks(n).all(|c| c == &chars[..n]))
+    (1..=chars.len() / 2).any(|n| chars.len().is_multiple_of(n) && chars.chunks(n).all(|c| c == &chars[..n]))
 }
 
 /// Why a new password is refused, in French and English (`None`: accepted).
