@@ -430,5 +430,5 @@ fn both_backends_give_the_same_answers() {
     let mut again = PostgresStore::open_existing(&url).unwrap();
     assert_eq!(again.head().unwrap().map(|(seq, _)| seq), Some(3));
     let mut db = pg.client("store");
-    assert_eq!(count(&mut db, "SELECT count(*) FROM schema_migrations"), 1);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM schema_migrations"), 2, "0001_init and 0002_staff");
 }

@@ -590,6 +590,8 @@ fn a_totp_code_is_accepted_once_and_admins_must_set_one_up_when_required() {
     let (status, headers, _) = b.sign_in("dpo@association-exemple.fr", PASSWORD);
     assert_eq!((status, location(&headers)), (303, "/staff/login/totp"));
     assert_eq!(b.get("/staff/health").0, 303, "the password alone opens nothing");
+    let (status, _, _) = b.submit("/staff/login/totp", "/staff/login/totp", &[("code", &code(&secret, step))]);
+    assert_eq!(status, 422, "the set-up code is used up");
     let next = code(&secret, step + 1);
     assert_eq!(b.submit("/staff/login/totp", "/staff/login/totp", &[("code", &next)]).0, 303);
     assert_eq!(b.get("/staff/health").0, 200);
@@ -605,6 +607,18 @@ fn a_totp_code_is_accepted_once_and_admins_must_set_one_up_when_required() {
     assert_eq!(c.count("staff_audit"), before);
     assert!(c.log().contains("staff TOTP code refused"));
     assert!(!c.log().contains(&next));
+
+    // A signed-in session alone cannot replace the second factor: the password is asked for.
+    let (_, _, page) = b.get("/staff/account/totp");
+    let (secret2, csrf) = (hidden(&page, "secret"), csrf_of(&page));
+    let now = u64::try_from(crate::util::now_ms() / 30_000).unwrap();
+    let fields =
+        [("csrf", csrf.as_str()), ("secret", &secret2), ("code", &code(&secret2, now)), ("password", "devine")];
+    let (status, _, body) = b.post("/staff/account/totp", &fields);
+    assert_eq!(status, 422);
+    french_first(&body, "Mot de passe actuel incorrect", "Wrong current password");
+    let stored = c.sql().bodies("SELECT totp_secret FROM staff_accounts");
+    assert_eq!(stored, [secret.clone()]);
 }
 
 #[test]

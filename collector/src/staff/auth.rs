@@ -379,7 +379,7 @@ pub async fn totp_setup_page(staff: Staff) -> Markup {
         title,
         html! {
             h1 { (title) }
-            @if staff.has_totp { p.notice { (s.t("Un code est déjà configuré ; en valider un nouveau le remplace.", "A code is already set up; confirming a new one replaces it.")) } }
+            @if staff.has_totp { p.notice { (s.t("Un code est déjà configuré ; en valider un nouveau le remplace (votre mot de passe est alors demandé).", "A code is already set up; confirming a new one replaces it (your password is then asked for).")) } }
             p { (s.t("Ajoutez ce secret à votre application d'authentification (TOTP, 6 chiffres, 30 s), puis saisissez le code affiché.",
                      "Add this secret to your authenticator app (TOTP, 6 digits, 30 s), then type the code it shows.")) }
             p { (s.t("Secret : ", "Secret: ")) code id="totp-secret" { (base32) } }
@@ -388,6 +388,10 @@ pub async fn totp_setup_page(staff: Staff) -> Markup {
                 input type="hidden" name="secret" value=(secret);
                 p { label for="code" { (s.t("Code", "Code")) } br;
                     input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required; }
+                @if staff.has_totp {
+                    p { label for="password" { (s.t("Mot de passe actuel", "Current password")) } br;
+                        input type="password" id="password" name="password" autocomplete="current-password" required maxlength="256"; }
+                }
                 button type="submit" { (s.t("Activer", "Turn on")) }
             }
         },
@@ -399,6 +403,9 @@ pub async fn totp_setup_page(staff: Staff) -> Markup {
 pub struct SetupForm {
     code: String,
     secret: String,
+    /// Asked for when a second factor already exists: a stolen session alone cannot replace it.
+    #[serde(default)]
+    password: String,
 }
 
 /// `POST /staff/account/totp`.
@@ -418,13 +425,30 @@ pub async fn totp_setup(
         ));
     };
     let db = db(&state)?;
+    if staff.has_totp {
+        let lookup = staff.account_id.clone();
+        let hash = db.call(move |conn| conn.account_by_id(&lookup)).await?.and_then(|a| a.password_hash);
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+        let password = form.password.clone();
+        if form.password.len() > MAX_PASSWORD
+            || !tokio::task::spawn_blocking(move || password_matches(&hash, &password)).await.unwrap_or(false)
+        {
+            tracing::info!("staff TOTP replacement refused: wrong password");
+            return Err(StaffError::invalid(
+                "Mot de passe actuel incorrect : le code existant est conservé.",
+                "Wrong current password: the existing code is kept.",
+            ));
+        }
+    }
     let (id, secret) = (staff.account_id.clone(), form.secret.clone());
     db.call(move |conn| {
         let Some(mut account) = conn.account_by_id(&id)? else { return Ok(()) };
         account.totp_secret = Some(secret);
-        account.totp_last_step = Some(step);
         account.updated_at = now;
-        conn.update_account(&account)
+        conn.update_account(&account)?;
+        // The set-up code is used up like any other: it cannot open a session afterwards. A new secret starts
+        // its own steps, so the old secret's last step must not block it.
+        conn.reset_totp_step(&id, step)
     })
     .await?;
     audit::append(&state, &staff, "totp.enabled", json!({})).await?;

@@ -285,6 +285,10 @@ impl StaffConn {
     pub fn accept_totp_step(&mut self, account_id: &str, step: i64) -> Result<bool, StoreError> {
         on_conn!(self, accept_totp_step(account_id, step))
     }
+    /// Sets the last used TOTP step outright (a new secret).
+    pub fn reset_totp_step(&mut self, account_id: &str, step: i64) -> Result<(), StoreError> {
+        on_conn!(self, reset_totp_step(account_id, step))
+    }
     /// Stores a new session.
     pub fn insert_session(&mut self, session: &SessionRow) -> Result<(), StoreError> {
         on_conn!(self, insert_session(session))

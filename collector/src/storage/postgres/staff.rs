@@ -21,7 +21,10 @@ fn int(n: u64) -> i64 {
 
 /// Opens one more connection to the database a `postgres://` URL names (already migrated by the ledger's store).
 pub fn connect(url: &str) -> Result<Client, StoreError> {
-    super::connect(&super::parse_url(url)?)
+    let mut config = super::parse_url(url)?;
+    // Told apart from the ledger writer's connection in `pg_stat_activity`.
+    config.application_name("alumni-consent-collector-staff");
+    super::connect(&config)
 }
 
 macro_rules! account_select {
@@ -339,4 +342,12 @@ pub fn ledger_head(client: &mut Client) -> Result<Option<(u64, String)>, StoreEr
         .map_err(db)?
         .map(|r| Ok((r.try_get::<_, i64>(0).map_err(corrupt)?.unsigned_abs(), r.try_get(1).map_err(corrupt)?)))
         .transpose()
+}
+
+/// Sets the last used TOTP step outright (a new secret starts from its set-up code).
+pub fn reset_totp_step(client: &mut Client, account_id: &str, step: i64) -> Result<(), StoreError> {
+    client
+        .execute("UPDATE staff_accounts SET totp_last_step = $2 WHERE account_id = $1", &[&account_id, &step])
+        .map_err(db)?;
+    Ok(())
 }

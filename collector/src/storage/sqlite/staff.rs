@@ -321,3 +321,11 @@ pub fn ledger_head(conn: &mut Connection) -> Result<Option<(u64, String)>, Store
         .and_then(|mut s| s.query_row([], |r| Ok((r.get::<_, i64>(0)?.unsigned_abs(), r.get(1)?))).optional())
         .map_err(db)
 }
+
+/// Sets the last used TOTP step outright (a new secret starts from its set-up code).
+pub fn reset_totp_step(conn: &mut Connection, account_id: &str, step: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE staff_accounts SET totp_last_step = ?2 WHERE account_id = ?1")
+        .and_then(|mut s| s.execute(params![account_id, step]))
+        .map_err(db)?;
+    Ok(())
+}
