@@ -618,7 +618,7 @@ fn a_totp_code_is_accepted_once_and_admins_must_set_one_up_when_required() {
     assert_eq!(status, 422);
     french_first(&body, "Mot de passe actuel incorrect", "Wrong current password");
     let stored = c.sql().bodies("SELECT totp_secret FROM staff_accounts");
-    assert_eq!(stored, [secret.clone()]);
+    assert_eq!(stored, std::slice::from_ref(&secret));
 }
 
 #[test]
