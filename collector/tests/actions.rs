@@ -68,3 +68,34 @@ fn actions_on_unknown_records_or_with_bad_signatures_are_refused() {
     assert_problem(c.post_envelope("/v1/actions", &forged), 401, "bad-signature");
     assert_eq!(c.footprint(), before);
 }
+
+/// After a signed withdrawal the record's device link is deleted with the personal data; the browser that
+/// withdrew asks for its status on its next visit and is told `withdrawn` (issue 17: it was `403
+/// device-mismatch`, shown as « donné depuis un autre navigateur »). A live record stays its device's only.
+#[test]
+fn a_withdrawn_record_answers_its_status_to_the_browser_that_withdrew_it() {
+    let c = Collector::start(&[]);
+    let device = Device::new(7);
+    let record = submit(&c, &device);
+    let withdraw = device.seal_action(&device.action(c.challenge(), Some(&record), Action::Withdraw));
+    assert_eq!(c.post_envelope("/v1/actions", &withdraw).status().as_u16(), 200);
+
+    let before = c.footprint();
+    let status = device.seal_action(&device.action(c.challenge(), Some(&record), Action::Status));
+    let response = c.post_envelope("/v1/actions", &status);
+    assert_eq!(response.status().as_u16(), 200);
+    let view: RecordView = response.json().unwrap();
+    assert_eq!((view.record_id.as_str(), view.status.as_str()), (record.as_str(), "withdrawn"));
+    assert!(view.choices.values().all(|v| !v), "nothing is granted any more: {:?}", view.choices);
+    assert!(view.updated_at >= view.given_at, "the widget says « retiré le … » from updated_at");
+    assert_eq!(c.footprint(), before, "a status read writes nothing");
+
+    // A record still live is not read by another browser's key.
+    let other = Device::new(8);
+    let live = submit(&c, &other);
+    let peek = device.seal_action(&device.action(c.challenge(), Some(&live), Action::Status));
+    assert_problem(c.post_envelope("/v1/actions", &peek), 403, "device-mismatch");
+    // A status asked without a record id names no record once the device link is gone.
+    let latest = device.seal_action(&device.action(c.challenge(), None, Action::Status));
+    assert_problem(c.post_envelope("/v1/actions", &latest), 404, "unknown-record");
+}

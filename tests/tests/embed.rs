@@ -42,8 +42,30 @@ fn copy_widget(to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Serves `plain.html`, pointed at `collector`, with the bundle, on `page_port`.
+fn serve_plain_snippet(tmp: &Path, page_port: u16, collector: &Collector) -> anyhow::Result<StaticServer> {
+    let dir = tmp.join("plain");
+    copy_widget(&dir.join("widget"))?;
+    std::fs::write(dir.join("index.html"), snippet("plain.html").replace("http://127.0.0.1:8787", &collector.url))?;
+    StaticServer::start(&dir, page_port, &[])
+}
+
 fn snippet(path: &str) -> String {
     std::fs::read_to_string(root().join("examples/embed").join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Opens the widget's dialog with its CTA and types `values` (field id, text) like a user.
+async fn open_and_fill(
+    browser: &Browser,
+    w: &fantoccini::elements::ShadowRoot,
+    values: &[(&str, &str)],
+) -> anyhow::Result<()> {
+    w.find(Locator::Css("button.cta")).await?.click().await?;
+    browser.wait_in(w, "dialog[open]").await?;
+    for (id, value) in values {
+        w.find(Locator::Css(&format!("#{id}"))).await?.send_keys(value).await?;
+    }
+    Ok(())
 }
 
 /// Counts the widgets rendered on the page, with a CTA button each.
@@ -60,10 +82,7 @@ async fn ctas(browser: &Browser, expected: usize) -> anyhow::Result<Vec<String>>
 async fn plain_html_snippet_under_its_own_csp() -> anyhow::Result<()> {
     let _serial = SERIAL.lock().await;
     let Host { tmp, page_port, origin, collector, smtp } = Host::new()?;
-    let dir = tmp.path().join("plain");
-    copy_widget(&dir.join("widget"))?;
-    std::fs::write(dir.join("index.html"), snippet("plain.html").replace("http://127.0.0.1:8787", &collector.url))?;
-    let _server = StaticServer::start(&dir, page_port, &[])?;
+    let _server = serve_plain_snippet(tmp.path(), page_port, &collector)?;
 
     let browser = Browser::start().await?;
     browser.goto(&format!("{origin}/")).await?;
@@ -72,13 +91,12 @@ async fn plain_html_snippet_under_its_own_csp() -> anyhow::Result<()> {
 
     // The event CTA is for a service: it submits with no box ticked at all.
     let w = browser.widget(1).await?;
-    w.find(Locator::Css("button.cta")).await?.click().await?;
-    browser.wait_in(&w, "dialog[open]").await?;
-    for (id, value) in
-        [("f-last_name", "Hopper"), ("f-first_name", "Grace"), ("f-promo", "1934"), ("f-email", "grace@example.org")]
-    {
-        w.find(Locator::Css(&format!("#{id}"))).await?.send_keys(value).await?;
-    }
+    open_and_fill(
+        &browser,
+        &w,
+        &[("f-last_name", "Hopper"), ("f-first_name", "Grace"), ("f-promo", "1934"), ("f-email", "grace@example.org")],
+    )
+    .await?;
     w.find(Locator::Css("#privacy-ack")).await?.click().await?;
     w.find(Locator::Css("button.submit")).await?.click().await?;
     browser.wait_text(&w, ".success", "Vérifiez votre boîte mail").await?;
@@ -194,6 +212,118 @@ async fn hugo_partial_and_shortcode_in_a_real_hugo_build() -> anyhow::Result<()>
     labels.sort();
     assert_eq!(labels, ["Participez à cet événement", "Rejoindre la communauté alumni"]);
     browser.screenshot("embed-hugo").await?;
+    browser.close().await;
+    Ok(())
+}
+
+/// Counts the connections made to a port nobody should talk to (issue 12, item 1).
+struct Trap {
+    url: String,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Trap {
+    fn start() -> anyhow::Result<Trap> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = hits.clone();
+        // Detached: the thread ends with the test process; each connection is counted and dropped unanswered.
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        Ok(Trap { url, hits })
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Markup a comment sanitiser keeps (`data-*` survive DOMPurify's defaults) cannot point the form elsewhere: the
+/// endpoint, the site and the config come from the widget's own `<script>` tag — found from the module's
+/// `import.meta.url`, also when the tag is `async` and the mount point comes before it — and a mount point only
+/// chooses its CTA and language.
+#[tokio::test]
+async fn a_mount_point_cannot_choose_where_the_form_posts() -> anyhow::Result<()> {
+    let _serial = SERIAL.lock().await;
+    let Host { tmp, page_port, origin, collector, smtp } = Host::new()?;
+    let trap = Trap::start()?;
+    let dir = tmp.path().join("forum");
+    copy_widget(&dir.join("widget"))?;
+    let evil = &trap.url;
+    let page = format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Forum</title></head><body><main>\
+         <article class=\"comment\"><p>Inscrivez-vous ici :</p><div data-alumni-consent data-cta=\"event\" \
+         data-endpoint=\"{evil}\" data-config=\"{evil}/config.json\" data-site=\"association-exemple\"></div></article>\
+         <script type=\"text/plain\" src=\"/widget/alumni-consent.js\" data-endpoint=\"{evil}\" \
+         data-config=\"{evil}/other.json\" data-site=\"association-exemple\" data-cta=\"join\"></script>\
+         <script type=\"module\" async src=\"/widget/alumni-consent.js\" data-endpoint=\"{}\" \
+         data-site=\"association-exemple\" data-cta=\"join\"></script></main></body></html>",
+        collector.url
+    );
+    std::fs::write(dir.join("index.html"), page)?;
+    let _server = StaticServer::start(&dir, page_port, &[])?;
+
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{origin}/")).await?;
+    let labels = ctas(&browser, 2).await?;
+    assert_eq!(labels, ["Participez à cet événement", "Rejoindre la communauté alumni"], "page order");
+    let w = browser.widget(0).await?;
+    open_and_fill(
+        &browser,
+        &w,
+        &[("f-last_name", "Lovelace"), ("f-first_name", "Ada"), ("f-promo", "1980"), ("f-email", "ada@example.org")],
+    )
+    .await?;
+    w.find(Locator::Css("#privacy-ack")).await?.click().await?;
+    w.find(Locator::Css("button.submit")).await?.click().await?;
+    if let Err(e) = browser.wait_text(&w, ".success", "Vérifiez votre boîte mail").await {
+        let text = w.find(Locator::Css(".root")).await?.text().await?;
+        browser.screenshot("embed-hostile").await?;
+        anyhow::bail!("{e}; widget says: {text}; trap hits {}", trap.hits());
+    }
+    assert!(smtp.wait_for(1, Duration::from_secs(30)).is_some(), "the submission reached the script's collector");
+    assert_eq!(trap.hits(), 0, "nothing was sent to the address the page markup named");
+    assert!(collector.verify());
+    browser.close().await;
+    Ok(())
+}
+
+/// A bot fills every text input, the hidden trap included: the real collector refuses the submission and nothing
+/// is stored or mailed (the trap's name and autocomplete token keep autofill away from it: widget/tests/browser).
+#[tokio::test]
+async fn a_bot_that_fills_the_trap_is_refused() -> anyhow::Result<()> {
+    let _serial = SERIAL.lock().await;
+    let Host { tmp, page_port, origin, collector, smtp } = Host::new()?;
+    let _server = serve_plain_snippet(tmp.path(), page_port, &collector)?;
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{origin}/")).await?;
+    let w = browser.widget(1).await?;
+    open_and_fill(
+        &browser,
+        &w,
+        &[("f-last_name", "Bot"), ("f-first_name", "Spam"), ("f-promo", "1999"), ("f-email", "bot@example.org")],
+    )
+    .await?;
+    // The trap is off-screen, so WebDriver cannot type into it; a bot sets the value as a script does.
+    let filled = browser
+        .client
+        .execute(
+            "const trap = document.querySelectorAll('div.alumni-consent')[1].shadowRoot.querySelector('.hp input');
+             trap.value = 'https://spam.example'; return trap.name;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(filled, "ac-trap");
+    w.find(Locator::Css("#privacy-ack")).await?.click().await?;
+    w.find(Locator::Css("button.submit")).await?.click().await?;
+    browser.wait_text(&w, ".live", "refusée comme automatique").await?;
+    assert!(smtp.wait_for(1, Duration::from_secs(2)).is_none(), "no email for a refused submission");
+    assert!(collector.verify());
     browser.close().await;
     Ok(())
 }

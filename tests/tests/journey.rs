@@ -136,6 +136,11 @@ async fn join_confirm_then_withdraw_in_one_click() -> anyhow::Result<()> {
     browser.wait_in(&w, ".returning button.danger").await?.click().await?;
     browser.wait_text(&w, ".returning", "retiré").await?;
     browser.screenshot("join-withdrawn").await?;
+    // The next visit asks the collector for the record's status (signed by the same device key): `withdrawn`, with
+    // its date.
+    browser.goto(&format!("{}{ARTICLE}", world.site_url)).await?;
+    let w = browser.widget(0).await?;
+    browser.wait_text(&w, ".returning", "Vous avez retiré votre consentement le").await?;
     let gone = wait_until(Duration::from_secs(10), || {
         (count_lines(&world.collector.export("community"), "marie.curie@example.org") == 0).then_some(())
     });

@@ -106,7 +106,9 @@ impl FormState {
 
     /// The honeypot's content (humans never see or fill it).
     pub fn honeypot(&self) -> String {
-        self.input("#hp-field").map(|i| dom::value(&i)).unwrap_or_default()
+        self.input(&["#", crate::components::consent_form::HONEYPOT_ID].concat())
+            .map(|i| dom::value(&i))
+            .unwrap_or_default()
     }
 
     fn update(&self, locale: Locale, change: impl FnOnce(&mut Feedback)) {
@@ -143,13 +145,11 @@ impl FormState {
         self.update(locale, |f| {
             f.phase = Phase::Editing;
             f.announce = match outcome {
+                // The confirmation is shown (and focused, so read out) in its own paragraph: the live region
+                // stays empty, or the text would be on screen twice.
                 Outcome::Accepted(record) => {
-                    let mut message = String::from(text.check_mailbox);
-                    message.push(' ');
-                    message.push_str(text.record_id);
-                    message.push_str(&record.record_id);
                     f.phase = Phase::Done(record.record_id);
-                    message
+                    String::new()
                 }
                 Outcome::Refused(kind, errors) => {
                     match kind {

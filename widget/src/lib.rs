@@ -32,6 +32,18 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(start)]
 pub fn start() {
     // The test harness loads this module too; it mounts its own components.
+    mount_reporting();
+    // An `async` module may run before the parser reaches the mount points after its tag: mount those too, once
+    // the document is parsed (a mount point is marked, so none is mounted twice).
+    if let Some(document) = web_sys::window().and_then(|w| w.document())
+        && document.ready_state() == "loading"
+    {
+        let again = Closure::once_into_js(mount_reporting);
+        let _ = document.add_event_listener_with_callback("DOMContentLoaded", again.unchecked_ref());
+    }
+}
+
+fn mount_reporting() {
     if let Err(error) = embed::mount_all() {
         web_sys::console::error_1(&error);
     }

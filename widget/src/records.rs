@@ -18,6 +18,8 @@ pub struct StoredRecord {
     pub choices: BTreeMap<String, bool>,
     /// When consent was given, RFC 3339.
     pub given_at: String,
+    /// The record's last change (a withdrawal's date), RFC 3339; absent in copies kept by older versions.
+    pub updated_at: Option<String>,
 }
 
 impl Clone for StoredRecord {
@@ -33,6 +35,7 @@ impl Clone for StoredRecord {
             status: self.status.clone(),
             choices,
             given_at: self.given_at.clone(),
+            updated_at: self.updated_at.clone(),
         }
     }
 }
@@ -44,6 +47,7 @@ impl From<consent::protocol::RecordView> for StoredRecord {
             status: view.status,
             choices: view.choices,
             given_at: view.given_at,
+            updated_at: Some(view.updated_at),
         }
     }
 }
@@ -56,6 +60,7 @@ impl FromJson for StoredRecord {
             status: json::field(value, "status")?,
             choices: json::choices(value, "choices")?,
             given_at: json::field(value, "given_at")?,
+            updated_at: json::field(value, "updated_at"),
         })
     }
 }

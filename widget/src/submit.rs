@@ -73,6 +73,7 @@ pub async fn submit(
             status: accepted.status,
             choices: payload.choices,
             given_at: payload.submitted_at,
+            updated_at: None,
         }),
         // The lost first attempt went through: confirm it with a signed status before saying so.
         Err(ApiError::Problem(ProblemType::ChallengeReused, _)) if delivery.retried => {

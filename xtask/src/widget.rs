@@ -51,13 +51,20 @@ impl BundleSize {
     }
 }
 
-/// Asks for each script tag's widget config as soon as the entry module runs, while the wasm downloads and
-/// compiles, and leaves the answer in a registry the widget takes it from (`widget/src/api.rs`, `PREFETCH`; same
-/// address rules: `data-config` as written, else `data-endpoint` without trailing `/` + `/v1/sites/{site}/config`).
-/// Credentials omitted, like every request of the widget. A failure leaves `null`, and the widget asks again.
+/// Lists the bundle's own script tags for the widget (`widget/src/embed.rs`, `SCRIPTS`): the module scripts whose
+/// `src` is this module's address. Only they say where the answers go; `document.currentScript` is `null` in a
+/// module (also with `async`), and `import.meta.url` is the one thing page markup cannot fake.
+const OWN_SCRIPTS: &str = r#"const ownScripts = globalThis[Symbol.for('alumni-consent.scripts')] = [
+  ...document.querySelectorAll('script[type=module][src]')].filter((tag) => tag.src.split('#')[0] === import.meta.url.split('#')[0]);"#;
+
+/// Asks for each of the bundle's script tags' widget config as soon as the entry module runs, while the wasm
+/// downloads and compiles, and leaves the answer in a registry the widget takes it from (`widget/src/api.rs`,
+/// `PREFETCH`; same address rules: `data-config` as written, else `data-endpoint` without trailing `/` +
+/// `/v1/sites/{site}/config`). Credentials omitted, like every request of the widget. A failure leaves `null`, and
+/// the widget asks again.
 const PREFETCH_CONFIG: &str = r#"{
   const registry = globalThis[Symbol.for('alumni-consent.config')] ??= new Map();
-  for (const tag of document.querySelectorAll("script[data-site][src*='alumni-consent']")) {
+  for (const tag of ownScripts) {
     const config = tag.getAttribute('data-config')?.trim();
     const endpoint = tag.getAttribute('data-endpoint')?.trim();
     const site = tag.getAttribute('data-site')?.trim();
@@ -144,7 +151,9 @@ pub fn run(args: Args) -> anyhow::Result<PathBuf> {
     // flight while the module compiles.
     std::fs::write(
         &entry,
-        format!("{glue}\n__wbg_init().catch((e) => console.error('alumni-consent:', e));\n{PREFETCH_CONFIG}\n"),
+        format!(
+            "{glue}\n{OWN_SCRIPTS}\n__wbg_init().catch((e) => console.error('alumni-consent:', e));\n{PREFETCH_CONFIG}\n"
+        ),
     )?;
     step(
         Command::new(&node.terser)

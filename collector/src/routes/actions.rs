@@ -1,11 +1,11 @@
 //! `POST /v1/actions`: change, withdraw or read a record, signed by the device key that made it.
 
 use crate::intake::{CheckedAction, check_action};
-use crate::ledger::{Actor, Request, sha256_hex};
+use crate::ledger::{Actor, LedgerError, Request, sha256_hex};
 use crate::problem::ApiError;
 use crate::routes::ClientIp;
 use crate::state::AppState;
-use crate::storage::RecordRow;
+use crate::storage::{RecordRow, RecordStatus};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -25,6 +25,21 @@ pub fn record_view(record: &RecordRow) -> RecordView {
         updated_at: crate::clock::rfc3339(record.updated_at),
         notice_version: record.notice_version.clone(),
     }
+}
+
+/// The status of a record whose personal data are gone (withdrawn, erased, expired), or `None` while it is live.
+/// Its device link went with the data, so a signed `status` naming it cannot be matched to the browser that made
+/// it, which asks on its next visit (issue 17: it was told `device-mismatch`). The record id is a 128-bit secret
+/// that only that browser was given, and the answer holds nothing but the end and its date: no choice is shown as
+/// granted.
+fn ended_view(record: &RecordRow) -> Option<RecordView> {
+    let ended = matches!(record.status, RecordStatus::Withdrawn | RecordStatus::Erased | RecordStatus::Expired);
+    if !ended || record.device.is_some() {
+        return None;
+    }
+    let mut view = record_view(record);
+    view.choices.values_mut().for_each(|granted| *granted = false);
+    Some(view)
 }
 
 /// Applies a device-signed action.
@@ -60,12 +75,19 @@ async fn apply(
     let request = match payload.action {
         Action::Status => {
             let record_id = payload.record_id.map(|r| r.0);
-            let record = state
+            return state
                 .writer
-                .run(move |l| l.device_record(&site_id, record_id.as_deref(), &device))
+                .run(move |l| match l.device_record(&site_id, record_id.as_deref(), &device) {
+                    Ok(record) => Ok(record_view(&record)),
+                    Err(LedgerError::Refused(ProblemType::DeviceMismatch)) => {
+                        // `device_record` found the record, so `record_id` names one of this site.
+                        let record = l.store().record(record_id.as_deref().unwrap_or_default())?;
+                        record.as_ref().and_then(ended_view).ok_or(LedgerError::Refused(ProblemType::DeviceMismatch))
+                    }
+                    Err(e) => Err(e),
+                })
                 .await
-                .map_err(|e| ApiError::from_ledger(e, locale))?;
-            return Ok(record_view(&record));
+                .map_err(|e| ApiError::from_ledger(e, locale));
         }
         Action::Change { choices } => Request::Change(choices),
         Action::Withdraw => Request::Withdraw,
@@ -82,7 +104,7 @@ async fn apply(
         .run(move |l| {
             let record = l.store().record(&record_id)?;
             if record.as_ref().is_none_or(|r| r.site != site_id) {
-                return Err(crate::ledger::LedgerError::Refused(ProblemType::UnknownRecord));
+                return Err(LedgerError::Refused(ProblemType::UnknownRecord));
             }
             l.act(&record_id, &actor, &request, now)
         })

@@ -31,6 +31,9 @@ pub struct Form {
     pub record: RwSignal<Option<StoredRecord>>,
 }
 
+/// The honeypot input's id and name.
+pub const HONEYPOT_ID: &str = "ac-trap";
+
 /// Signs and sends the answers, unless they need correcting or a submission is on its way.
 fn on_submit(form: &Rc<Form>, dialog: &Element) {
     let (state, locale) = (&form.state, form.context.locale);
@@ -84,12 +87,25 @@ pub fn consent_form(dialog: &Element, cta: &CtaSpec, form: Form) {
         append(&purposes, &[&purpose_box(purpose, locale)]);
     }
     append(&purposes, &[&el("p", &[("class", "error"), ("id", "purposes-error"), ("hidden", "")])]);
+    // The honeypot: bots fill every text input, people never see this one. Browsers' autofill ignores
+    // `autocomplete=off` and picks fields by the words of their name, id and label, so the trap has none of those
+    // words and an autocomplete token that names no autofill field (Chromium then never fills it): a person whose
+    // browser autofills the form is not taken for a bot.
     let honeypot = el("div", &[("class", "hp"), ("aria-hidden", "true")]);
     append(
         &honeypot,
         &[
-            &text_el("label", &[("for", "hp-field")], "Ne pas remplir / Leave empty"),
-            &el("input", &[("id", "hp-field"), ("type", "text"), ("tabindex", "-1"), ("autocomplete", "off")]),
+            &text_el("label", &[("for", HONEYPOT_ID)], "Ne pas remplir / Leave empty"),
+            &el(
+                "input",
+                &[
+                    ("id", HONEYPOT_ID),
+                    ("name", HONEYPOT_ID),
+                    ("type", "text"),
+                    ("tabindex", "-1"),
+                    ("autocomplete", "ac-trap"),
+                ],
+            ),
         ],
     );
     append(

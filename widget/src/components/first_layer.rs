@@ -13,7 +13,7 @@ pub fn first_layer(text: &str, privacy_url: &str, locale: Locale) -> Element {
         append(&notice, &[&text_el("p", &[], paragraph)]);
     }
     let last = el("p", &[]);
-    append(&last, &[&link(privacy_url, strings(locale).read_more)]);
+    append(&last, &[&link(privacy_url, strings(locale).read_more, locale)]);
     append(&notice, &[&last]);
     notice
 }

@@ -15,9 +15,11 @@ pub fn safe_url(url: &str) -> Option<String> {
     ok.then(|| url.to_owned())
 }
 
-/// A link to `url` (when safe) opening in a new tab.
-pub fn link(url: &str, text: &str) -> Element {
+/// A link to `url` (when safe) opening in a new tab, which it says to screen readers (WCAG 3.2.5: a change of
+/// context the user is told about); the words are visually hidden, the page stays as designed.
+pub fn link(url: &str, text: &str, locale: Locale) -> Element {
     let link = text_el("a", &[("target", "_blank"), ("rel", "noopener")], text);
+    append(&link, &[&text_el("span", &[("class", "vh")], strings(locale).new_tab)]);
     if let Some(url) = safe_url(url) {
         let _ = link.set_attribute("href", &url);
     }
@@ -29,7 +31,7 @@ pub fn privacy_ack(privacy_url: &str, locale: Locale) -> Element {
     let text = strings(locale);
     let choice = el("div", &[("class", "choice privacy")]);
     let label = text_el("label", &[("for", "privacy-ack")], text.privacy_ack);
-    append(&label, &[&link(privacy_url, text.privacy_link)]);
+    append(&label, &[&link(privacy_url, text.privacy_link, locale)]);
     append(
         &choice,
         &[

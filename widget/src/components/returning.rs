@@ -1,5 +1,7 @@
-//! What a returning browser sees: « Vous avez consenti le … » with the current choices, *modifier* (the boxes
-//! again, signed `change`) and *retirer* (one click, signed `withdraw`).
+//! What a returning browser sees: « Vous avez consenti le … » (« Votre demande du … est en attente de
+//! confirmation par courriel » until the email is confirmed) with the current choices, *modifier* (the boxes
+//! again, signed `change`) and *retirer* (one click, signed `withdraw`); « Vous avez retiré votre consentement le
+//! … » afterwards.
 
 use crate::dom::{append, el, hide, on, set_text, text_el};
 use crate::i18n::strings;
@@ -66,27 +68,31 @@ impl View {
         hide(&self.section, record.is_none());
         self.summary.set_text_content(None);
         let Some(r) = record else { return };
-        let withdrawn = r.status == "withdrawn";
-        let said = if withdrawn {
-            text.withdrawn.to_owned()
-        } else {
-            let mut s = String::from(text.consented_on);
-            s.push_str(&long_date(&r.given_at, self.locale));
-            s.push_str(text.consented_to);
-            s
+        let (given_at, changed_at) = (r.given_at.as_str(), r.updated_at.as_deref().unwrap_or(&r.given_at));
+        // Consent stands only once the email is confirmed; before that, the summary says what it waits for.
+        let (before, date, after) = match r.status.as_str() {
+            "pending" => (text.pending_on, given_at, text.pending_to),
+            "withdrawn" => (text.withdrawn_on, changed_at, "."),
+            "erased" => (text.erased_on, changed_at, "."),
+            "expired" => (text.expired, "", ""),
+            _ => (text.consented_on, given_at, text.consented_to),
         };
+        let ended = matches!(r.status.as_str(), "withdrawn" | "erased" | "expired");
+        let mut said = String::from(before);
+        if !date.is_empty() {
+            said.push_str(&long_date(date, self.locale));
+        }
+        said.push_str(after);
         let items = el("ul", &[]);
-        hide(&items, withdrawn);
+        hide(&items, ended);
         for (id, &yes) in &r.choices {
             let item = text_el("li", &[], &self.label(id));
             item.append_with_str_1(" — ").ok();
             append(&item, &[&text_el("strong", &[], if yes { text.accepted } else { text.refused })]);
             append(&items, &[&item]);
         }
-        let pending = text_el("p", &[("class", "hint")], text.pending);
-        hide(&pending, r.status != "pending");
-        append(&self.summary, &[&text_el("p", &[], &said), &items, &pending]);
-        hide(&self.actions, withdrawn);
+        append(&self.summary, &[&text_el("p", &[], &said), &items]);
+        hide(&self.actions, ended);
     }
 
     /// Shows the boxes while editing, and the buttons that go with it.

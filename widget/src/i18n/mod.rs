@@ -47,10 +47,18 @@ pub struct Strings {
     pub consented_on: &'static str,
     /// After the date, before the list of purposes.
     pub consented_to: &'static str,
-    /// Withdrawn state.
-    pub withdrawn: &'static str,
-    /// Pending state (email not yet confirmed).
-    pub pending: &'static str,
+    /// « Votre demande du », before the date of a record waiting for its email confirmation.
+    pub pending_on: &'static str,
+    /// After that date: « est en attente de confirmation par courriel ».
+    pub pending_to: &'static str,
+    /// « Vous avez retiré votre consentement le », before the withdrawal's date.
+    pub withdrawn_on: &'static str,
+    /// « Vos données ont été effacées le », before the erasure's date.
+    pub erased_on: &'static str,
+    /// A record never confirmed in time (nothing was kept).
+    pub expired: &'static str,
+    /// Read out after a link opening in a new tab (visually hidden).
+    pub new_tab: &'static str,
     /// The *modifier* button.
     pub change: &'static str,
     /// The *retirer* button.

@@ -137,6 +137,7 @@ async fn success_shows_check_your_mailbox_and_the_record_id() {
         status: "pending".into(),
         choices: [("community".to_owned(), true)].into(),
         given_at: "2026-11-29T09:00:00Z".into(),
+        updated_at: None,
     };
     form.state.apply(Outcome::Accepted(record), Locale::Fr);
     settle().await;
@@ -188,6 +189,7 @@ async fn a_returning_browser_sees_its_choices_and_can_edit_them() {
         status: "confirmed".into(),
         choices: [("community".to_owned(), true), ("jobs".to_owned(), false)].into_iter().collect(),
         given_at: "2026-11-29T08:45:13Z".into(),
+        updated_at: None,
     };
     let form = support::mount_remembering(support::config(), "join", Locale::Fr, Some(record));
     settle().await;

@@ -9,6 +9,7 @@ mod embed;
 mod form;
 mod json;
 mod problems;
+mod seen;
 mod signing;
 mod style;
 mod support;
