@@ -680,3 +680,48 @@ fn accounts_sessions_and_the_audit_chain_live_in_postgres_too() {
     let (ok, out) = c.command(&["verify"]);
     assert!(!ok && out.contains("audit log BROKEN: audit entry 2"), "{out}");
 }
+
+#[test]
+fn a_forgotten_password_is_reset_by_an_emailed_link_and_nobody_learns_who_has_an_account() {
+    let c = Console::start(&[]);
+    let b = c.account("secretariat@association-exemple.fr", "staff", &[SITE]);
+    let outbox = c.dir.path().join("outbox");
+    let mails = || -> Vec<String> {
+        std::fs::read_dir(&outbox)
+            .map_or(Vec::new(), |d| d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect())
+    };
+    let stranger = Browser::new(&c);
+    let ask = |email: &str| stranger.submit("/staff/password-reset", "/staff/password-reset", &[("email", email)]);
+    let before = c.footprint();
+    let unknown = ask("personne@association-exemple.fr");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(c.footprint(), before, "nothing stored for an unknown address");
+    assert!(mails().is_empty());
+    let known = ask("secretariat@association-exemple.fr");
+    assert_eq!((unknown.0, known.0), (200, 200));
+    assert_eq!(unknown.2, known.2, "the same answer either way");
+    french_first(&known.2, "Si un compte actif existe", "If an active account exists");
+
+    // The email holds a one-time link; following it sets a new password and ends the open sessions.
+    // Sent after the answer (its time would tell who has an account): wait for it.
+    let mut mail = None;
+    for _ in 0..100 {
+        mail = mails().into_iter().find(|m| m.contains("secretariat@association-exemple.fr"));
+        if mail.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mail = mail.expect("the reset email");
+    let flat = mail.replace("=\r\n", "").replace("=\n", "");
+    let at = flat.find("/staff/password/").unwrap();
+    let link: String = flat[at..].chars().take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '/').collect();
+    assert_eq!(link.len(), "/staff/password/".len() + 64, "{link}");
+    let fresh = "lune rousse sur la rade de Brest";
+    assert_eq!(stranger.set_password(&link, fresh).0, 303);
+    assert_eq!(b.get("/staff/dashboard").0, 303, "sessions opened with the old password are ended");
+    assert_eq!(stranger.sign_in("secretariat@association-exemple.fr", PASSWORD).0, 422);
+    assert_eq!(stranger.sign_in("secretariat@association-exemple.fr", fresh).0, 303);
+    assert!(c.actions().contains(&"password.reset_asked".to_owned()));
+    assert!(!c.log().contains("personne@"), "{}", c.log());
+}

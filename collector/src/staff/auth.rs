@@ -522,6 +522,27 @@ pub struct ResetForm {
     email: String,
 }
 
+/// Issues, audits and emails a reset link when `email` names an active account with a password.
+async fn send_reset(state: &AppState, db: super::StaffDb, email: String, now: i64) -> Result<(), StaffError> {
+    let issued = db
+        .call(move |conn| {
+            let Some(account) = conn.account_by_email(&email)? else { return Ok(None) };
+            if account.disabled_at.is_some() || account.password_hash.is_none() {
+                return Ok(None);
+            }
+            let token = super::admin::issue_link(conn, &account.account_id, "reset", now)?;
+            Ok(Some((account, token)))
+        })
+        .await?;
+    let Some((account, token)) = issued else { return Ok(()) };
+    audit::append_as(state, &account.account_id, &account.email, "password.reset_asked", json!({})).await?;
+    let url = super::admin::link_url(&state.settings.public_url, &token);
+    if !super::mail::send_link(state, &account, &url, "reset").await {
+        tracing::warn!("staff password reset asked but no email could be sent (no --smtp nor --outbox)");
+    }
+    Ok(())
+}
+
 /// `POST /staff/password-reset`: emails a reset link to an active account. The answer is the same whether the
 /// address has an account or not (nobody learns who has one), and asking is throttled like signing in.
 pub async fn request_reset(
@@ -541,24 +562,14 @@ pub async fn request_reset(
     db.throttle().check(Scope::Ip, &ip, now).map_err(StaffError::Throttled)?;
     // Each request counts as a failure: a few resets are fine, a flood of them waits.
     db.throttle().fail(Scope::Ip, &ip, now);
-    let lookup = email.clone();
-    let issued = db
-        .call(move |conn| {
-            let Some(account) = conn.account_by_email(&lookup)? else { return Ok(None) };
-            if account.disabled_at.is_some() || account.password_hash.is_none() {
-                return Ok(None);
-            }
-            let token = super::admin::issue_link(conn, &account.account_id, "reset", now)?;
-            Ok(Some((account, token)))
-        })
-        .await?;
-    if let Some((account, token)) = issued {
-        let url = super::admin::link_url(&state.settings.public_url, &token);
-        if !super::mail::send_link(&state, &account, &url, "reset").await {
-            tracing::warn!("staff password reset asked but no email could be sent (no --smtp nor --outbox)");
+    // All the work happens after the answer, which is thus the same, in content and in time, whether the address
+    // has an account or not (a database write or the mail server's delay would tell).
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = send_reset(&state, db, email, now).await {
+            tracing::error!(error = %e, "staff password reset not sent");
         }
-        audit::append_as(&state, &account.account_id, &account.email, "password.reset_asked", json!({})).await?;
-    }
+    });
     let title = "Lien envoyé";
     Ok(layout::page_in(
         Locale::Fr,
