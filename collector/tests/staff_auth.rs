@@ -380,6 +380,12 @@ fn expired_forged_and_stolen_session_cookies_lead_back_to_the_sign_in_page() {
     assert_eq!(laptop.get("/staff/health").0, 303);
     assert_eq!(c.count("staff_sessions"), 0);
 
+    // Abandoned sessions do not pile up: a sign-in sweeps those past their end.
+    assert_eq!(laptop.sign_in("secretariat@association-exemple.fr", PASSWORD).0, 303);
+    c.sql().execute("UPDATE staff_sessions SET last_seen_at = last_seen_at - 31 * 60 * 1000");
+    assert_eq!(b.sign_in("secretariat@association-exemple.fr", PASSWORD).0, 303);
+    assert_eq!(c.count("staff_sessions"), 1);
+
     // The cookie is HttpOnly and SameSite=Strict (Secure only behind https).
     let raw = Browser::new(&c);
     let (_, _, page) = raw.get("/staff/login");
@@ -638,9 +644,21 @@ fn the_audit_log_is_read_by_admins_and_its_chain_checked_by_collector_verify() {
         assert!(log.contains(action), "{action} missing from {log}");
     }
     assert!(log.contains("secretariat@association-exemple.fr"), "entries name the account");
+    let (_, _, older) = admin.get("/staff/audit?before=3");
+    assert!(older.contains("<th scope=\"row\">2</th>") && !older.contains("<th scope=\"row\">3</th>"), "{older}");
 
     let (ok, out) = c.command(&["verify"]);
     assert!(ok && out.contains("audit log OK: 7 entries"), "{out}");
+    // `staff add` emails the link when asked to (here into an outbox folder), and audits the invitation.
+    let outbox = c.dir.path().join("cli-outbox");
+    let args = ["staff", "add", "tresorier@association-exemple.fr", "--role", "viewer", "--public-url", &c.base];
+    let (ok, out) = c.command(&[&args[..], &["--outbox", outbox.to_str().unwrap()]].concat());
+    assert!(ok && out.contains("link emailed to tresorier@association-exemple.fr"), "{out}");
+    let mail = std::fs::read_dir(&outbox).unwrap().next().unwrap().unwrap().path();
+    let mail = std::fs::read_to_string(mail).unwrap().replace("=\r\n", "");
+    assert!(mail.contains("To: tresorier@association-exemple.fr") && mail.contains("/staff/password/"), "{mail}");
+    let (ok, out) = c.command(&["verify"]);
+    assert!(ok && out.contains("audit log OK: 8 entries"), "{out}");
     // One entry altered after the fact: named.
     c.sql().execute("UPDATE staff_audit SET body = replace(body, 'secretariat', 'secretaire') WHERE seq = 5");
     let (ok, out) = c.command(&["verify"]);

@@ -138,7 +138,12 @@ pub async fn login(
     throttle.succeed(Scope::Account, &email);
     let stage = if account.totp_secret.is_some() { STAGE_PASSWORD } else { STAGE_FULL };
     let (id, row) = new_session(&account, stage, now);
-    db.call(move |conn| conn.insert_session(&row)).await?;
+    db.call(move |conn| {
+        // Abandoned sessions are swept here: each sign-in removes every session past its idle or absolute end.
+        conn.prune_sessions(now - super::session::IDLE_MS, now - super::session::ABSOLUTE_MS)?;
+        conn.insert_session(&row)
+    })
+    .await?;
     if stage == STAGE_FULL {
         audit::append_as(&state, &account.account_id, &account.email, "sign_in", json!({"second_factor": false}))
             .await?;
@@ -455,16 +460,31 @@ pub async fn totp_setup(
     Ok(Redirect::to("/staff/dashboard").into_response())
 }
 
+/// Entries per page of the audit log.
+const AUDIT_PAGE: usize = 100;
+
+/// `?before=SEQ`: the page of entries older than `SEQ`.
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditPage {
+    before: Option<u64>,
+}
+
 /// `GET /staff/audit`: the audit log, newest first, with the check of its chain.
-pub async fn audit_log(State(state): State<AppState>, staff: Staff) -> Result<Markup, StaffError> {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    staff: Staff,
+    axum::extract::Query(page): axum::extract::Query<AuditPage>,
+) -> Result<Markup, StaffError> {
     staff.require(Role::Admin)?;
     let db = db(&state)?;
+    let before = page.before.unwrap_or(u64::MAX >> 1);
     let (entries, check) = db
-        .call(|conn| {
+        .call(move |conn| {
             let check = audit::verify(conn)?;
-            Ok((conn.audit_before(u64::MAX >> 1, 200)?, check))
+            Ok((conn.audit_before(before, AUDIT_PAGE)?, check))
         })
         .await?;
+    let older = entries.last().map(|(seq, _, _)| *seq).filter(|seq| *seq > 1);
     let s = &staff;
     let title = s.t("Journal d'audit", "Audit log");
     Ok(layout::page(
@@ -477,7 +497,7 @@ pub async fn audit_log(State(state): State<AppState>, staff: Staff) -> Result<Ma
                 Err(e) => p.notice role="alert" { (s.t("Journal altéré : ", "Audit log altered: ")) (e) },
             }
             table {
-                caption { (s.t("Les 200 dernières entrées", "The last 200 entries")) }
+                caption { (s.t("Entrées, des plus récentes aux plus anciennes", "Entries, newest first")) }
                 thead { tr { th scope="col" { "N°" } th scope="col" { (s.t("Date", "Date")) } th scope="col" { (s.t("Compte", "Account")) }
                     th scope="col" { (s.t("Action", "Action")) } th scope="col" { (s.t("Détail", "Detail")) } th scope="col" { (s.t("Empreinte", "Hash")) } } }
                 tbody { @for (seq, hash, body) in &entries {
@@ -491,6 +511,9 @@ pub async fn audit_log(State(state): State<AppState>, staff: Staff) -> Result<Ma
                         td { code { (hash.get(..16).unwrap_or(hash)) "…" } }
                     }
                 } }
+            }
+            @if let Some(seq) = older {
+                p { a href={ "/staff/audit?before=" (seq) } { (s.t("Entrées plus anciennes", "Older entries")) } }
             }
         },
     ))
