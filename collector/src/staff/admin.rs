@@ -176,7 +176,7 @@ fn accounts_page(staff: &Staff, accounts: &[Account], notice: Option<Markup>) ->
                                     form method="post" action={ "/staff/accounts/" (a.account_id) } {
                                         input type="hidden" name="csrf" value=(staff.csrf_token);
                                         input type="hidden" name="action" value=(action);
-                                        button.secondary.danger[action == "disable"] type="submit" { (s.t(fr, en)) }
+                                        button class=(if action == "disable" { "danger" } else { "secondary" }) type="submit" { (s.t(fr, en)) }
                                     }
                                 }
                             }
