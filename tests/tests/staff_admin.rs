@@ -99,6 +99,11 @@ async fn an_admin_invites_a_viewer_and_checks_the_ledger() -> anyhow::Result<()>
     let focused = browser.client.execute("return document.activeElement.getAttribute('href');", vec![]).await?;
     assert_eq!(focused.as_str(), Some("#main"));
 
+    // The second factor's set-up, with its QR code.
+    browser.goto(&format!("{endpoint}/staff/account/totp")).await?;
+    assert!(browser.client.find(Locator::Css("figure svg")).await.is_ok());
+    axe_clean(&browser, "TOTP set-up").await?;
+
     // Signed out, the forgotten-password page.
     click(&browser, "form[action='/staff/logout'] button").await?;
     browser.goto(&format!("{endpoint}/staff/password-reset")).await?;

@@ -387,7 +387,13 @@ pub async fn totp_setup_page(staff: Staff) -> Markup {
             @if staff.has_totp { p.notice { (s.t("Un code est déjà configuré ; en valider un nouveau le remplace (votre mot de passe est alors demandé).", "A code is already set up; confirming a new one replaces it (your password is then asked for).")) } }
             p { (s.t("Ajoutez ce secret à votre application d'authentification (TOTP, 6 chiffres, 30 s), puis saisissez le code affiché.",
                      "Add this secret to your authenticator app (TOTP, 6 digits, 30 s), then type the code it shows.")) }
-            p { (s.t("Secret : ", "Secret: ")) code id="totp-secret" { (base32) } }
+            @let uri = otpauth_uri(&staff.email, &base32);
+            figure {
+                @if let Some(svg) = qr_svg(&uri) {
+                    div role="img" aria-label=(s.t("Code QR du secret, à scanner avec l'application", "QR code of the secret, to scan with the app")) { (maud::PreEscaped(svg)) }
+                }
+                figcaption { (s.t("Scannez ce code, ou saisissez le secret : ", "Scan this code, or type the secret: ")) code id="totp-secret" { (base32) } }
+            }
             form method="post" action="/staff/account/totp" {
                 input type="hidden" name="csrf" value=(staff.csrf_token);
                 input type="hidden" name="secret" value=(secret);
@@ -401,6 +407,31 @@ pub async fn totp_setup_page(staff: Staff) -> Markup {
             }
         },
     )
+}
+
+/// The `otpauth://` URI that authenticator apps read (from the QR code), RFC 6238 parameters.
+fn otpauth_uri(email: &str, base32: &str) -> String {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    let issuer = encode("Console des consentements");
+    format!(
+        "otpauth://totp/{issuer}:{}?secret={base32}&issuer={issuer}&algorithm=SHA1&digits=6&period=30",
+        encode(email)
+    )
+}
+
+/// The QR code of `text` as inline SVG (no script, no external reference: allowed by the console's CSP).
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
+    // The XML declaration is not allowed inside an HTML document.
+    Some(svg.find("<svg").map_or(svg.clone(), |at| svg[at..].to_owned()))
 }
 
 /// The TOTP set-up form (without the token, checked by [`CsrfForm`]).
@@ -605,4 +636,21 @@ pub async fn request_reset(
             p { a href="/staff/login" { "Connexion" } " · " span lang="en" { a href="/staff/login?lang=en" { "Sign in" } } }
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_authenticator_uri_and_its_qr_code() {
+        let uri = otpauth_uri("marie+dpo@example.org", "JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            uri,
+            "otpauth://totp/Console%20des%20consentements:marie%2Bdpo%40example.org?secret=JBSWY3DPEHPK3PXP\
+             &issuer=Console%20des%20consentements&algorithm=SHA1&digits=6&period=30"
+        );
+        let svg = qr_svg(&uri).unwrap();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>") && !svg.contains("<script"), "{svg}");
+    }
 }
