@@ -352,6 +352,11 @@ fn expired_forged_and_stolen_session_cookies_lead_back_to_the_sign_in_page() {
     let forged = b.copy();
     forged.cookies.borrow_mut().insert("staff_session".into(), "0".repeat(64));
     let (status, headers, _) = forged.get("/staff/health");
+    assert_eq!((status, location(&headers)), (303, "/staff/login?ended=1"));
+    let (_, _, page) = forged.get("/staff/login?ended=1");
+    assert!(page.contains("Votre session a pris fin"), "told why: {page}");
+    // Without any cookie: the sign-in page, nothing to explain.
+    let (status, headers, _) = Browser::new(&c).get("/staff/health");
     assert_eq!((status, location(&headers)), (303, "/staff/login"));
 
     // Idle for 31 minutes: ended, and the row is gone.

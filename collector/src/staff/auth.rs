@@ -76,8 +76,13 @@ pub async fn login_page(State(state): State<AppState>, headers: HeaderMap, uri: 
     let locale = locale_of(&headers, &uri);
     let (token, cookie) = login_token(&state, &headers);
     let title = t(locale, "Connexion", "Sign in");
+    let ended = uri.query().is_some_and(|q| q.split('&').any(|p| p == "ended=1"));
     let body = html! {
         h1 { (title) }
+        @if ended {
+            p.notice role="status" { (t(locale, "Votre session a pris fin (inactivité de 30 minutes, 12 heures écoulées, ou déconnexion) : connectez-vous à nouveau.",
+                                       "Your session ended (30 minutes idle, 12 hours passed, or signed out): sign in again.")) }
+        }
         form method="post" action="/staff/login" {
             input type="hidden" name="csrf" value=(token);
             p { label for="email" { (t(locale, "Adresse électronique", "Email address")) } br;

@@ -56,6 +56,9 @@ pub enum StaffError {
     /// Not signed in (or the session ended): go to the sign-in page.
     #[error("not signed in")]
     SignIn,
+    /// A session cookie came, but its session is over (expired, signed out, unknown): sign in again, told why.
+    #[error("session ended")]
+    SessionEnded,
     /// An admin must set up the second factor first (`serve --staff-require-2fa`).
     #[error("second factor required")]
     TotpSetup,
@@ -95,7 +98,7 @@ impl StaffError {
 
     fn status(&self) -> StatusCode {
         match self {
-            StaffError::SignIn | StaffError::TotpSetup => StatusCode::SEE_OTHER,
+            StaffError::SignIn | StaffError::SessionEnded | StaffError::TotpSetup => StatusCode::SEE_OTHER,
             StaffError::NotFound => StatusCode::NOT_FOUND,
             StaffError::Forbidden | StaffError::Csrf => StatusCode::FORBIDDEN,
             StaffError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -108,7 +111,9 @@ impl StaffError {
     /// Title and explanation, French then English.
     fn texts(&self) -> (&'static str, String, &'static str, String) {
         match self {
-            StaffError::SignIn => ("Connexion requise", String::new(), "Sign-in required", String::new()),
+            StaffError::SignIn | StaffError::SessionEnded => {
+                ("Connexion requise", String::new(), "Sign-in required", String::new())
+            }
             StaffError::TotpSetup => {
                 ("Double authentification requise", String::new(), "Two-factor authentication required", String::new())
             }
@@ -163,10 +168,12 @@ impl IntoResponse for StaffError {
         match &self {
             StaffError::Store(e) => tracing::error!(error = %e, "staff console: database error"),
             StaffError::SignIn | StaffError::TotpSetup => {}
+            StaffError::SessionEnded => tracing::info!("staff console: session ended or unknown"),
             other => tracing::info!(refused = %other, "staff console: request refused"),
         }
         match self {
             StaffError::SignIn => return Redirect::to("/staff/login").into_response(),
+            StaffError::SessionEnded => return Redirect::to("/staff/login?ended=1").into_response(),
             StaffError::TotpSetup => return Redirect::to(session::TOTP_SETUP_PATH).into_response(),
             _ => {}
         }

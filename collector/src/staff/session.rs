@@ -200,7 +200,7 @@ impl FromRequestParts<AppState> for Staff {
                 Ok(Some((session, account)))
             })
             .await?;
-        let (session, account) = found.ok_or(StaffError::SignIn)?;
+        let (session, account) = found.ok_or(StaffError::SessionEnded)?;
         if db.require_2fa()
             && account.role == Role::Admin
             && account.totp_secret.is_none()
