@@ -59,6 +59,9 @@ pub enum StaffError {
     /// A session cookie came, but its session is over (expired, signed out, unknown): sign in again, told why.
     #[error("session ended")]
     SessionEnded,
+    /// The password was right and the TOTP code is awaited: its page.
+    #[error("TOTP code awaited")]
+    TotpPending,
     /// An admin must set up the second factor first (`serve --staff-require-2fa`).
     #[error("second factor required")]
     TotpSetup,
@@ -98,7 +101,9 @@ impl StaffError {
 
     fn status(&self) -> StatusCode {
         match self {
-            StaffError::SignIn | StaffError::SessionEnded | StaffError::TotpSetup => StatusCode::SEE_OTHER,
+            StaffError::SignIn | StaffError::SessionEnded | StaffError::TotpPending | StaffError::TotpSetup => {
+                StatusCode::SEE_OTHER
+            }
             StaffError::NotFound => StatusCode::NOT_FOUND,
             StaffError::Forbidden | StaffError::Csrf => StatusCode::FORBIDDEN,
             StaffError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -111,7 +116,7 @@ impl StaffError {
     /// Title and explanation, French then English.
     fn texts(&self) -> (&'static str, String, &'static str, String) {
         match self {
-            StaffError::SignIn | StaffError::SessionEnded => {
+            StaffError::SignIn | StaffError::SessionEnded | StaffError::TotpPending => {
                 ("Connexion requise", String::new(), "Sign-in required", String::new())
             }
             StaffError::TotpSetup => {
@@ -167,13 +172,14 @@ impl IntoResponse for StaffError {
         // Logged by kind only: never an address, a token or what was typed.
         match &self {
             StaffError::Store(e) => tracing::error!(error = %e, "staff console: database error"),
-            StaffError::SignIn | StaffError::TotpSetup => {}
+            StaffError::SignIn | StaffError::TotpSetup | StaffError::TotpPending => {}
             StaffError::SessionEnded => tracing::info!("staff console: session ended or unknown"),
             other => tracing::info!(refused = %other, "staff console: request refused"),
         }
         match self {
             StaffError::SignIn => return Redirect::to("/staff/login").into_response(),
             StaffError::SessionEnded => return Redirect::to("/staff/login?ended=1").into_response(),
+            StaffError::TotpPending => return Redirect::to("/staff/login/totp").into_response(),
             StaffError::TotpSetup => return Redirect::to(session::TOTP_SETUP_PATH).into_response(),
             _ => {}
         }

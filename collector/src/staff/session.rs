@@ -30,6 +30,16 @@ pub const STAGE_FULL: &str = "full";
 /// Where an admin without a second factor is sent when the operator requires one.
 pub const TOTP_SETUP_PATH: &str = "/staff/account/totp";
 
+/// What the session cookie leads to.
+enum Lookup {
+    /// A signed-in session and its account.
+    Active(Box<(SessionRow, Account)>),
+    /// Password given, TOTP code awaited.
+    Pending,
+    /// No such session any more.
+    Ended,
+}
+
 /// A signed-in account, as a handler sees it.
 #[derive(Debug, Clone)]
 pub struct Staff {
@@ -181,26 +191,31 @@ impl FromRequestParts<AppState> for Staff {
         let now = state.now();
         let found = db
             .call(move |conn| {
-                let Some(session) = conn.session(&session_hash)? else { return Ok(None) };
+                let Some(session) = conn.session(&session_hash)? else { return Ok(Lookup::Ended) };
                 if expired(&session, now) {
                     conn.delete_session(&session.session_hash)?;
-                    return Ok(None);
+                    return Ok(Lookup::Ended);
                 }
                 if session.stage != STAGE_FULL {
-                    return Ok(None);
+                    return Ok(Lookup::Pending);
                 }
-                let Some(account) = conn.account_by_id(&session.account_id)? else { return Ok(None) };
+                let Some(account) = conn.account_by_id(&session.account_id)? else { return Ok(Lookup::Ended) };
                 if account.disabled_at.is_some() {
                     conn.delete_sessions_of(&account.account_id)?;
-                    return Ok(None);
+                    return Ok(Lookup::Ended);
                 }
                 if now - session.last_seen_at > TOUCH_EVERY_MS {
                     conn.touch_session(&session.session_hash, now)?;
                 }
-                Ok(Some((session, account)))
+                Ok(Lookup::Active(Box::new((session, account))))
             })
             .await?;
-        let (session, account) = found.ok_or(StaffError::SessionEnded)?;
+        let (session, account) = match found {
+            Lookup::Active(found) => *found,
+            // Password given, code awaited: back to the code's page, not to "session ended".
+            Lookup::Pending => return Err(StaffError::TotpPending),
+            Lookup::Ended => return Err(StaffError::SessionEnded),
+        };
         if db.require_2fa()
             && account.role == Role::Admin
             && account.totp_secret.is_none()
