@@ -17,6 +17,7 @@ pub mod mail;
 pub mod password;
 pub mod session;
 pub mod throttle;
+pub mod totp;
 
 pub use accounts::Role;
 pub use db::{StaffConn, StaffDb};
@@ -40,7 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/password/{token}", get(auth::password_page).post(auth::set_password))
         .route("/password-reset", get(auth::reset_page).post(auth::request_reset))
-        .route("/account/totp", get(auth::totp_setup_page).post(auth::totp_setup))
+        .route("/account/totp", get(totp::totp_setup_page).post(totp::totp_setup))
         .route("/audit", get(auth::audit_log))
         .route("/accounts", get(admin::list).post(admin::invite))
         .route("/accounts/{id}", post(admin::act))
