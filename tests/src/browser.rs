@@ -1,4 +1,5 @@
-//! Headless Debian Chromium through chromedriver: the flags of the project's guide, a fresh profile each time.
+//! Headless Debian Chromium through chromedriver (the flags of the project's guide) or headless Firefox ESR
+//! through geckodriver; a fresh profile each time.
 
 use crate::workspace::{free_port, root, wait_until};
 use fantoccini::elements::{Element, ShadowRoot};
@@ -28,26 +29,63 @@ const CHROMIUM_FLAGS: [&str; 9] = [
     "--window-size=1280,900",
 ];
 
+/// The browsers the end-to-end tests run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Debian's Chromium (`$CHROMIUM`, `$CHROMEDRIVER`).
+    Chromium,
+    /// Debian's Firefox ESR (`$FIREFOX`, `$GECKODRIVER`).
+    Firefox,
+}
+
+impl Engine {
+    /// The driver's path and the capabilities of a headless session with a fresh profile in `profile`.
+    fn session(self, profile: &std::path::Path) -> (String, Value) {
+        let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+        match self {
+            Engine::Chromium => {
+                let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
+                args.push(format!("--user-data-dir={}", profile.display()));
+                let binary = var("CHROMIUM", "/usr/bin/chromium");
+                (
+                    var("CHROMEDRIVER", "/usr/bin/chromedriver"),
+                    json!({ "goog:chromeOptions": { "binary": binary, "args": args } }),
+                )
+            }
+            Engine::Firefox => {
+                let home = std::env::var("HOME").unwrap_or_default();
+                let args =
+                    ["-headless", "-profile", &profile.display().to_string(), "-width", "1280", "-height", "900"]
+                        .map(str::to_owned);
+                let binary = var("FIREFOX", "/usr/bin/firefox-esr");
+                (
+                    var("GECKODRIVER", &format!("{home}/.cargo/bin/geckodriver")),
+                    json!({ "moz:firefoxOptions": { "binary": binary, "args": args } }),
+                )
+            }
+        }
+    }
+}
+
 impl Browser {
     /// Starts chromedriver and a headless Chromium with a fresh profile.
     pub async fn start() -> anyhow::Result<Browser> {
-        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        Browser::start_in(Engine::Chromium).await
+    }
+
+    /// Starts `engine`'s driver and a headless browser with a fresh profile.
+    pub async fn start_in(engine: Engine) -> anyhow::Result<Browser> {
+        let profile = tempfile::tempdir()?;
+        let (driver_path, caps) = engine.session(profile.path());
         let port = free_port();
-        let driver = Command::new(&chromedriver)
+        let driver = Command::new(&driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| {
-                anyhow::anyhow!("{chromedriver}: {e}; install Debian's chromium-driver (cargo xtask test does)")
-            })?;
+            .map_err(|e| anyhow::anyhow!("{driver_path}: {e}; `cargo xtask test` installs the {engine:?} driver"))?;
         wait_until(Duration::from_secs(20), || TcpStream::connect(("127.0.0.1", port)).ok())
-            .ok_or_else(|| anyhow::anyhow!("chromedriver did not listen"))?;
-        let profile = tempfile::tempdir()?;
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().display()));
-        let caps = json!({ "goog:chromeOptions": { "binary": chromium, "args": args } });
+            .ok_or_else(|| anyhow::anyhow!("{driver_path} did not listen"))?;
         let Value::Object(caps) = caps else { anyhow::bail!("capabilities are an object") };
         // chromedriver speaks plain HTTP on loopback: no TLS stack needed.
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();

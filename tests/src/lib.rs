@@ -16,7 +16,7 @@ mod site;
 mod smtp;
 mod workspace;
 
-pub use browser::Browser;
+pub use browser::{Browser, Engine};
 pub use collector::Collector;
 pub use site::{Site, StaticServer};
 pub use smtp::{Email, SmtpSink};

@@ -1,7 +1,7 @@
 //! The copy-paste snippets of `examples/embed/` work as a webmaster pastes them: loaded in headless Chromium,
 //! against the real collector (issue 3, point 9).
 
-use e2e::{Browser, Collector, Site, SmtpSink, StaticServer, free_port, root};
+use e2e::{Browser, Collector, Engine, Site, SmtpSink, StaticServer, free_port, root};
 use fantoccini::Locator;
 use std::path::Path;
 use std::process::Command;
@@ -249,6 +249,16 @@ impl Trap {
 /// chooses its CTA and language.
 #[tokio::test]
 async fn a_mount_point_cannot_choose_where_the_form_posts() -> anyhow::Result<()> {
+    markup_cannot_redirect_the_form(Engine::Chromium).await
+}
+
+/// The same in Firefox ESR, whose module loading (`async`, `import.meta.url`) is its own.
+#[tokio::test]
+async fn a_mount_point_cannot_choose_where_the_form_posts_in_firefox() -> anyhow::Result<()> {
+    markup_cannot_redirect_the_form(Engine::Firefox).await
+}
+
+async fn markup_cannot_redirect_the_form(engine: Engine) -> anyhow::Result<()> {
     let _serial = SERIAL.lock().await;
     let Host { tmp, page_port, origin, collector, smtp } = Host::new()?;
     let trap = Trap::start()?;
@@ -268,7 +278,7 @@ async fn a_mount_point_cannot_choose_where_the_form_posts() -> anyhow::Result<()
     std::fs::write(dir.join("index.html"), page)?;
     let _server = StaticServer::start(&dir, page_port, &[])?;
 
-    let browser = Browser::start().await?;
+    let browser = Browser::start_in(engine).await?;
     browser.goto(&format!("{origin}/")).await?;
     let labels = ctas(&browser, 2).await?;
     assert_eq!(labels, ["Participez à cet événement", "Rejoindre la communauté alumni"], "page order");

@@ -1,7 +1,7 @@
-//! The alumnus' whole way, in real headless Chromium, against the real collector, a site built by site-kit and a
-//! real SMTP server (issue 7). Each test leaves a screenshot of its last state under `target/e2e/`.
+//! The alumnus' whole way, in real headless Chromium (and Firefox ESR for the main way and the keyboard), against
+//! the real collector, a site built by site-kit and a real SMTP server (issue 7). Each test leaves a screenshot of its last state under `target/e2e/`.
 
-use e2e::{Browser, Collector, Site, SmtpSink, StaticServer, free_port, root, wait_until};
+use e2e::{Browser, Collector, Engine, Site, SmtpSink, StaticServer, free_port, root, wait_until};
 use fantoccini::Locator;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::ShadowRoot;
@@ -80,9 +80,21 @@ fn count_lines(csv: &str, needle: &str) -> usize {
 
 #[tokio::test]
 async fn join_confirm_then_withdraw_in_one_click() -> anyhow::Result<()> {
+    join_confirm_then_withdraw(Engine::Chromium).await
+}
+
+/// The same way in Firefox ESR (issue 17: schools' visitors use it): WebCrypto key kept in IndexedDB, `<dialog>`,
+/// focus, the signed `status` on the next visit.
+#[tokio::test]
+async fn join_confirm_then_withdraw_in_one_click_in_firefox() -> anyhow::Result<()> {
+    join_confirm_then_withdraw(Engine::Firefox).await
+}
+
+async fn join_confirm_then_withdraw(engine: Engine) -> anyhow::Result<()> {
     let _serial = SERIAL.lock().await;
     let world = world();
-    let browser = Browser::start().await?;
+    let browser = Browser::start_in(engine).await?;
+    let shot = |name: &str| if engine == Engine::Chromium { name.to_owned() } else { format!("{name}-firefox") };
     let w = open_form(&browser, &format!("{}{ARTICLE}", world.site_url)).await?;
 
     // Every purpose box starts unchecked; a submission with only the privacy box says nothing was consented to.
@@ -108,7 +120,7 @@ async fn join_confirm_then_withdraw_in_one_click() -> anyhow::Result<()> {
     browser.wait_text(&w, ".success", "Vérifiez votre boîte mail").await?;
     let record_id = w.find(Locator::Css(".success code")).await?.text().await?;
     assert!(!record_id.trim().is_empty(), "the success message shows the record id");
-    browser.screenshot("join-success").await?;
+    browser.screenshot(&shot("join-success")).await?;
     assert_eq!(
         count_lines(&world.collector.export("community"), "marie.curie@example.org"),
         0,
@@ -120,7 +132,7 @@ async fn join_confirm_then_withdraw_in_one_click() -> anyhow::Result<()> {
     assert_eq!(email.to, ["marie.curie@example.org"]);
     let confirm = email.links().into_iter().find(|l| l.contains("confirm")).expect("a confirmation link");
     confirm_in_browser(&browser, &confirm).await?;
-    browser.screenshot("join-confirmed").await?;
+    browser.screenshot(&shot("join-confirmed")).await?;
     let exported = wait_until(Duration::from_secs(10), || {
         let csv = world.collector.export("community");
         (count_lines(&csv, "marie.curie@example.org") == 1).then_some(csv)
@@ -135,7 +147,7 @@ async fn join_confirm_then_withdraw_in_one_click() -> anyhow::Result<()> {
     assert!(summary.contains("accepté") && summary.contains("refusé"), "{summary}");
     browser.wait_in(&w, ".returning button.danger").await?.click().await?;
     browser.wait_text(&w, ".returning", "retiré").await?;
-    browser.screenshot("join-withdrawn").await?;
+    browser.screenshot(&shot("join-withdrawn")).await?;
     // The next visit asks the collector for the record's status (signed by the same device key): `withdrawn`, with
     // its date.
     browser.goto(&format!("{}{ARTICLE}", world.site_url)).await?;
@@ -174,9 +186,19 @@ async fn press(browser: &Browser, key: Key) -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn keyboard_only_dialog() -> anyhow::Result<()> {
+    keyboard_only(Engine::Chromium).await
+}
+
+/// Focus into the dialog, trapped in it and back to the CTA, in Firefox ESR too.
+#[tokio::test]
+async fn keyboard_only_dialog_in_firefox() -> anyhow::Result<()> {
+    keyboard_only(Engine::Firefox).await
+}
+
+async fn keyboard_only(engine: Engine) -> anyhow::Result<()> {
     let _serial = SERIAL.lock().await;
     let world = world();
-    let browser = Browser::start().await?;
+    let browser = Browser::start_in(engine).await?;
     browser.goto(&format!("{}{ARTICLE}", world.site_url)).await?;
     let w = browser.widget(0).await?;
     browser.wait_in(&w, "button.cta").await?;
@@ -209,7 +231,7 @@ async fn keyboard_only_dialog() -> anyhow::Result<()> {
     }
     assert!(w.find(Locator::Css("dialog[open]")).await.is_err(), "Esc closes the dialog");
     assert!(focused(&browser).await?.starts_with("cta"), "focus returns to the CTA");
-    browser.screenshot("keyboard-closed").await?;
+    browser.screenshot(if engine == Engine::Chromium { "keyboard-closed" } else { "keyboard-closed-firefox" }).await?;
     browser.close().await;
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: every test of the workspace, with everything it needs installed first.
 //!
 //! Order: tools → format and lints → widget bundle (the browser and end-to-end tests load it) → native tests
-//! (unit, integration, end-to-end in headless Chromium) → wasm32 tests (consent in Node.js, widget in Chromium).
+//! (unit, integration, end-to-end in headless Chromium and Firefox ESR) → wasm32 tests (consent in Node.js, widget in
+//! Chromium, then in Firefox ESR).
 
 use crate::step::{cargo, run, say};
 use crate::{tools, widget};
@@ -16,7 +17,7 @@ pub struct Args {
 
 pub fn run_all(args: Args) -> anyhow::Result<()> {
     say(
-        "Tools: wasm32 target, wasm-bindgen-cli, wasm-opt, terser, axe-core, Chromium, chromedriver, aiosmtpd, PostgreSQL",
+        "Tools: wasm32 target, wasm-bindgen-cli, wasm-opt, terser, axe-core, Chromium, chromedriver, Firefox ESR, geckodriver, aiosmtpd, PostgreSQL",
     );
     let browser = tools::ensure_all_for_tests()?;
     // The embed tests build a real Hugo site with the snippet's partial.
@@ -54,16 +55,27 @@ pub fn run_all(args: Args) -> anyhow::Result<()> {
         .args(["test", "--workspace", "--exclude", "widget"])
         .env("CHROMEDRIVER", &browser.chromedriver)
         .env("CHROMIUM", &browser.chromium)
+        .env("GECKODRIVER", &browser.geckodriver)
+        .env("FIREFOX", &browser.firefox)
         .env("HUGO", &hugo))?;
 
     say("wasm32 tests: consent in Node.js (same notice version, same signature checks as native)");
     run(cargo().args(["test", "-p", "consent", "--target", "wasm32-unknown-unknown"]))?;
 
-    say("wasm32 tests: widget in headless Chromium (wasm-bindgen-test)");
-    run(cargo()
-        .args(["test", "-p", "widget", "--target", "wasm32-unknown-unknown"])
-        .current_dir("widget")
-        .env("CHROMEDRIVER", &browser.chromedriver))?;
+    // wasm-bindgen-test-runner takes the first driver it finds (GECKODRIVER before CHROMEDRIVER, then PATH):
+    // each run names its own and hides the other.
+    let drivers = [
+        ("Chromium", "CHROMEDRIVER", &browser.chromedriver, "GECKODRIVER"),
+        ("Firefox ESR (fresh profile)", "GECKODRIVER", &browser.geckodriver, "CHROMEDRIVER"),
+    ];
+    for (name, var, driver, other) in drivers {
+        say(&format!("wasm32 tests: widget in headless {name} (wasm-bindgen-test)"));
+        run(cargo()
+            .args(["test", "-p", "widget", "--target", "wasm32-unknown-unknown"])
+            .current_dir("widget")
+            .env_remove(other)
+            .env(var, driver))?;
+    }
 
     say("All tests passed");
     Ok(())

@@ -204,6 +204,26 @@ pub fn ensure_chromium() -> anyhow::Result<(PathBuf, PathBuf)> {
     Ok((chromium, chromedriver))
 }
 
+/// The geckodriver release the Firefox tests are run with (a Rust crate: `cargo install` builds it from source;
+/// the npm packages download a binary at install time, which fails offline).
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// Firefox ESR (Debian's `firefox-esr`) and geckodriver, for the browser tests in Firefox; geckodriver is built
+/// with `cargo install` (a few minutes) only when none is on `PATH` or in `~/.cargo/bin`.
+pub fn ensure_firefox() -> anyhow::Result<(PathBuf, PathBuf)> {
+    let firefox = ensure_apt("firefox-esr", "firefox-esr")?;
+    if let Some(geckodriver) = which("geckodriver") {
+        return Ok((firefox, geckodriver));
+    }
+    println!("    geckodriver is missing: building it with cargo install (a few minutes)");
+    install(Command::new("cargo").args(["install", "geckodriver", "--locked", "--version", GECKODRIVER_VERSION]))
+        .with_context(|| {
+            format!("the command is: cargo install geckodriver --locked --version {GECKODRIVER_VERSION}")
+        })?;
+    let geckodriver = which("geckodriver").context("geckodriver installed but not found on PATH or in ~/.cargo/bin")?;
+    Ok((firefox, geckodriver))
+}
+
 /// Makes sure Python can import `module` (e.g. `aiosmtpd`), installing it with pip when missing.
 pub fn ensure_pip(module: &str) -> anyhow::Result<()> {
     let importable = || {
@@ -240,20 +260,26 @@ pub fn ensure_all_for_widget() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The browser the tests drive.
+/// The browsers the tests drive.
 pub struct Browser {
     /// The Chromium binary.
     pub chromium: PathBuf,
     /// Its chromedriver.
     pub chromedriver: PathBuf,
+    /// The Firefox ESR binary.
+    pub firefox: PathBuf,
+    /// Its geckodriver.
+    pub geckodriver: PathBuf,
 }
 
-/// What `xtask test` needs: the widget tools, axe-core, Chromium with chromedriver, aiosmtpd and PostgreSQL.
+/// What `xtask test` needs: the widget tools, axe-core, Chromium with chromedriver, Firefox ESR with geckodriver,
+/// aiosmtpd and PostgreSQL.
 pub fn ensure_all_for_tests() -> anyhow::Result<Browser> {
     ensure_all_for_widget()?;
     ensure_npm_packages(&["axe-core"])?;
     let (chromium, chromedriver) = ensure_chromium()?;
+    let (firefox, geckodriver) = ensure_firefox()?;
     ensure_pip("aiosmtpd")?;
     ensure_postgresql()?;
-    Ok(Browser { chromium, chromedriver })
+    Ok(Browser { chromium, chromedriver, firefox, geckodriver })
 }
