@@ -175,3 +175,139 @@ fn the_dashboard_model_counts_consents_in_force_as_the_ledger_does() {
     assert_eq!(pages.len(), 1, "{pages:?}");
     assert_eq!((pages[0].value.as_str(), pages[0].members, pages[0].consents), ("/portrait/marie/", 3, 6));
 }
+
+/// A console session over HTTP: the cookie and the form token.
+struct Session {
+    base: String,
+    cookie: String,
+    csrf: String,
+    http: reqwest::blocking::Client,
+}
+
+fn set_cookie(response: &reqwest::blocking::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    page.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned()
+}
+
+/// `collector staff add`, the password link, then sign-in.
+fn sign_in(c: &Collector, email: &str, role: &str, site: &str) -> Session {
+    let data = c.data();
+    let out = c.command(&[
+        "staff",
+        "add",
+        email,
+        "--role",
+        role,
+        "--site",
+        site,
+        "--public-url",
+        &c.base,
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let link = stdout.split_whitespace().find(|w| w.contains("/staff/password/")).unwrap().to_owned();
+    let http = reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(&link).send().unwrap();
+    let login = set_cookie(&page, "staff_login");
+    let csrf = field(&page.text().unwrap(), "csrf");
+    let password = "une phrase de passe assez longue";
+    let set = http
+        .post(&link)
+        .header("Cookie", &login)
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("csrf", csrf.as_str()), ("password", password), ("confirm", password)])
+        .send()
+        .unwrap();
+    assert_eq!(set.status().as_u16(), 303);
+    let signed = http
+        .post(c.url("/staff/login"))
+        .header("Cookie", &login)
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+        .send()
+        .unwrap();
+    let cookie = set_cookie(&signed, "staff_session");
+    assert!(!cookie.is_empty(), "signed in");
+    let dashboard = http.get(c.url("/staff/dashboard")).header("Cookie", &cookie).send().unwrap().text().unwrap();
+    Session { base: c.base.clone(), csrf: field(&dashboard, "csrf"), cookie, http }
+}
+
+impl Session {
+    fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.http.get(format!("{}{path}", self.base)).header("Cookie", &self.cookie).send().unwrap()
+    }
+    fn post(&self, path: &str, form: &[(&str, &str)], site_header: &str) -> reqwest::blocking::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("Cookie", &self.cookie)
+            .header("Sec-Fetch-Site", site_header)
+            .form(form)
+            .send()
+            .unwrap()
+    }
+}
+
+#[test]
+fn staff_of_one_site_get_404_for_another_and_forms_need_their_token() {
+    let school = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ecole-exemple/consent.toml");
+    let c = Collector::start(&["--config", school]);
+    let record = submit(&c, &Device::new(21), "marie.curie@example.org");
+    confirm(&c, &record);
+    let subject: String =
+        c.db().query_row("SELECT subject_id FROM records WHERE record_id = ?1", [&record], |r| r.get(0)).unwrap();
+
+    // Staff of the school: the association's subject, dashboard and export do not exist for them.
+    let school_staff = sign_in(&c, "secretariat@ecole.example.org", "admin", "ecole-exemple");
+    assert_eq!(school_staff.get(&format!("/staff/register/{SITE}/{subject}")).status().as_u16(), 404);
+    assert_eq!(school_staff.get(&format!("/staff/dashboard?site={SITE}")).status().as_u16(), 404);
+    let search = school_staff.get("/staff/register?q=marie.curie%40example.org");
+    assert_eq!(search.status().as_u16(), 200, "not a redirect to the subject");
+    assert!(search.text().unwrap().contains("Aucune personne"));
+    let csrf = school_staff.csrf.clone();
+    let export = [("csrf", csrf.as_str()), ("site", SITE), ("purpose", "community"), ("format", "csv")];
+    assert_eq!(school_staff.post("/staff/exports", &export, "same-origin").status().as_u16(), 404);
+    assert_eq!(
+        school_staff
+            .post(&format!("/staff/register/{SITE}/{subject}/proof"), &[("csrf", &csrf)], "same-origin")
+            .status()
+            .as_u16(),
+        404
+    );
+
+    // Staff of the association see her; without the token, with a forged one, or from another site: refused.
+    let staff = sign_in(&c, "secretariat@association.example.org", "staff", SITE);
+    assert_eq!(staff.get(&format!("/staff/register/{SITE}/{subject}")).status().as_u16(), 200);
+    let good = [("csrf", staff.csrf.as_str()), ("site", SITE), ("purpose", "community"), ("format", "csv")];
+    let ok = staff.post("/staff/exports", &good, "same-origin");
+    assert_eq!(ok.status().as_u16(), 200);
+    assert!(ok.text().unwrap().contains("marie.curie@example.org"));
+    let forged =
+        [("csrf", "0".repeat(64)), ("site", SITE.into()), ("purpose", "community".into()), ("format", "csv".into())];
+    let forged: Vec<(&str, &str)> = forged.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(staff.post("/staff/exports", &forged, "same-origin").status().as_u16(), 403);
+    assert_eq!(staff.post("/staff/exports", &good[1..], "same-origin").status().as_u16(), 403);
+    assert_eq!(staff.post("/staff/exports", &good, "cross-site").status().as_u16(), 403);
+    // A staff account is below admin: no rights requests.
+    assert_eq!(staff.get("/staff/requests").status().as_u16(), 403);
+    // Markup as a search is text; an oversized search is refused.
+    let page = staff.get("/staff/register?q=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E").text().unwrap();
+    assert!(!page.contains("<img src=x") && page.contains("&lt;img src=x onerror=alert(1)&gt;"), "{page}");
+    assert_eq!(staff.get(&format!("/staff/register?q={}", "a".repeat(400))).status().as_u16(), 413);
+    // Nothing changed by the refused requests; each export and view is in the audit chain, which verifies.
+    let (ok, out) = c.verify();
+    assert!(ok, "{out}");
+}

@@ -93,7 +93,9 @@ fn banner(data: &Path, outbox: &Path, example: &Path) {
          │\n\
          │ 1. Open an article, click « Rejoindre la communauté alumni », tick what you want, submit.\n\
          │ 2. The confirmation email lands in {outbox}/ (the link is also in the collector's log): open it.\n\
-         │ 3. Staff views:\n\
+         │ 3. Staff console: http://{COLLECTOR_ADDR}/staff/ — {admin} / « {password} »\n\
+         │    (dashboard per article and CTA, register and proof bundles, exports, rights requests)\n\
+         │    Other staff views:\n\
          │      cargo run -q -p collector -- export --data {data} --purpose community\n\
          │      cargo run -q -p collector -- stats --data {data}\n\
          │      cargo run -q -p collector -- verify --data {data}\n\
@@ -101,6 +103,8 @@ fn banner(data: &Path, outbox: &Path, example: &Path) {
          └────────────────────────────────────────────────────────────────────────",
         outbox = outbox.display(),
         data = data.display(),
+        admin = seed::ADMIN,
+        password = seed::ADMIN_PASSWORD,
     );
 }
 

@@ -22,7 +22,7 @@ fn root() -> PathBuf {
 }
 
 /// A scratch folder under `target/`, emptied first.
-fn scratch(name: &str) -> anyhow::Result<PathBuf> {
+pub(super) fn scratch(name: &str) -> anyhow::Result<PathBuf> {
     let dir = root().join("target/bench").join(name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
@@ -33,7 +33,7 @@ fn scratch(name: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// Builds the release collector and returns its path.
-fn release_binary() -> anyhow::Result<PathBuf> {
+pub(super) fn release_binary() -> anyhow::Result<PathBuf> {
     crate::step::say("building the release collector");
     crate::step::run(crate::step::cargo().current_dir(root()).args(["build", "--release", "-p", "collector"]))?;
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
@@ -220,7 +220,7 @@ fn psql(db: &str, sql: &str) -> anyhow::Result<()> {
 
 /// A fresh database for the collector in the cluster [`pgbench`] started, owned by a role named after this OS
 /// user (Debian's clusters let local users in by peer authentication); its URL.
-fn postgres_database() -> anyhow::Result<String> {
+pub(super) fn postgres_database() -> anyhow::Result<String> {
     let out = Command::new("id").arg("-un").output()?;
     let user = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     anyhow::ensure!(
@@ -233,10 +233,8 @@ fn postgres_database() -> anyhow::Result<String> {
     Ok(format!("postgresql:///alumni_collector_bench?host=/var/run/postgresql&user={user}"))
 }
 
-/// `pgbench` single-row INSERTs with `synchronous_commit=on` on a local Debian PostgreSQL cluster (installed and
-/// started when missing), with 1 client (one fsync per commit) and with many (PostgreSQL's own group commit).
-fn pgbench() -> anyhow::Result<Vec<Row>> {
-    crate::step::say("PostgreSQL: pgbench single-row INSERT, synchronous_commit=on");
+/// Installs Debian's PostgreSQL when missing and starts its cluster; returns its version.
+fn start_cluster_version() -> anyhow::Result<String> {
     if Command::new("which").arg("pgbench").output().map(|o| !o.status.success()).unwrap_or(true)
         && !Path::new("/usr/lib/postgresql").exists()
     {
@@ -247,9 +245,22 @@ fn pgbench() -> anyhow::Result<Vec<Row>> {
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .max()
         .ok_or_else(|| anyhow::anyhow!("no cluster under /etc/postgresql"))?;
-    let pgbench = format!("/usr/lib/postgresql/{version}/bin/pgbench");
     // Starting an already running cluster fails harmlessly.
     let _ = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status();
+    Ok(version)
+}
+
+/// [`start_cluster_version`] for the staff rows.
+pub(super) fn start_cluster() -> anyhow::Result<()> {
+    start_cluster_version().map(drop)
+}
+
+/// `pgbench` single-row INSERTs with `synchronous_commit=on` on a local Debian PostgreSQL cluster (installed and
+/// started when missing), with 1 client (one fsync per commit) and with many (PostgreSQL's own group commit).
+fn pgbench() -> anyhow::Result<Vec<Row>> {
+    crate::step::say("PostgreSQL: pgbench single-row INSERT, synchronous_commit=on");
+    let version = start_cluster_version()?;
+    let pgbench = format!("/usr/lib/postgresql/{version}/bin/pgbench");
     let _ = psql("postgres", "CREATE DATABASE alumni_bench");
     psql(
         "alumni_bench",

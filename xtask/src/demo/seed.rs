@@ -14,6 +14,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The demo's admin of the staff console, and its password.
+pub const ADMIN: &str = "admin@demo.example.org";
+/// Set through the real one-time link on the first run.
+pub const ADMIN_PASSWORD: &str = "console de démonstration alumni";
+
 /// How many alumni join.
 const ALUMNI: u64 = 300;
 
@@ -76,7 +81,7 @@ pub fn seed(bin: &Path, config: &Path, data: &Path, work: &Path) -> anyhow::Resu
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()?;
-    let result = send_all(&url, &log_path);
+    let result = send_all(&url, &log_path).and_then(|counts| demo_admin(bin, data, &url).map(|()| counts));
     let _ = child.kill();
     let _ = child.wait();
     let (sent, confirmed) = result?;
@@ -131,6 +136,43 @@ fn payload(
         submitted_at: "2026-12-01T09:00:00.000Z".into(),
         device_key: jwk,
     }
+}
+
+/// Creates the demo admin with `collector staff add` and sets its password through the link it prints.
+fn demo_admin(bin: &Path, data: &Path, url: &str) -> anyhow::Result<()> {
+    let out = Command::new(bin)
+        .env_remove("DATABASE_URL")
+        .args(["staff", "add", ADMIN, "--role", "admin", "--public-url", url, "--data"])
+        .arg(data)
+        .output()?;
+    anyhow::ensure!(out.status.success(), "collector staff add: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/staff/password/"))
+        .ok_or_else(|| anyhow::anyhow!("no one-time link in: {text}"))?;
+    let http = reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let page = http.get(link).send()?.error_for_status()?;
+    let cookie = page
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("staff_login="))
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_owned();
+    let body = page.text()?;
+    let marker = "name=\"csrf\" value=\"";
+    let csrf = body.split(marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned();
+    let set = http
+        .post(link)
+        .header("Origin", url)
+        .header("Cookie", cookie)
+        .form(&[("csrf", csrf.as_str()), ("password", ADMIN_PASSWORD), ("confirm", ADMIN_PASSWORD)])
+        .send()?;
+    anyhow::ensure!(set.status().is_redirection(), "setting the demo admin's password: {}", set.status());
+    Ok(())
 }
 
 /// Submits every alumnus, then confirms most of them through the links the collector logged.

@@ -424,9 +424,17 @@ impl Insights {
 /// events to read, and a submission's page and promo are read while its data are still held.
 pub async fn keep_up(state: crate::AppState) {
     let Some(db) = state.staff_db.clone() else { return };
+    let started = std::time::Instant::now();
+    let mut ready = false;
     loop {
-        if let Err(e) = state.insights.current(&db).await.map(drop) {
-            tracing::warn!(error = %e, "dashboard model: cannot read the chain");
+        match state.insights.current(&db).await {
+            Ok(model) if !ready => {
+                ready = true;
+                let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                tracing::info!(events = model.cursor, ms, "dashboard model read from the chain");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "dashboard model: cannot read the chain"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     }
