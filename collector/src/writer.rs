@@ -76,7 +76,7 @@ fn run(mut ledger: Ledger, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
         }
         let size = batch.len();
         let mut completions = Vec::with_capacity(size);
-        let begun = ledger.store().begin();
+        let begun = ledger.begin();
         if let Err(e) = &begun {
             tracing::error!(error = %e, "cannot begin a transaction");
         }

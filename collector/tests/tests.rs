@@ -4,6 +4,7 @@
 mod util;
 
 mod actions;
+mod concurrency;
 mod download;
 mod lifecycle;
 mod postgres;

@@ -182,9 +182,20 @@ impl Ledger {
         Ok(())
     }
 
+    /// Starts a write transaction and re-reads the head inside it: the store's `begin` takes the write lock, so
+    /// no other process (a staff command, another `serve`) can append between this read and our `COMMIT`.
+    pub fn begin(&mut self) -> Result<(), StoreError> {
+        self.store.begin()?;
+        if let Err(e) = self.reload_head() {
+            let _ = self.store.rollback();
+            return Err(e);
+        }
+        Ok(())
+    }
+
     /// Runs `f` in one transaction (for staff commands, which do not go through the writer).
     pub fn transaction<T>(&mut self, f: impl FnOnce(&mut Ledger) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
-        self.store.begin()?;
+        self.begin()?;
         match f(self) {
             Ok(value) => {
                 self.store.commit()?;

@@ -86,10 +86,7 @@ pub type Gathered = (Vec<(String, String)>, Vec<StoredEvent>);
 
 /// What the bundle needs from the ledger beside the subject's file: the text of every notice version their
 /// records name, and the event right after each of their events that is not itself one of theirs.
-pub fn gather(
-    ledger: &mut Ledger,
-    file: &SubjectFile,
-) -> Result<Gathered, LedgerError> {
+pub fn gather(ledger: &mut Ledger, file: &SubjectFile) -> Result<Gathered, LedgerError> {
     let mut versions: Vec<&str> = file.records.iter().map(|r| r.notice_version.as_str()).collect();
     versions.sort_unstable();
     versions.dedup();

@@ -173,7 +173,8 @@ pub struct QueuedMail {
 
 /// Everything the collector stores. One implementation per database.
 pub trait Store: Send {
-    /// Starts the batch transaction.
+    /// Starts the batch transaction, holding the database's write lock until `commit` or `rollback`: another
+    /// process appending (a staff command, a second `serve`) waits, so the head read next stays the head.
     fn begin(&mut self) -> Result<(), StoreError>;
     /// Commits it durably (the fsync that a whole batch shares).
     fn commit(&mut self) -> Result<(), StoreError>;

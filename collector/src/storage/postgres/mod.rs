@@ -32,6 +32,11 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_
 /// (an arbitrary constant: "consent" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0063_6f6e_7365_6e74;
 
+/// `BEGIN`, then the advisory lock every write transaction takes first (0x6c6564676572, "ledger" in ASCII), in
+/// one round trip: appends from every process on the database — each `serve`, each staff command — follow one
+/// another, and each re-reads the chain head under the lock. `COMMIT` or `ROLLBACK` releases it.
+const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(119182731994482)";
+
 /// How long to wait for a server that does not answer, unless the URL says `connect_timeout`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -334,12 +339,12 @@ impl Store for PostgresStore {
         if self.client.is_closed() {
             self.reconnect()?;
         }
-        if let Err(e) = self.control("BEGIN") {
+        if let Err(e) = self.control(BEGIN_WRITE) {
             if !self.client.is_closed() {
                 return Err(e);
             }
             self.reconnect()?;
-            self.control("BEGIN")?;
+            self.control(BEGIN_WRITE)?;
         }
         self.in_transaction = true;
         self.aborted = false;
