@@ -62,9 +62,12 @@ pub struct ServeArgs {
     /// postgresql://…; `?host=/run/postgresql` for a Unix socket). The tables are created on first start.
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
-    /// Also write every email as an .eml file here, and log its links (demo).
+    /// Also write every email as an .eml file here (an erasure removes the subject's files).
     #[arg(long)]
     pub outbox: Option<PathBuf>,
+    /// Demo only: log each email's confirm and manage links (bearer credentials) at `info`.
+    #[arg(long)]
+    pub demo_log_links: bool,
     /// SMTP server: smtp://host:port (plain), smtp://host:port?tls=required (STARTTLS), smtps://host:port.
     /// Credentials from SMTP_USERNAME and SMTP_PASSWORD.
     #[arg(long)]

@@ -74,6 +74,8 @@ pub struct Shared {
     pub staff_db: Option<crate::staff::StaffDb>,
     /// The dashboard's read model, built from the chain on first use.
     pub insights: crate::staff::console::Insights,
+    /// The outbox folder (`--outbox`), whose files an erasure removes with the rest.
+    pub outbox: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -109,6 +111,7 @@ impl AppState {
             mail_wakeup: Arc::new(Notify::new()),
             staff_db: None,
             insights: crate::staff::console::Insights::default(),
+            outbox: None,
         }))
     }
 
@@ -116,6 +119,14 @@ impl AppState {
     pub fn with_staff_db(mut self, db: crate::staff::StaffDb) -> AppState {
         if let Some(shared) = Arc::get_mut(&mut self.0) {
             shared.staff_db = Some(db);
+        }
+        self
+    }
+
+    /// The outbox folder emails are written to (call before the state is shared).
+    pub fn with_outbox(mut self, outbox: Option<std::path::PathBuf>) -> AppState {
+        if let Some(shared) = Arc::get_mut(&mut self.0) {
+            shared.outbox = outbox;
         }
         self
     }

@@ -6,6 +6,7 @@ mod util;
 mod actions;
 mod concurrency;
 mod download;
+mod leaks;
 mod lifecycle;
 mod postgres;
 mod protocol_doc;

@@ -70,6 +70,8 @@ pub fn run_demo(args: Args) -> anyhow::Result<()> {
         .arg(&data)
         .arg("--outbox")
         .arg(&outbox)
+        // Demo only: the links are credentials, logged so that the demo can be followed from the terminal.
+        .arg("--demo-log-links")
         .arg("--public-url")
         .arg(format!("http://{COLLECTOR_ADDR}"))
         .spawn()?;

@@ -78,13 +78,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         key: key.clone(),
         public_url: public_url.clone(),
         from: mail_from.clone(),
-        log_links: args.outbox.is_some(),
+        log_links: args.demo_log_links,
     };
     let place = StaffPlace::new(&args.data, args.database.as_deref());
     let staff_db = tokio::task::block_in_place(|| StaffDb::open(&place, args.staff_require_2fa))
         .context("opening the staff console's database connections")?;
     let state = AppState::new(sites.clone(), key, writer.clone(), clock.clone(), metrics.clone(), settings)
-        .with_staff_db(staff_db);
+        .with_staff_db(staff_db)
+        .with_outbox(args.outbox.clone());
     tokio::spawn(collector::staff::console::insights::keep_up(state.clone()));
     let transport = MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &mail_from)?;
     if let Some(staff_db) = &state.staff_db {

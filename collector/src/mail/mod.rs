@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod job;
+pub mod outbox;
 pub mod sender;
 
 pub use compose::{MailError, confirmation, manage_link};

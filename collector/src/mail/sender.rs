@@ -72,25 +72,54 @@ impl MailTransport {
     /// Sends one composed message now, outside the queue (the staff console's password links: they concern no
     /// record, and a lost one is simply asked for again).
     pub async fn send_now(&self, to: &str, message: &[u8]) -> Result<(), String> {
-        self.deliver(&QueuedMail { id: 0, to: to.to_owned(), job: String::new(), attempts: 0 }, message).await
+        self.deliver(&QueuedMail { id: 0, to: to.to_owned(), job: String::new(), attempts: 0 }, None, message).await
     }
 
-    async fn deliver(&self, mail: &QueuedMail, message: &[u8]) -> Result<(), String> {
+    /// Writes and/or sends one email; the error text is safe to log (addresses redacted).
+    async fn deliver(&self, mail: &QueuedMail, record_id: Option<&str>, message: &[u8]) -> Result<(), String> {
         if let Some(outbox) = &self.outbox
             && mail.attempts == 0
         {
-            // Queue ids are reused once the queue drains (and across restarts): the time makes names unique.
-            let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-            let path = outbox.join(format!("{nanos}-{:08}.eml", mail.id));
+            let path = super::outbox::file_for(outbox, record_id);
             tokio::fs::write(&path, message).await.map_err(|e| format!("outbox: {e}"))?;
         }
         if let Some(smtp) = &self.smtp {
             let to: Address = mail.to.parse().map_err(|_| "recipient address".to_owned())?;
-            let envelope = Envelope::new(Some(self.from.clone()), vec![to]).map_err(|e| e.to_string())?;
-            smtp.send_raw(&envelope, message).await.map_err(|e| e.to_string())?;
+            let envelope =
+                Envelope::new(Some(self.from.clone()), vec![to]).map_err(|e| redact_addresses(&e.to_string()))?;
+            // SMTP servers often echo the recipient in their refusal ("550 <x@y>: user unknown"), and lettre
+            // passes the reply on: the address is personal data and stays out of the log.
+            smtp.send_raw(&envelope, message).await.map_err(|e| redact_addresses(&e.to_string()))?;
         }
         Ok(())
     }
+}
+
+/// `text` with every email address in it replaced by `[address]`.
+pub fn redact_addresses(text: &str) -> String {
+    const LOCAL: &str = ".!#$%&'*+/=?^_`{|}~-";
+    let local = |c: char| c.is_alphanumeric() || LOCAL.contains(c);
+    let domain = |c: char| c.is_alphanumeric() || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let before = &rest[..at];
+        let start = before.char_indices().rev().take_while(|&(_, c)| local(c)).last().map_or(at, |(i, _)| i);
+        let after = &rest[at + 1..];
+        let len = after.char_indices().take_while(|&(_, c)| domain(c)).last().map_or(0, |(i, c)| i + c.len_utf8());
+        // A sentence's full stop after the address is not part of it.
+        let len = after[..len].trim_end_matches('.').len();
+        if start < at && len > 0 {
+            out.push_str(&rest[..start]);
+            out.push_str("[address]");
+            rest = &after[len..];
+        } else {
+            out.push_str(&rest[..=at]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The delay before attempt `attempts + 1`: 5 s, 10 s, 20 s… at most one hour.
@@ -109,7 +138,7 @@ pub struct MailContext {
     pub public_url: String,
     /// The sender address.
     pub from: String,
-    /// Log each email's links (demo outbox mode only: they are credentials).
+    /// Log each email's links (`--demo-log-links` only: they are credentials).
     pub log_links: bool,
 }
 
@@ -235,7 +264,7 @@ pub async fn run_sender(
                 done.push(mail.id);
                 continue;
             };
-            match transport.deliver(mail, &message).await {
+            match transport.deliver(mail, job.as_ref().map(MailJob::record_id), &message).await {
                 Ok(()) => {
                     metrics.mail_sent();
                     tracing::info!(mail_id = mail.id, "email sent");
@@ -272,5 +301,20 @@ pub async fn run_sender(
             }
             let _ = tokio::time::timeout(Duration::from_secs(1), wakeup.notified()).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_addresses;
+
+    #[test]
+    fn addresses_are_redacted_from_transport_errors() {
+        assert_eq!(
+            redact_addresses("permanent error (550): 5.1.1 <ada.l+x@example.org>: unknown in ada@ex-ample.fr."),
+            "permanent error (550): 5.1.1 <[address]>: unknown in [address]."
+        );
+        assert_eq!(redact_addresses("an @ alone, a@ and @b"), "an @ alone, a@ and @b");
+        assert_eq!(redact_addresses("connection refused"), "connection refused");
     }
 }

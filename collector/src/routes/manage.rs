@@ -330,7 +330,7 @@ pub async fn erase(
     }
     let now = state.now();
     let id = claims.record_id.clone();
-    match state.writer.run(move |l| l.erase(&id, now)).await {
+    match crate::mail::outbox::erase_subject(&state, id, now).await {
         Ok(()) => back(&token, "erased"),
         Err(e) => ledger_error_page(&e),
     }

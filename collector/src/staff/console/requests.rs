@@ -353,9 +353,7 @@ pub async fn act(
             }
             let subject = request.subject_id.clone().ok_or_else(no_subject)?;
             let Some((record_id, _)) = latest_record(&state, subject).await? else { return Err(no_subject()) };
-            state
-                .writer
-                .run(move |l| l.erase(&record_id, now))
+            crate::mail::outbox::erase_subject(&state, record_id, now)
                 .await
                 .map_err(|e| StaffError::Store(crate::storage::StoreError::Database(e.to_string())))?;
             ("erased", None)
