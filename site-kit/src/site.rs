@@ -80,7 +80,7 @@ impl Site {
         Ok(())
     }
 
-    /// Unknown CTAs and clashing URLs: the build cannot go on with those.
+    /// Unknown CTAs, refused link and image URLs and clashing page URLs: the build cannot go on with those.
     pub(crate) fn page_errors(&self, pages: &[Page]) -> Vec<Located> {
         let config = &self.project.config;
         let known: Vec<&str> = config.ctas().iter().map(|c| c.id.as_str()).collect();
@@ -88,6 +88,7 @@ impl Site {
         let mut urls: BTreeMap<&str, &str> = BTreeMap::new();
         let privacy = self.project.privacy_path();
         for page in pages {
+            errors.extend(page.unsafe_urls());
             for cta in &page.body.ctas {
                 if config.cta(&cta.id).is_none() {
                     let (line, column) = page.body_position(cta.offset);

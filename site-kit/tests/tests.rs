@@ -9,4 +9,5 @@ mod commands;
 mod feeds;
 mod privacy;
 mod serve;
+mod unsafe_urls;
 mod xss;

@@ -190,6 +190,30 @@ fn lint_page(page: &Page, config: Option<&Config>, known: &KnownPaths, out: &mut
                 ));
         }
     }
+    for refused in page.unsafe_urls() {
+        out.push(Finding {
+            severity: Severity::Error,
+            rule: "unsafe-url",
+            file: refused.file,
+            line: refused.line,
+            column: refused.column,
+            message: refused.message,
+            law: "GDPR art. 32: a script run from an article (XSS) reads and changes the page, and the consent widget sits in an open shadow root on it: it could tick boxes no one ticked".to_owned(),
+            fix: refused.hint.unwrap_or_default(),
+        });
+    }
+    for (line, column) in page.raw_html_positions() {
+        out.push(finding(
+            Severity::Warning,
+            "raw-html",
+            file,
+            line,
+            column,
+            "raw HTML is left out of the page (written as `<!-- raw HTML omitted -->`)".to_owned(),
+            "articles are written by many hands: only the theme and the shortcodes write markup, so that no script or event handler reaches the page (Hugo's default, `unsafe = false`)",
+            "write it in Markdown (emphasis, links, images, tables), use a shortcode such as `{{ cta(id=\"join\") }}`, or move the markup into templates/",
+        ));
+    }
     if let Some(photo) = &page.meta.photo
         && let Some(target) = internal_target(photo, &page.url)
         && !known.has(&target)

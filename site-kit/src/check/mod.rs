@@ -5,7 +5,8 @@
 //! of `consent.toml`, from [`consent::ConfigError`]); `regime` (an explanation of what the regime allows);
 //! `dpo`, `english`, `privacy-url` and `art13` (the privacy page covers every GDPR art. 13 item with the
 //! configured values); `front-matter`, `cta` (unknown CTA in an article), `portrait-consent`, `alt-text`,
-//! `links` (broken internal links) and `no-cta` on the content.
+//! `links` (broken internal links), `unsafe-url` (a link or image URL with a refused scheme), `raw-html` (raw HTML
+//! left out of the page) and `no-cta` on the content.
 
 mod config_rules;
 mod content_rules;

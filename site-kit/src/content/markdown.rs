@@ -1,9 +1,11 @@
 //! Markdown → HTML (CommonMark, tables, footnotes) with what the lint needs collected on the way: images and
 //! their alt text, links, CTA shortcodes, each with its byte offset in the body.
 //!
-//! Raw HTML in Markdown is shown as text, like Hugo's default: articles are written by many hands and the only
-//! markup that reaches the page is what the theme and the shortcodes produce.
+//! Raw HTML in Markdown is omitted, like Hugo's default (`unsafe = false`): articles are written by many hands
+//! and the only markup that reaches the page is what the theme and the shortcodes produce. A link or image whose
+//! URL [`url_safety`] refuses is written with `#` in its place (and the build refuses the page anyway).
 
+use super::url_safety::{self, UrlUse};
 use crate::shortcodes;
 use crate::typography;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
@@ -50,7 +52,12 @@ pub struct Rendered {
     pub links: Vec<LinkRef>,
     /// Shortcode CTAs.
     pub ctas: Vec<CtaRef>,
+    /// Byte offsets of the raw HTML left out: one per HTML block, one per inline tag.
+    pub raw_html: Vec<usize>,
 }
+
+/// What replaces raw HTML, as Hugo writes it.
+pub const RAW_HTML_OMITTED: &str = "<!-- raw HTML omitted -->";
 
 const SUMMARY_CHARS: usize = 240;
 
@@ -90,6 +97,7 @@ pub fn render(body: &str, french: bool) -> Rendered {
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
                 image = Some(ImageRef { src: dest_url.to_string(), alt: String::new(), offset: range.start });
+                let dest_url = neutralized(dest_url, UrlUse::Image);
                 events.push(Event::Start(Tag::Image { link_type, dest_url, title, id }));
             }
             Event::End(TagEnd::Image) => {
@@ -100,6 +108,7 @@ pub fn render(body: &str, french: bool) -> Rendered {
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 out.links.push(LinkRef { dest: dest_url.to_string(), offset: range.start });
+                let dest_url = neutralized(dest_url, UrlUse::Link);
                 events.push(Event::Start(Tag::Link { link_type, dest_url, title, id }));
             }
             Event::Start(Tag::Paragraph) => {
@@ -118,7 +127,15 @@ pub fn render(body: &str, french: bool) -> Rendered {
                     events.push(Event::End(TagEnd::Paragraph));
                 }
             }
-            Event::Html(h) | Event::InlineHtml(h) => events.push(Event::Text(h)),
+            Event::Start(Tag::HtmlBlock) => {
+                out.raw_html.push(range.start);
+                events.push(Event::Html(CowStr::from(format!("{RAW_HTML_OMITTED}\n"))));
+            }
+            Event::Html(_) | Event::End(TagEnd::HtmlBlock) => {}
+            Event::InlineHtml(_) => {
+                out.raw_html.push(range.start);
+                events.push(Event::InlineHtml(CowStr::from(RAW_HTML_OMITTED)));
+            }
             Event::Code(c) => {
                 if !summary_done && paragraph_depth > 0 {
                     summary.push_str(&c);
@@ -197,6 +214,10 @@ fn flush_text(
     }
 }
 
+fn neutralized(dest: CowStr<'_>, usage: UrlUse) -> CowStr<'_> {
+    if url_safety::refused_scheme(&dest, usage).is_some() { CowStr::from("#") } else { dest }
+}
+
 fn close_paragraph(events: &mut Vec<Event<'_>>) {
     if matches!(events.last(), Some(Event::Start(Tag::Paragraph))) {
         events.pop();
@@ -250,9 +271,19 @@ mod tests {
     }
 
     #[test]
-    fn raw_html_is_text() {
-        let r = render("<img src=x onerror=alert(1)>\n\na <b>b</b>", false);
-        assert!(!r.html.contains("<img"), "{}", r.html);
-        assert!(r.html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{}", r.html);
+    fn raw_html_is_omitted() {
+        let body = "<img src=x onerror=alert(1)>\n\na <b>b</b>";
+        let r = render(body, false);
+        assert!(!r.html.contains("<img") && !r.html.contains("onerror"), "{}", r.html);
+        assert_eq!(r.html, "<!-- raw HTML omitted -->\n<p>a <!-- raw HTML omitted -->b<!-- raw HTML omitted --></p>\n");
+        assert_eq!(r.raw_html, [0, body.find("<b>").unwrap(), body.find("</b>").unwrap()]);
+    }
+
+    #[test]
+    fn refused_urls_are_not_written() {
+        let r = render("[a](&#106;avascript:alert(1)) ![b](data:text/html,x) [c](https://a.fr/)", false);
+        assert!(!r.html.contains("avascript") && !r.html.contains("data:"), "{}", r.html);
+        assert!(r.html.contains("href=\"https://a.fr/\""), "{}", r.html);
+        assert_eq!(r.links[0].dest, "javascript:alert(1)", "kept for the lint");
     }
 }

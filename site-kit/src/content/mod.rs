@@ -3,12 +3,14 @@
 pub mod front_matter;
 pub mod markdown;
 pub mod slug;
+pub mod url_safety;
 
 use crate::dates::Date;
 use crate::error::{BuildError, Located, line_col};
 use front_matter::{FrontMatter, Kind};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use url_safety::UrlUse;
 
 /// A parsed, rendered page.
 #[derive(Debug, Clone)]
@@ -113,6 +115,42 @@ impl Page {
             Ok(split) => front_matter::key_line(&self.src, &split, key),
             Err(_) => 1,
         }
+    }
+
+    /// Every link, image and photo whose URL [`url_safety`] refuses, located: the build stops on them.
+    pub fn unsafe_urls(&self) -> Vec<Located> {
+        let body = self.body.links.iter().map(|l| (&l.dest, l.offset, UrlUse::Link));
+        let images = self.body.images.iter().map(|i| (&i.src, i.offset, UrlUse::Image));
+        let mut found: Vec<Located> = body
+            .chain(images)
+            .filter_map(|(url, offset, usage)| {
+                let scheme = url_safety::refused_scheme(url, usage)?;
+                let (line, column) = self.body_position(offset);
+                Some(self.unsafe_url(line, column, &scheme, usage))
+            })
+            .collect();
+        if let Some(photo) = &self.meta.photo
+            && let Some(scheme) = url_safety::refused_scheme(photo, UrlUse::Image)
+        {
+            found.push(self.unsafe_url(self.key_line("photo"), 1, &scheme, UrlUse::Image));
+        }
+        found.sort_by_key(|l| (l.line, l.column));
+        found
+    }
+
+    fn unsafe_url(&self, line: usize, column: usize, scheme: &str, usage: UrlUse) -> Located {
+        Located {
+            file: self.file.clone(),
+            line,
+            column,
+            message: url_safety::describe(scheme, usage),
+            hint: Some(url_safety::hint(usage).to_owned()),
+        }
+    }
+
+    /// (line, column) of each raw HTML fragment the page leaves out.
+    pub fn raw_html_positions(&self) -> Vec<(usize, usize)> {
+        self.body.raw_html.iter().map(|&o| self.body_position(o)).collect()
     }
 
     /// What lists, feeds and sitemaps show of this page; when it is unchanged, only the page itself is rebuilt.
