@@ -6,67 +6,8 @@ use crate::util::*;
 use collector::links::{self, LinkKind};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A collector whose log (at `info`) goes to a file the test reads.
-struct Logged {
-    c: Collector,
-    child: Child,
-    log: PathBuf,
-}
-
-impl Logged {
-    /// Stops the collector that `Collector::start` made (its log is not captured) and starts one on the same
-    /// data folder that logs to a file.
-    fn start(extra: &[&str]) -> Logged {
-        let mut c = Collector::start(&[]);
-        c.stop();
-        let log = c.dir.path().join("collector.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
-            .args(["serve", "--config", CONFIG, "--listen", "127.0.0.1:0", "--data"])
-            .arg(c.data())
-            .args(extra)
-            .env("COLLECTOR_LOG", "info")
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start the collector");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        c.base = line
-            .trim()
-            .strip_prefix("collector listening on ")
-            .unwrap_or_else(|| panic!("banner: {line:?}"))
-            .to_owned();
-        Logged { c, child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap()
-    }
-
-    /// Waits (at most 30 s) until the log contains `what`.
-    fn wait_for_log(&self, what: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let log = self.log();
-            if log.contains(what) {
-                return log;
-            }
-            assert!(Instant::now() < deadline, "`{what}` never logged:\n{log}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Logged {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn submit(c: &Collector, seed: u8, email: &str) -> String {
     let device = Device::new(seed);

@@ -432,3 +432,27 @@ fn both_backends_give_the_same_answers() {
     let mut db = pg.client("store");
     assert_eq!(count(&mut db, "SELECT count(*) FROM schema_migrations"), 2, "0001_init and 0002_staff");
 }
+
+/// A statement PostgreSQL refuses is logged with its SQLSTATE and constraint — not as a bare "db error" — and
+/// without the DETAIL, which quotes the failing row (the email among it).
+#[test]
+fn a_refused_statement_is_logged_with_its_sqlstate_and_constraint_but_not_the_row() {
+    let pg = PgCluster::start();
+    pg.create_database("ledger");
+    let l = Logged::start(&["--database", &pg.url("ledger")]);
+    submit(&l.c, &Device::new(21), "ada@example.org", "Ada");
+    // An operator's constraint that this subject breaks: PostgreSQL answers 23514, DETAIL "Failing row contains …".
+    let mut db = pg.client("ledger");
+    db.batch_execute("ALTER TABLE subjects ADD CONSTRAINT no_curie CHECK (email NOT LIKE '%curie%')").unwrap();
+    let device = Device::new(22);
+    let refused = l
+        .c
+        .post_envelope("/v1/submissions", &device.seal(&submission(&l.c, &device, "marie.curie@example.org", "Marie")));
+    assert_eq!(refused.status().as_u16(), 500);
+    let log = l.wait_for_log("internal error");
+    assert!(log.contains("23514") && log.contains("no_curie"), "no SQLSTATE or constraint in the log:\n{log}");
+    assert!(!log.contains("curie@") && !log.contains("Failing row"), "the row's values in the log:\n{log}");
+    // The refusal lost nothing already accepted, and the collector goes on.
+    submit(&l.c, &Device::new(23), "grace@example.org", "Grace");
+    assert_eq!(count(&mut db, "SELECT count(*) FROM subjects"), 2);
+}

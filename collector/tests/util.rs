@@ -52,8 +52,13 @@ impl Collector {
     }
 
     fn spawn(&mut self) {
+        // IPv4 loopback unless the test chose its own address (`--listen` may be given once).
+        let listen: &[&str] =
+            if self.extra.iter().any(|a| a == "--listen") { &[] } else { &["--listen", "127.0.0.1:0"] };
         let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
-            .args(["serve", "--config", CONFIG, "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--config", CONFIG])
+            .args(listen)
+            .arg("--data")
             .arg(self.data())
             .args(&self.extra)
             .env("COLLECTOR_LOG", "error")
@@ -481,4 +486,63 @@ pub fn output_of(program: &str, args: &[&str]) -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default()
+}
+
+/// A collector whose log (at `info`) goes to a file the test reads.
+pub struct Logged {
+    pub c: Collector,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Logged {
+    /// Stops the collector that `Collector::start` made (its log is not captured) and starts one on the same
+    /// data folder that logs to a file.
+    pub fn start(extra: &[&str]) -> Logged {
+        let mut c = Collector::start(&[]);
+        c.stop();
+        let log = c.dir.path().join("collector.log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
+            .args(["serve", "--config", CONFIG, "--listen", "127.0.0.1:0", "--data"])
+            .arg(c.data())
+            .args(extra)
+            .env("COLLECTOR_LOG", "info")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start the collector");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        c.base = line
+            .trim()
+            .strip_prefix("collector listening on ")
+            .unwrap_or_else(|| panic!("banner: {line:?}"))
+            .to_owned();
+        Logged { c, child, log }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+
+    /// Waits (at most 30 s) until the log contains `what`.
+    pub fn wait_for_log(&self, what: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let log = self.log();
+            if log.contains(what) {
+                return log;
+            }
+            assert!(std::time::Instant::now() < deadline, "`{what}` never logged:\n{log}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

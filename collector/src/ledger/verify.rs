@@ -69,8 +69,19 @@ pub enum VerifyFailure {
     Store(#[from] StoreError),
 }
 
-/// Walks the whole chain, then the personal data.
+/// Walks the whole chain, then the personal data, all in one read snapshot: on a live ledger, a record committed
+/// between the walk and the read of the data would otherwise look like data without a hash.
 pub fn verify_chain(store: &mut dyn Store) -> Result<VerifyReport, VerifyFailure> {
+    store.begin_snapshot()?;
+    let result = walk(store);
+    // Read-only: ending it keeps and loses nothing.
+    let ended = store.rollback();
+    let report = result?;
+    ended?;
+    Ok(report)
+}
+
+fn walk(store: &mut dyn Store) -> Result<VerifyReport, VerifyFailure> {
     let mut expected_prev = GENESIS_HASH.to_owned();
     let mut expected_seq = 1u64;
     let mut data_hashes: HashMap<String, String> = HashMap::new();

@@ -22,6 +22,9 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// PostgreSQL refused or could not be reached: SQLSTATE and constraint shown, the values it quotes not.
+    #[error("database: {0}")]
+    Postgres(#[from] self::postgres::PgFailure),
 }
 
 /// Where a record stands.
@@ -180,6 +183,9 @@ pub trait Store: Send {
     fn commit(&mut self) -> Result<(), StoreError>;
     /// Abandons it.
     fn rollback(&mut self) -> Result<(), StoreError>;
+    /// Starts a read-only transaction whose reads all see one snapshot (ended by `rollback`): a check that reads
+    /// the chain, then the data, sees no commit that happened in between.
+    fn begin_snapshot(&mut self) -> Result<(), StoreError>;
     /// Opens a savepoint for one operation of the batch.
     fn savepoint(&mut self) -> Result<(), StoreError>;
     /// Keeps the operation's writes.

@@ -1,15 +1,11 @@
 //! The staff console's SQL for PostgreSQL: the same functions as [`crate::storage::sqlite::console`].
 
-use super::{corrupt, event_from_row, seq_sql};
+use super::{corrupt, db, event_from_row, seq_sql};
 use crate::ledger::StoredEvent;
 use crate::proof::Checkpoint;
 use crate::staff::console::requests::RightsRequest;
 use crate::storage::StoreError;
 use postgres::{Client, Row};
-
-fn db(e: postgres::Error) -> StoreError {
-    StoreError::Database(e.to_string())
-}
 
 fn limit_sql(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)

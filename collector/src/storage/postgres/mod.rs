@@ -13,7 +13,10 @@
 //! store remembers such an error and refuses to report a `COMMIT` that PostgreSQL would turn into a rollback.
 
 pub mod console;
+mod error;
 pub mod staff;
+
+pub use error::PgFailure;
 
 use super::{
     AggregateRow, ConsentRow, NewMail, QueuedMail, RecordData, RecordRow, RecordStatus, Store, StoreError, SubjectRow,
@@ -89,10 +92,10 @@ fn parse_url(url: &str) -> Result<Config, StoreError> {
 fn connect(config: &Config) -> Result<Client, StoreError> {
     let mut client = config
         .connect(NoTls)
-        .map_err(|e| StoreError::Database(format!("cannot connect to PostgreSQL at {}: {e}", describe(config))))?;
+        .map_err(|e| PgFailure::new(e, Some(format!("cannot connect to PostgreSQL at {}", describe(config)))))?;
     client
         .batch_execute("SET synchronous_commit = on")
-        .map_err(|e| StoreError::Database(format!("PostgreSQL at {}: {e}", describe(config))))?;
+        .map_err(|e| PgFailure::new(e, Some(format!("PostgreSQL at {}", describe(config)))))?;
     Ok(client)
 }
 
@@ -119,6 +122,11 @@ impl std::fmt::Debug for PostgresStore {
 /// Sequence numbers never come near 2^63.
 fn seq_sql(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+/// A PostgreSQL error as a store error (shown with its SQLSTATE, without the values it quotes).
+pub(crate) fn db(e: postgres::Error) -> StoreError {
+    PgFailure::new(e, None).into()
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -235,7 +243,7 @@ impl PostgresStore {
         let found = client
             .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
             .and_then(|row| row.try_get::<_, bool>(0))
-            .map_err(|e| StoreError::Database(format!("PostgreSQL at {}: {e}", describe(&config))))?;
+            .map_err(|e| PgFailure::new(e, Some(format!("PostgreSQL at {}", describe(&config)))))?;
         if !found {
             return Err(StoreError::Database(format!(
                 "no ledger in the PostgreSQL database {} (start `collector serve --database …` on it first)",
@@ -257,7 +265,7 @@ impl PostgresStore {
     /// Applies the missing migrations, each recorded in `schema_migrations`, under an advisory lock.
     fn migrate(&mut self) -> Result<(), StoreError> {
         let place = describe(&self.config);
-        let fail = |e: postgres::Error| StoreError::Database(format!("migrating PostgreSQL at {place}: {e}"));
+        let fail = |e: postgres::Error| PgFailure::new(e, Some(format!("migrating PostgreSQL at {place}"))).into();
         let mut tx = self.client.transaction().map_err(fail)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(fail)?;
         tx.batch_execute(
@@ -290,7 +298,7 @@ impl PostgresStore {
         if self.in_transaction {
             self.aborted = true;
         }
-        StoreError::Database(e.to_string())
+        db(e)
     }
 
     /// Runs transaction control (no parameters, nothing prepared: one round trip either way).
@@ -368,6 +376,15 @@ impl Store for PostgresStore {
         self.aborted = false;
         self.poisoned = false;
         self.control("ROLLBACK")
+    }
+
+    fn begin_snapshot(&mut self) -> Result<(), StoreError> {
+        if self.client.is_closed() {
+            self.reconnect()?;
+        }
+        self.control("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        self.in_transaction = true;
+        Ok(())
     }
 
     fn savepoint(&mut self) -> Result<(), StoreError> {

@@ -1,15 +1,12 @@
 //! The staff console's SQL for PostgreSQL: the same functions as [`crate::storage::sqlite::staff`], on the
 //! tables of `migrations/0002_staff.sql`, on the console's own connections.
 
+use super::db;
 use crate::staff::accounts::{Account, Role};
 use crate::staff::db::{SessionRow, TokenRow};
 use crate::storage::StoreError;
 use consent::Locale;
 use postgres::{Client, Row};
-
-fn db(e: postgres::Error) -> StoreError {
-    StoreError::Database(e.to_string())
-}
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())

@@ -169,6 +169,11 @@ impl Store for SqliteStore {
     fn rollback(&mut self) -> Result<(), StoreError> {
         self.exec("ROLLBACK")
     }
+    fn begin_snapshot(&mut self) -> Result<(), StoreError> {
+        // In WAL mode a deferred transaction's snapshot is taken at its first read: take it now.
+        self.exec("BEGIN DEFERRED")?;
+        self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())).map_err(db)
+    }
     fn savepoint(&mut self) -> Result<(), StoreError> {
         self.exec("SAVEPOINT op")
     }
