@@ -142,7 +142,10 @@ fn main() -> anyhow::Result<()> {
                 if maker.next(10) != 0 || at < now - 5 * DAY_MS {
                     l.confirm(&record, at + 60_000)?;
                     if maker.next(20) == 0 {
-                        let change = Request::Change(BTreeMap::from([("jobs".to_owned(), false)]));
+                        let change = Request::Change {
+                            choices: BTreeMap::from([("jobs".to_owned(), false)]),
+                            notice_version: None,
+                        };
                         l.act(&record, &Actor::ManageLink, &change, at + 120_000)?;
                     }
                 }

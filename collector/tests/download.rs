@@ -28,7 +28,7 @@ fn the_download_holds_the_subjects_own_ledger_events() {
     confirm(&c, &theirs);
     let manage =
         links::url(&c.base, LinkKind::Manage, &links::sign(&c.key(), LinkKind::Manage, SITE, &mine, now_ms(), 90));
-    let saved = c.client.post(format!("{manage}/choices")).form(&[("purpose", "community")]).send().unwrap();
+    let saved = crate::changes::save_choices(&c, &manage, &["community"]);
     assert_eq!(saved.status().as_u16(), 200);
     assert_eq!(c.events(), 5);
 

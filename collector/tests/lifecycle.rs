@@ -72,7 +72,7 @@ fn confirm_by_email_then_change_download_and_erase() {
     assert!(html.contains("value=\"events\" id=\"p-events\">"));
 
     // Change: keep community, drop jobs.
-    let saved = c.client.post(format!("{manage}/choices")).form(&[("purpose", "community")]).send().unwrap();
+    let saved = crate::changes::save_choices(&c, &manage, &["community"]);
     assert_eq!(saved.status().as_u16(), 200);
     let html = saved.text().unwrap();
     assert!(html.contains("Vos choix sont enregistrés"));

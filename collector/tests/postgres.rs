@@ -192,7 +192,7 @@ fn confirm_by_email_change_and_erase_through_postgres() {
 
     // The manage link: drop `jobs`, then erase everything.
     let manage = mail.link("/manage/");
-    let saved = c.client.post(format!("{manage}/choices")).form(&[("purpose", "community")]).send().unwrap();
+    let saved = crate::changes::save_choices(&c, &manage, &["community"]);
     assert_eq!(saved.status().as_u16(), 200);
     let granted: Vec<String> = db
         .query("SELECT purpose FROM consents WHERE granted ORDER BY purpose", &[])

@@ -21,13 +21,12 @@ fn scenario(c: &Collector) -> String {
     let theirs = submit(c, &Device::new(8), "pierre.curie@example.org");
     confirm(c, &mine);
     confirm(c, &theirs);
-    let saved =
-        c.client.post(format!("{}/choices", manage(c, &mine))).form(&[("purpose", "community")]).send().unwrap();
+    let saved = crate::changes::save_choices(c, &manage(c, &mine), &["community"]);
     assert_eq!(saved.status().as_u16(), 200);
     mine
 }
 
-fn bundle_of(c: &Collector, email: &str) -> Vec<u8> {
+pub(crate) fn bundle_of(c: &Collector, email: &str) -> Vec<u8> {
     let mut ledger = Ledger::open(Box::new(SqliteStore::open(&c.data()).unwrap())).unwrap();
     let record = ledger.latest_record_of_email(SITE, email).unwrap().unwrap();
     let file = ledger.subject_file(&record.record_id).unwrap();
@@ -48,7 +47,7 @@ fn bundle_of(c: &Collector, email: &str) -> Vec<u8> {
     collector::proof::build(&input, &c.key()).unwrap()
 }
 
-fn verify(c: &Collector, bytes: &[u8]) -> (bool, String) {
+pub(crate) fn verify(c: &Collector, bytes: &[u8]) -> (bool, String) {
     let path = c.dir.path().join("bundle.zip");
     std::fs::write(&path, bytes).unwrap();
     let key = c.key().public().to_base64url();

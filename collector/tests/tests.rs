@@ -4,6 +4,7 @@
 mod util;
 
 mod actions;
+mod changes;
 mod concurrency;
 mod download;
 mod leaks;

@@ -78,6 +78,20 @@ impl Event {
     pub fn canonical(&self) -> Result<String, CanonicalError> {
         to_canonical_string(self)
     }
+
+    /// The notice version this event itself names (`detail.notice_version`): the one shown with the form of a
+    /// `submitted` event, or with the manage page of a `changed` event. `None` for the other kinds, for a change
+    /// by the device's signed action, and for `changed` events written before changes named their notice (the
+    /// field is optional, so those ledgers still read and verify): such an event stands under its record's
+    /// notice version.
+    pub fn notice_version(&self) -> Option<&str> {
+        self.detail.get("notice_version").and_then(serde_json::Value::as_str)
+    }
+
+    /// The notice version this event is credited to: its own, else `record_version` (its record's).
+    pub fn notice_version_or<'a>(&'a self, record_version: Option<&'a str>) -> Option<&'a str> {
+        self.notice_version().or(record_version)
+    }
 }
 
 /// SHA-256 in lowercase hex.
@@ -130,5 +144,20 @@ mod tests {
         let mut f = e.clone();
         f.kind = EventKind::Confirmed;
         assert_ne!(a.hash, StoredEvent::seal(&f).unwrap().hash);
+    }
+
+    #[test]
+    fn a_change_names_its_notice_and_an_older_one_falls_back_to_its_records() {
+        // A `changed` event as written before changes named their notice: it still reads, under the record's.
+        let old: Event = serde_json::from_str(
+            r#"{"at":"2026-11-29T08:00:00.000Z","detail":{"choices":{"jobs":false},"via":"manage_link"},"kind":"changed","prev_hash":"00","record_id":"rec","seq":3,"site":"s","subject_id":"sub"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.notice_version(), None);
+        assert_eq!(old.notice_version_or(Some("v1")), Some("v1"));
+        let mut new = old.clone();
+        new.detail.insert("notice_version".into(), serde_json::json!("v2"));
+        assert_eq!(new.notice_version_or(Some("v1")), Some("v2"));
+        assert!(StoredEvent::seal(&new).unwrap().body.contains(r#""notice_version":"v2""#));
     }
 }

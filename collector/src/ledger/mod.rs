@@ -81,7 +81,13 @@ pub struct NewSubmission {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     /// Set these purposes.
-    Change(BTreeMap<String, bool>),
+    Change {
+        /// Choices per purpose.
+        choices: BTreeMap<String, bool>,
+        /// The notice version the subject was shown when choosing, recorded in the `changed` event; `None` when
+        /// the channel does not say (the device's signed action): the record's version then stands.
+        notice_version: Option<String>,
+    },
     /// Withdraw every purpose.
     Withdraw,
 }
@@ -357,7 +363,7 @@ impl Ledger {
         }
         let mut subject = self.store.subject(&record.subject_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
         let (kind, changes) = match request {
-            Request::Change(choices) => {
+            Request::Change { choices, .. } => {
                 if let Actor::Device { .. } = actor {
                     // The device replaces the record's choices: every purpose of the record, nothing else.
                     if let Some(unknown) = choices.keys().find(|k| !record.choices.contains_key(*k)) {
@@ -433,6 +439,9 @@ impl Ledger {
         event.detail.insert("via".into(), json!(if *actor == Actor::ManageLink { "manage_link" } else { "device" }));
         if let Actor::Device { payload_sha256, .. } = actor {
             event.payload_sha256 = Some(payload_sha256.clone());
+        }
+        if let Request::Change { notice_version: Some(version), .. } = request {
+            event.detail.insert("notice_version".into(), json!(version));
         }
         self.append(event, now)?;
         if kind == EventKind::Withdrawn && !self.holds_anything_wanted(&subject.subject_id)? {

@@ -83,6 +83,7 @@ fn subject_json(input: &ProofInput) -> Value {
         .collect();
     json!({
         "subject_id": file.subject.subject_id,
+        "events": events_json(input),
         "site": file.subject.site,
         "email": file.subject.email,
         "first_seen": rfc3339(file.subject.created_at),
@@ -91,6 +92,31 @@ fn subject_json(input: &ProofInput) -> Value {
         "choices": consents,
         "records": records,
     })
+}
+
+/// The subject's events, readable: what happened, when, to which record, under which notice version (the one
+/// the event names, else its record's: see [`Event::notice_version`]).
+fn events_json(input: &ProofInput) -> Vec<Value> {
+    let record_notice: BTreeMap<&str, &str> =
+        input.file.records.iter().map(|r| (r.record_id.as_str(), r.notice_version.as_str())).collect();
+    input
+        .file
+        .events
+        .iter()
+        .filter_map(|stored| serde_json::from_str::<Event>(&stored.body).ok())
+        .map(|e| {
+            let record_version = e.record_id.as_deref().and_then(|r| record_notice.get(r).copied());
+            json!({
+                "seq": e.seq,
+                "kind": e.kind.as_str(),
+                "at": e.at,
+                "record_id": e.record_id,
+                "notice_version": e.notice_version_or(record_version),
+                "choices": e.detail.get("choices"),
+                "via": e.detail.get("via"),
+            })
+        })
+        .collect()
 }
 
 /// Every file of the bundle except the manifest and its signature.

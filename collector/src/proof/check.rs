@@ -5,7 +5,10 @@
 //! 3. every signed submission's device signature verifies, its payload is the one its `submitted` event hashed,
 //!    its stored bytes are the ones the event's `data_sha256` covers, and the notice it names is in the bundle,
 //!    its text hashing to that very version;
-//! 4. every receipt is signed by the collector and names its event (sequence, previous hash, payload).
+//! 4. every receipt is signed by the collector and names its event (sequence, previous hash, payload);
+//! 5. every notice version an event names (a change made on the manage page names the notice it was shown
+//!    under) is in the bundle, its text hashing to that version. An event that names none (older `changed`
+//!    events, device changes, withdrawals) stands under its record's notice, checked in step 3.
 
 use super::{ChainCheck, FORMAT, ProofError, broken};
 use crate::ledger::{Event, EventKind, sha256_hex};
@@ -205,19 +208,34 @@ fn check_submissions(files: &BTreeMap<String, Vec<u8>>, events: &BTreeMap<u64, E
                 &format!("{name}: not the submission the ledger recorded"),
             ));
         }
-        let version = &verified.payload.notice_version;
-        let notice = files.get(&format!("notices/{version}.json")).ok_or_else(|| {
-            broken(&format!("texte de la notice {version} manquant"), &format!("notice {version} text missing"))
-        })?;
-        if NoticeVersion::of(notice).as_str() != version {
-            return Err(broken(
-                &format!("le texte de la notice {version} ne correspond pas à sa version"),
-                &format!("the text of notice {version} does not hash to its version"),
-            ));
-        }
+        check_notice(files, &verified.payload.notice_version)?;
         count += 1;
     }
     Ok(count)
+}
+
+/// A notice version's text is in the bundle and hashes to that version.
+fn check_notice(files: &BTreeMap<String, Vec<u8>>, version: &str) -> Result<(), ProofError> {
+    let notice = files.get(&format!("notices/{version}.json")).ok_or_else(|| {
+        broken(&format!("texte de la notice {version} manquant"), &format!("notice {version} text missing"))
+    })?;
+    if NoticeVersion::of(notice).as_str() != version {
+        return Err(broken(
+            &format!("le texte de la notice {version} ne correspond pas à sa version"),
+            &format!("the text of notice {version} does not hash to its version"),
+        ));
+    }
+    Ok(())
+}
+
+/// Step 5: the notice named by each event other than a submission (whose notice step 3 checks with the signed
+/// submission itself).
+fn check_event_notices(files: &BTreeMap<String, Vec<u8>>, events: &BTreeMap<u64, Event>) -> Result<(), ProofError> {
+    events
+        .values()
+        .filter(|e| e.kind != EventKind::Submitted)
+        .filter_map(Event::notice_version)
+        .try_for_each(|version| check_notice(files, version))
 }
 
 /// Step 4: the receipts.
@@ -259,6 +277,7 @@ pub fn verify(bytes: &[u8], trusted: Option<&CollectorPublicKey>) -> Result<Proo
     let events = check_events(&files, &subject_id)?;
     let submissions = check_submissions(&files, &events)?;
     let receipts = check_receipts(&files, &events, &key)?;
+    check_event_notices(&files, &events)?;
     let chain: ChainCheck = json(&files, "chain.json")?;
     if let Some(last) = events.keys().last()
         && *last > chain.head_seq

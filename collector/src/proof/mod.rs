@@ -85,9 +85,13 @@ pub enum ProofError {
 pub type Gathered = (Vec<(String, String)>, Vec<StoredEvent>);
 
 /// What the bundle needs from the ledger beside the subject's file: the text of every notice version their
-/// records name, and the event right after each of their events that is not itself one of theirs.
+/// records and events name (a change made on the manage page names the notice it was shown under), and the
+/// event right after each of their events that is not itself one of theirs.
 pub fn gather(ledger: &mut Ledger, file: &SubjectFile) -> Result<Gathered, LedgerError> {
+    let events: Vec<crate::ledger::Event> =
+        file.events.iter().filter_map(|e| serde_json::from_str(&e.body).ok()).collect();
     let mut versions: Vec<&str> = file.records.iter().map(|r| r.notice_version.as_str()).collect();
+    versions.extend(events.iter().filter_map(crate::ledger::Event::notice_version));
     versions.sort_unstable();
     versions.dedup();
     let mut notices = Vec::new();

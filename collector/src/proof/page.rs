@@ -16,6 +16,12 @@ fn layer<'a>(notice: &'a Value, locale: &str, which: &str) -> &'a str {
     notice.pointer(&format!("/layers/{locale}/{which}")).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// The notice version of an event's record (an event that names none stands under it).
+fn record_notice<'a>(file: &'a crate::ledger::SubjectFile, event: &Event) -> Option<&'a str> {
+    let record = event.record_id.as_deref()?;
+    file.records.iter().find(|r| r.record_id == record).map(|r| r.notice_version.as_str())
+}
+
 /// The page.
 pub(super) fn render(input: &ProofInput, receipts: &[(String, Value)]) -> Markup {
     let file = &input.file;
@@ -60,9 +66,11 @@ pub(super) fn render(input: &ProofInput, receipts: &[(String, Value)]) -> Markup
                 h2 { "Événements du registre " span lang="en" { "/ ledger events" } }
                 table {
                     thead { tr { th scope="col" { "N°" } th scope="col" { "Type / kind" } th scope="col" { "Date" }
+                        th scope="col" { "Notice" }
                         th scope="col" { "Empreinte / hash" } th scope="col" { "Précédente / prev_hash" } } }
                     tbody { @for e in &events { tr {
                         td { (e.seq) } td { (e.kind.as_str()) } td { (e.at) }
+                        td { @if let Some(v) = e.notice_version_or(record_notice(file, e)) { code { (v.get(..12).unwrap_or(v)) } } }
                         td { code { (file.events.iter().find(|s| s.seq == e.seq).map_or("", |s| s.hash.as_str())) } }
                         td { code { (e.prev_hash) } }
                     } } }

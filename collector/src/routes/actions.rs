@@ -89,7 +89,7 @@ async fn apply(
                 .await
                 .map_err(|e| ApiError::from_ledger(e, locale));
         }
-        Action::Change { choices } => Request::Change(choices),
+        Action::Change { choices } => Request::Change { choices, notice_version: None },
         Action::Withdraw => Request::Withdraw,
     };
     let record_id = payload.record_id.map(|r| r.0).ok_or(ApiError::new(ProblemType::UnknownRecord, locale))?;

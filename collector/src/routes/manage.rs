@@ -42,6 +42,8 @@ struct Words {
     done_withdrawn: &'static str,
     done_erased: &'static str,
     erase_unconfirmed: &'static str,
+    stale: &'static str,
+    notice: &'static str,
     status: fn(&str) -> &'static str,
 }
 
@@ -68,6 +70,9 @@ const FR: Words = Words {
     done_withdrawn: "Vos consentements sont retirés.",
     done_erased: "Vos données ont été effacées.",
     erase_unconfirmed: "Cochez la case pour confirmer l'effacement.",
+    stale: "La notice d'information a changé depuis l'affichage de cette page\u{a0}: vos choix n'ont pas été \
+            enregistrés. Lisez la nouvelle notice ci-dessous, puis enregistrez à nouveau vos choix.",
+    notice: "Vos choix portent sur la notice d'information en vigueur\u{a0}:",
     status: |s| match s {
         "pending" => "en attente",
         "confirmed" => "confirmé",
@@ -100,6 +105,9 @@ const EN: Words = Words {
     done_withdrawn: "Your consents are withdrawn.",
     done_erased: "Your data have been erased.",
     erase_unconfirmed: "Tick the box to confirm the erasure.",
+    stale: "The privacy notice has changed since this page was shown: your choices were not saved. Read the new \
+            notice below, then save your choices again.",
+    notice: "Your choices are made under the privacy notice in force:",
     status: |s| match s {
         "pending" => "pending",
         "confirmed" => "confirmed",
@@ -187,6 +195,16 @@ fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Op
     if let Some(flash) = flash {
         let _ = writeln!(body, "<p class=\"notice\" role=\"status\">{}</p>", escape(flash));
     }
+    if done == Some("stale") {
+        let other = if locale == Locale::Fr { Locale::En } else { Locale::Fr };
+        let _ = writeln!(
+            body,
+            "<p class=\"notice\" role=\"alert\">{}</p>\n<p class=\"muted\" lang=\"{}\">{}</p>",
+            escape(w.stale),
+            other.tag(),
+            escape(words(other).stale)
+        );
+    }
     if file.subject.anonymised_at.is_some() {
         let _ = writeln!(body, "<p>{}</p>", escape(w.gone));
         return page(locale, w.title, &body);
@@ -217,7 +235,16 @@ fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Op
             escape(purpose.label.get(locale))
         );
     }
-    let _ = write!(body, "</fieldset>\n<button type=\"submit\">{}</button>\n</form>\n", escape(w.save));
+    let version = site.notice.version().as_str();
+    let _ = write!(
+        body,
+        "</fieldset>\n<input type=\"hidden\" name=\"notice_version\" value=\"{v}\">\n<p>{} \
+         <a href=\"/v1/notices/{v}\">{}</a></p>\n<button type=\"submit\">{}</button>\n</form>\n",
+        escape(w.notice),
+        escape(&short(version)),
+        escape(w.save),
+        v = escape(version),
+    );
     let _ = write!(
         body,
         "<h2>{}</h2>\n<p>{}</p>\n<form method=\"post\" action=\"/manage/{t}/withdraw\">\n\
@@ -252,7 +279,7 @@ fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Op
             escape(&rfc3339(r.created_at)),
             escape(cta),
             escape((w.status)(r.status.as_str())),
-            escape(&r.notice_version.chars().take(12).collect::<String>()),
+            escape(&short(&r.notice_version)),
             v = escape(&r.notice_version),
         );
     }
@@ -276,11 +303,19 @@ fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Op
     page(locale, w.title, &body)
 }
 
+/// A notice version as people are shown it: its first 12 hex digits.
+fn short(version: &str) -> String {
+    version.chars().take(12).collect()
+}
+
 fn back(token: &str, done: &str) -> Response {
     Redirect::to(&format!("/manage/{token}?done={done}")).into_response()
 }
 
-/// `POST /manage/{token}/choices` with `purpose=…` for each ticked box.
+/// `POST /manage/{token}/choices` with `purpose=…` for each ticked box and the `notice_version` the page showed.
+/// Consent is to the notice actually shown: if another notice was published since (or the form names none), the
+/// change is refused (409, nothing stored) and the page shows the new notice's form; else the `changed` event
+/// names that version.
 pub async fn change(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -290,12 +325,22 @@ pub async fn change(
         Ok(opened) => opened,
         Err(kind) => return link_problem(&state, &token, kind),
     };
+    let current = site.notice.version().as_str();
+    if !form.iter().any(|(k, v)| k == "notice_version" && v == current) {
+        let file = match file(&state, &claims.record_id).await {
+            Ok(file) => file,
+            Err(e) => return ledger_error_page(&e),
+        };
+        let locale = file.records.last().map_or(site.config.default_locale(), |r| r.locale);
+        return (StatusCode::CONFLICT, Html(render(&site, &token, &file, locale, Some("stale")))).into_response();
+    }
     let ticked: Vec<&str> = form.iter().filter(|(k, _)| k == "purpose").map(|(_, v)| v.as_str()).collect();
     let choices: BTreeMap<String, bool> =
         site.widget.purposes.iter().map(|p| (p.id.to_string(), ticked.contains(&p.id.as_str()))).collect();
     let now = state.now();
     let id = claims.record_id.clone();
-    match state.writer.run(move |l| l.act(&id, &Actor::ManageLink, &Request::Change(choices), now)).await {
+    let request = Request::Change { choices, notice_version: Some(current.to_owned()) };
+    match state.writer.run(move |l| l.act(&id, &Actor::ManageLink, &request, now)).await {
         Ok(_) => back(&token, "saved"),
         Err(e) => ledger_error_page(&e),
     }
@@ -338,8 +383,10 @@ pub async fn erase(
 
 /// The subject's ledger events (the store selects them by subject id: no other subject's event is here), each
 /// with what it says about them: kind, time, record, notice version, choices, and the hashes that tie it to the
-/// chain. The `prev_hash` is left out: it is the hash of an event that may be someone else's.
-fn events_json(file: &SubjectFile) -> Vec<serde_json::Value> {
+/// chain. The `prev_hash` is left out: it is the hash of an event that may be someone else's. Each event is
+/// credited to the notice version it names (a submission's, a change made on the manage page), else to its
+/// record's ([`Event::notice_version_or`]).
+fn events_json(file: &SubjectFile, public_url: &str) -> Vec<serde_json::Value> {
     let notice_of: BTreeMap<&str, &str> =
         file.records.iter().map(|r| (r.record_id.as_str(), r.notice_version.as_str())).collect();
     file.events
@@ -347,18 +394,14 @@ fn events_json(file: &SubjectFile) -> Vec<serde_json::Value> {
         .filter_map(|stored| serde_json::from_str::<Event>(&stored.body).ok().map(|e| (e, stored.hash.as_str())))
         .filter(|(e, _)| e.subject_id == file.subject.subject_id)
         .map(|(e, hash)| {
-            // `submitted` names its notice version; later events are about a record shown under its own.
-            let notice_version = e
-                .detail
-                .get("notice_version")
-                .and_then(|v| v.as_str())
-                .or_else(|| e.record_id.as_deref().and_then(|r| notice_of.get(r).copied()));
+            let notice_version = e.notice_version_or(e.record_id.as_deref().and_then(|r| notice_of.get(r).copied()));
             serde_json::json!({
                 "seq": e.seq,
                 "kind": e.kind.as_str(),
                 "at": e.at,
                 "record_id": e.record_id,
                 "notice_version": notice_version,
+                "notice_url": notice_version.map(|v| format!("{public_url}/v1/notices/{v}")),
                 "choices": e.detail.get("choices"),
                 "detail": e.detail,
                 "payload_sha256": e.payload_sha256,
@@ -419,7 +462,7 @@ pub async fn download(State(state): State<AppState>, Path(token): Path<String>) 
         "subject_id": file.subject.subject_id,
         "consents": consents,
         "records": records,
-        "events": events_json(&file),
+        "events": events_json(&file, &state.settings.public_url),
     });
     (
         StatusCode::OK,
