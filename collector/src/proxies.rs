@@ -66,7 +66,9 @@ impl TrustedProxies {
     /// The client's address: the peer's, unless the peer is a trusted proxy; then the right-most
     /// `X-Forwarded-For` entry that is not itself a trusted proxy (entries further left were written by the
     /// client and prove nothing). A missing or unreadable header leaves the peer's address.
+    /// IPv4-mapped IPv6 addresses (a dual-stack listener's IPv4 peers) come out as IPv4.
     pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let peer = peer.to_canonical();
         if !self.trusts(peer) {
             return peer;
         }
@@ -133,5 +135,6 @@ mod tests {
         assert_eq!(proxies.client_ip(ip("127.0.0.1"), &HeaderMap::new()), ip("127.0.0.1"), "no header");
         assert_eq!(proxies.client_ip(ip("127.0.0.1"), &forwarded(&["unknown"])), ip("127.0.0.1"), "garbage");
         assert_eq!(TrustedProxies::default().client_ip(ip("127.0.0.1"), &spoofed), ip("127.0.0.1"), "none trusted");
+        assert_eq!(TrustedProxies::default().client_ip(ip("::ffff:192.0.2.5"), &spoofed), ip("192.0.2.5"), "mapped");
     }
 }

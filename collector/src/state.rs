@@ -1,7 +1,7 @@
 //! What every handler shares: sites, keys, the writer, the clock, limits and counters.
 
 use crate::clock::SharedClock;
-use crate::intake::{RateLimiter, UsedNonces};
+use crate::intake::{ClientLimiter, RateLimiter, UsedNonces};
 use crate::metrics::Metrics;
 use crate::proxies::TrustedProxies;
 use crate::sites::Sites;
@@ -62,8 +62,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Settings.
     pub settings: Settings,
-    /// Per-IP limit.
-    pub ip_limit: RateLimiter,
+    /// Per-client limit (an IPv4 address, an IPv6 /64).
+    pub ip_limit: ClientLimiter,
     /// Per-email limit.
     pub email_limit: RateLimiter,
     /// Nonces seen recently (the durable check is in the ledger).
@@ -104,7 +104,7 @@ impl AppState {
             writer,
             clock,
             metrics,
-            ip_limit: RateLimiter::new(settings.ip_per_minute, 60_000),
+            ip_limit: ClientLimiter::new(settings.ip_per_minute, 60_000),
             email_limit: RateLimiter::new(settings.email_per_hour, 3_600_000),
             settings,
             used_nonces: UsedNonces::default(),

@@ -9,6 +9,7 @@ mod concurrency;
 mod download;
 mod leaks;
 mod lifecycle;
+mod limits;
 mod postgres;
 mod protocol_doc;
 mod proxies;

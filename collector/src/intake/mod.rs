@@ -4,7 +4,7 @@
 
 mod rate_limit;
 
-pub use rate_limit::{RateLimiter, UsedNonces};
+pub use rate_limit::{ClientLimiter, RateLimiter, UsedNonces, client_network};
 
 use crate::problem::ApiError;
 use crate::sites::Site;
@@ -117,7 +117,7 @@ fn open_message<T: ClientMessage>(
     let mut locale = crate::problem::locale_of(headers);
     let fail = |kind: ProblemType, locale: Locale| ApiError::new(kind, locale);
     let now = state.now();
-    if !state.ip_limit.allow(&ip.to_string(), now) {
+    if !state.ip_limit.allow(ip, now) {
         return Err(fail(ProblemType::RateLimited, locale));
     }
     let body = body.map_err(|e| {

@@ -64,7 +64,7 @@ pub async fn access_form(
 /// Sends a fresh manage link if the email is known; the caller answers the same either way.
 async fn send_link(state: &AppState, locale: Locale, ip: IpAddr, request: &AccessRequest) -> Result<(), ApiError> {
     let now = state.now();
-    if !state.ip_limit.allow(&ip.to_string(), now) {
+    if !state.ip_limit.allow(ip, now) {
         return Err(ApiError::new(ProblemType::RateLimited, locale));
     }
     if state.sites.get(&request.site).is_none() {

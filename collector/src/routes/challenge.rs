@@ -36,7 +36,7 @@ pub async fn challenge(
     query: Result<Query<ChallengeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let now = state.now();
-    if !state.ip_limit.allow(&ip.to_string(), now) {
+    if !state.ip_limit.allow(ip, now) {
         return Err(ApiError::new(ProblemType::RateLimited, locale));
     }
     let Query(query) = query.map_err(|_| ApiError::new(ProblemType::Malformed, locale))?;

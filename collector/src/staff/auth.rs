@@ -17,6 +17,7 @@ use super::throttle::Scope;
 use super::totp::totp_step;
 use super::{Role, Staff, StaffError, audit, layout};
 use crate::AppState;
+use crate::intake::client_network;
 use crate::routes::ClientIp;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
@@ -127,7 +128,7 @@ pub async fn login(
     let db = db(&state)?;
     let now = state.now();
     let email = normalise_email(&form.email);
-    let ip = ip.to_string();
+    let ip = client_network(ip).to_string();
     let throttle = db.throttle();
     throttle.check(Scope::Account, &email, now).map_err(StaffError::Throttled)?;
     throttle.check(Scope::Ip, &ip, now).map_err(StaffError::Throttled)?;
@@ -488,7 +489,7 @@ pub async fn request_reset(
     let db = db(&state)?;
     let now = state.now();
     let email = normalise_email(&form.email);
-    let ip = ip.to_string();
+    let ip = client_network(ip).to_string();
     db.throttle().check(Scope::Ip, &ip, now).map_err(StaffError::Throttled)?;
     // Each request counts as a failure: a few resets are fine, a flood of them waits.
     db.throttle().fail(Scope::Ip, &ip, now);
