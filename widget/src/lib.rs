@@ -1,7 +1,8 @@
 //! The alumni consent widget: one `<script type="module">` tag puts a call to action and its consent form on
-//! any page (DESIGN §7). Leptos 0.8 in client-side rendering, compiled to WebAssembly.
+//! any page (DESIGN §7). Leptos 0.8 in client-side rendering, compiled to WebAssembly, loaded by a small
+//! hand-written module that draws the CTA first (`loader/alumni-consent.js`, see the README).
 //!
-//! The data's way: [`embed`] finds the mount points → [`components::widget`] loads the site's
+//! The data's way: the loader hands each CTA over ([`mount`], [`embed`]) → [`components::widget`] loads the site's
 //! `WidgetConfig` → [`components::cta_panel`] shows the CTA, the dialog and a returning browser's summary →
 //! [`components::consent_form`] checks the answers with the `consent` crate's own rules ([`form_state`]) →
 //! [`submit`] gets the [`device`] key (WebCrypto, kept in IndexedDB by [`idb`]), a challenge ([`api`]),
@@ -28,23 +29,10 @@ pub mod submit;
 
 use wasm_bindgen::prelude::*;
 
-/// Runs when the module loads: mounts every widget of the page.
-#[wasm_bindgen(start)]
-pub fn start() {
-    // The test harness loads this module too; it mounts its own components.
-    mount_reporting();
-    // An `async` module may run before the parser reaches the mount points after its tag: mount those too, once
-    // the document is parsed (a mount point is marked, so none is mounted twice).
-    if let Some(document) = web_sys::window().and_then(|w| w.document())
-        && document.ready_state() == "loading"
-    {
-        let again = Closure::once_into_js(mount_reporting);
-        let _ = document.add_event_listener_with_callback("DOMContentLoaded", again.unchecked_ref());
-    }
-}
-
-fn mount_reporting() {
-    if let Err(error) = embed::mount_all() {
-        web_sys::console::error_1(&error);
-    }
+/// Called by the loader (`widget/loader/alumni-consent.js`) for each CTA it drew, in page order: `root` is the
+/// `div.root` in the CTA's shadow root, `settings` what the script tag and the mount point ask for, `handoff` the
+/// loader's record of the CTA (a click that came before the form is replayed).
+#[wasm_bindgen]
+pub fn mount(root: web_sys::HtmlElement, settings: JsValue, handoff: JsValue) {
+    embed::mount(root, embed::Embed::from_settings(&settings), embed::Handoff::new(handoff));
 }

@@ -1,6 +1,7 @@
-//! `cargo xtask widget`: the widget bundle in `dist/widget/` — `alumni-consent.js` (the ES module a page loads,
-//! minified by terser) and `alumni-consent_bg.wasm` (optimised by `wasm-opt -Oz`, twice). The CSS is inside the
-//! wasm and applied in each shadow root, so there is no third file.
+//! `cargo xtask widget`: the widget bundle in `dist/widget/` — `alumni-consent.js` (the ES module a page loads:
+//! the hand-written loader of `widget/loader/`, with the stylesheet inside, minified by terser), which draws the
+//! CTAs and imports the form on intent: `alumni-consent-form.js` (wasm-bindgen's glue, minified) and
+//! `alumni-consent_bg.wasm` (optimised by `wasm-opt -Oz`, twice).
 //!
 //! With a nightly toolchain (the default when one is installed) the standard library is rebuilt for size
 //! (`-Z build-std` with the `optimize_for_size` feature — smaller sorts and formatting in `core`/`alloc` —,
@@ -34,48 +35,31 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-multivalue",
 ];
 
+/// The module a page includes: the hand-written loader, which draws the CTAs (`widget/loader/`).
+pub const LOADER_JS: &str = "alumni-consent.js";
+/// The form's module, wasm-bindgen's glue, imported by the loader on intent.
+pub const FORM_JS: &str = "alumni-consent-form.js";
+/// The form's WebAssembly.
+pub const FORM_WASM: &str = "alumni-consent_bg.wasm";
+/// Where the loader's source takes the stylesheet.
+const CSS_SLOT: &str = "__CSS__";
+
 /// Gzip sizes of one bundle, in bytes.
 pub struct BundleSize {
-    /// The wasm module.
+    /// The loader, stylesheet included: what a page loads before its CTA works (with the config).
+    pub loader: u64,
+    /// The form's glue.
+    pub form: u64,
+    /// The form's wasm module.
     pub wasm: u64,
-    /// The JavaScript entry.
-    pub js: u64,
-    /// The stylesheet (inlined in the wasm, so already counted there; shown for information).
-    pub css: u64,
 }
 
 impl BundleSize {
-    /// What a page transfers: wasm + js (the CSS travels inside the wasm).
+    /// Everything a page transfers up to a submitted form (the config aside).
     pub fn total(&self) -> u64 {
-        self.wasm + self.js
+        self.loader + self.form + self.wasm
     }
 }
-
-/// Lists the bundle's own script tags for the widget (`widget/src/embed.rs`, `SCRIPTS`): the module scripts whose
-/// `src` is this module's address. Only they say where the answers go; `document.currentScript` is `null` in a
-/// module (also with `async`), and `import.meta.url` is the one thing page markup cannot fake.
-const OWN_SCRIPTS: &str = r#"const ownScripts = globalThis[Symbol.for('alumni-consent.scripts')] = [
-  ...document.querySelectorAll('script[type=module][src]')].filter((tag) => tag.src.split('#')[0] === import.meta.url.split('#')[0]);"#;
-
-/// Asks for each of the bundle's script tags' widget config as soon as the entry module runs, while the wasm
-/// downloads and compiles, and leaves the answer in a registry the widget takes it from (`widget/src/api.rs`,
-/// `PREFETCH`; same address rules: `data-config` as written, else `data-endpoint` without trailing `/` +
-/// `/v1/sites/{site}/config`). Credentials omitted, like every request of the widget. A failure leaves `null`, and
-/// the widget asks again.
-const PREFETCH_CONFIG: &str = r#"{
-  const registry = globalThis[Symbol.for('alumni-consent.config')] ??= new Map();
-  for (const tag of ownScripts) {
-    const config = tag.getAttribute('data-config')?.trim();
-    const endpoint = tag.getAttribute('data-endpoint')?.trim();
-    const site = tag.getAttribute('data-site')?.trim();
-    const address = config || (endpoint && site
-      ? endpoint.replace(/\/+$/, '') + '/v1/sites/' + encodeURIComponent(site) + '/config' : '');
-    if (address && !registry.has(address)) {
-      registry.set(address, fetch(address, { credentials: 'omit' })
-        .then((r) => r.text().then((text) => [r.status, text])).catch(() => null));
-    }
-  }
-}"#;
 
 /// Builds the bundle and returns `dist/widget`.
 pub fn run(args: Args) -> anyhow::Result<PathBuf> {
@@ -139,36 +123,31 @@ pub fn run(args: Args) -> anyhow::Result<PathBuf> {
             .args(["--strip-debug", "--strip-producers", "--strip-target-features"])
             .arg(bindgen_dir.join("alumni-consent_bg.wasm"))
             .arg("-o")
-            .arg(dist.join("alumni-consent_bg.wasm")),
+            .arg(dist.join(FORM_WASM)),
     )?;
 
-    println!("==> widget: the entry module, minified by terser");
-    // `--target web` exports an init function; the entry calls it so that one <script> tag is enough.
+    println!("==> widget: the form's module (wasm-bindgen's glue) and the loader, minified by terser");
     let glue = std::fs::read_to_string(bindgen_dir.join("alumni-consent.js"))?;
-    let glue = use_short_names(&glue, &renames)?;
-    let entry = bindgen_dir.join("entry.js");
-    // The wasm request first (`__wbg_init` sends it before its first `await`), then the config's: both are in
-    // flight while the module compiles.
-    std::fs::write(
-        &entry,
-        format!(
-            "{glue}\n{OWN_SCRIPTS}\n__wbg_init().catch((e) => console.error('alumni-consent:', e));\n{PREFETCH_CONFIG}\n"
-        ),
-    )?;
-    step(
-        Command::new(&node.terser)
-            .arg(&entry)
-            .args(["--module", "--compress", "passes=2", "--mangle", "--output"])
-            .arg(dist.join("alumni-consent.js")),
-    )?;
+    let glue_file = bindgen_dir.join("form.js");
+    std::fs::write(&glue_file, use_short_names(&glue, &renames)?)?;
+    minify(&node.terser, &glue_file, &dist.join(FORM_JS))?;
+    // The loader is hand-written (widget/loader/); the stylesheet goes into it, as a JS string, because the CTA it
+    // draws needs it before the form exists.
+    let loader = std::fs::read_to_string(root.join("widget/loader/alumni-consent.js"))?;
+    let css = std::fs::read_to_string(root.join("widget/src/widget.css"))?;
+    anyhow::ensure!(loader.matches(CSS_SLOT).count() == 1, "the loader must name `{CSS_SLOT}` once");
+    let loader_file = bindgen_dir.join("loader.js");
+    std::fs::write(&loader_file, loader.replace(CSS_SLOT, &serde_json::to_string(&css)?))?;
+    minify(&node.terser, &loader_file, &dist.join(LOADER_JS))?;
 
     let size = measure(&dist)?;
     println!(
-        "==> widget: dist/widget/ ({toolchain}), gzip -9: wasm {} + js {} = {} total (css {} inside the wasm); target ≤ 40 KB",
+        "==> widget: dist/widget/ ({toolchain}), gzip -9: loader {} (css inside; target ≤ 15 KB with the config), \
+         form {} wasm + {} js; {} in all (target ≤ 45 KB)",
+        kb(size.loader),
         kb(size.wasm),
-        kb(size.js),
+        kb(size.form),
         kb(size.total()),
-        kb(size.css)
     );
     Ok(dist)
 }
@@ -242,12 +221,13 @@ fn use_short_names(glue: &str, renames: &str) -> anyhow::Result<String> {
 
 /// The gzip sizes of the bundle in `dist`.
 pub fn measure(dist: &Path) -> anyhow::Result<BundleSize> {
-    let css = gzip_size(&std::fs::read(tools::workspace_root().join("widget/src/widget.css"))?)?;
-    Ok(BundleSize {
-        wasm: gzip_size(&std::fs::read(dist.join("alumni-consent_bg.wasm"))?)?,
-        js: gzip_size(&std::fs::read(dist.join("alumni-consent.js"))?)?,
-        css,
-    })
+    let size = |file: &str| gzip_size(&std::fs::read(dist.join(file))?);
+    Ok(BundleSize { loader: size(LOADER_JS)?, form: size(FORM_JS)?, wasm: size(FORM_WASM)? })
+}
+
+/// Minifies the ES module `from` into `to`.
+fn minify(terser: &Path, from: &Path, to: &Path) -> anyhow::Result<()> {
+    step(Command::new(terser).arg(from).args(["--module", "--compress", "passes=2", "--mangle", "--output"]).arg(to))
 }
 
 /// The size of `bytes` after `gzip -9` (what a server sends with static compression).

@@ -28,18 +28,24 @@ pub struct Panel {
     pub summary: bool,
     /// Whether to ask the collector about a remembered record (off in tests without a collector).
     pub refresh_record: bool,
+    /// The CTA button the loader already drew (inside its `div.panel`), kept rather than drawn again.
+    pub button: Option<Element>,
 }
 
 /// The CTA's markup (the CTA is `context.cta` of `config`): `div.panel` with the button, the summary and the
 /// dialog.
 pub fn panel(p: Panel) -> Element {
     let locale = p.context.locale;
-    let panel = el("div", &[("class", "panel")]);
+    let drawn = p.button.as_ref().and_then(|b| Some((b.parent_element()?, b.clone())));
     let config = p.config.clone();
-    let Some(cta_spec) = config.cta(&p.context.cta) else { return panel };
+    let Some(cta_spec) = config.cta(&p.context.cta) else { return el("div", &[("class", "panel")]) };
     let label = cta_spec.label.get(locale);
-    let cta = text_el("button", &[("type", "button"), ("class", "cta"), ("aria-haspopup", "dialog")], label);
-    append(&panel, &[&cta]);
+    let (panel, cta) = drawn.unwrap_or_else(|| {
+        let panel = el("div", &[("class", "panel")]);
+        let cta = text_el("button", &[("type", "button"), ("class", "cta"), ("aria-haspopup", "dialog")], label);
+        append(&panel, &[&cta]);
+        (panel, cta)
+    });
     if p.summary {
         append(&panel, &[&returning(p.config.clone(), p.endpoint.clone(), p.record, locale)]);
         if p.refresh_record {
@@ -82,6 +88,6 @@ pub fn CtaPanel(
 ) -> impl IntoView {
     let state = state.unwrap_or_else(|| FormState::new(&config.fields, &cta));
     let record = record.unwrap_or_else(|| RwSignal::new(None));
-    let panel = panel(Panel { config, context, endpoint, state, record, summary, refresh_record });
+    let panel = panel(Panel { config, context, endpoint, state, record, summary, refresh_record, button: None });
     view! { <div use:put=panel></div> }
 }

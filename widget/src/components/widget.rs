@@ -2,9 +2,10 @@
 //! the CTA, then shows its [`panel`](super::cta_panel::panel).
 
 use crate::api;
+use crate::components::consent_dialog::open;
 use crate::components::cta_panel::{Panel, panel};
 use crate::dom::text_el;
-use crate::embed::Embed;
+use crate::embed::{Embed, Handoff};
 use crate::form_state::FormState;
 use crate::i18n::strings;
 use crate::page::{self, Loaded};
@@ -29,6 +30,7 @@ fn content(
     loaded: Loaded,
     record: RwSignal<Option<crate::records::StoredRecord>>,
     summary: bool,
+    button: Option<Element>,
 ) -> Element {
     let fallback_locale = Locale::from_tag(embed.lang.as_deref().unwrap_or("fr"));
     let failed = || text_el("p", &[("class", "error")], strings(fallback_locale).config_failed);
@@ -43,12 +45,13 @@ fn content(
         notice_version: config.notice_version.clone(),
     };
     let state = FormState::new(&config.fields, cta);
-    panel(Panel { config: config.clone(), context, endpoint, state, record, summary, refresh_record: true })
+    panel(Panel { config: config.clone(), context, endpoint, state, record, summary, refresh_record: true, button })
 }
 
-/// Loads the config of `embed` and renders its CTA into `root`. Runs inside Leptos' mount (whose owner holds the
+/// Loads the config of `embed` and renders its CTA into `root`, keeping the CTA button the loader drew there
+/// (`handoff`) and opening the dialog if it was clicked before. Runs inside Leptos' mount (whose owner holds the
 /// effect and the page's shared signals); the markup itself is the widget's own (see [`crate::dom`]).
-pub fn widget(root: &Element, embed: Embed) {
+pub fn widget(root: &Element, embed: Embed, handoff: Option<Handoff>) {
     let address =
         embed.config_url.clone().or_else(|| embed.endpoint.as_deref().map(|e| api::config_url(e, &embed.site)));
     // Several CTAs of a page share one config request and one remembered record (taken in page order, so the
@@ -70,8 +73,20 @@ pub fn widget(root: &Element, embed: Embed) {
     // set once per address, so it never runs again and never disposes the panel's own effect.
     page::watch(Box::new(move || {
         let Some(config) = loaded.get() else { return };
-        if !shown.replace(true) {
-            let _ = root.append_child(&content(&embed, Some(config), record, summary));
+        if shown.replace(true) {
+            return;
+        }
+        let drawn = Handoff::button(&root);
+        let panel = drawn.as_ref().and_then(|b| b.parent_element());
+        let shown = content(&embed, Some(config), record, summary, drawn);
+        // The loader's panel is kept in place (moving it would take the focus away); anything else replaces it.
+        if !panel.is_some_and(|p| p.is_same_node(Some(&shown))) {
+            root.replace_children_with_node_1(&shown);
+        }
+        if handoff.as_ref().is_some_and(Handoff::take_click)
+            && let Some(dialog) = crate::dom::find(&shown, "dialog")
+        {
+            open(&dialog);
         }
     }));
 }

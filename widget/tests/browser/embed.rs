@@ -1,58 +1,115 @@
-//! Reading the script tag's and the mount points' `data-*` attributes (a mount point chooses only its CTA and
-//! language), and what the widgets of one page share.
+//! The hand-over from the loader (`widget/loader/alumni-consent.js`, whose reading of the script tag and the mount
+//! points — a mount point chooses only its CTA and language — the end-to-end tests check in Chromium and Firefox):
+//! the settings, the CTA button it drew, a click that came before the form; and what the widgets of one page share.
 
 use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
+use web_sys::{Element, HtmlElement};
 use widget::embed::Embed;
 
-#[wasm_bindgen_test]
-fn a_mount_point_chooses_its_cta_and_language_and_nothing_else() {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let script = document.create_element("script").unwrap();
-    script.set_attribute("data-endpoint", "http://127.0.0.1:8787").unwrap();
-    script.set_attribute("data-site", "association-exemple").unwrap();
-    script.set_attribute("data-cta", "join").unwrap();
-    let page = Embed { cta: "join".into(), lang: Some("fr".into()), ..Embed::default() };
-    let defaults = Embed::script(&script, &page);
-    assert_eq!(defaults.endpoint.as_deref(), Some("http://127.0.0.1:8787"));
-    assert_eq!(defaults.site, "association-exemple");
-    assert_eq!(defaults.config_url, None);
-
-    // What a comment sanitiser keeps: every `data-*` attribute.
-    let div = document.create_element("div").unwrap();
-    div.set_attribute("data-alumni-consent", "").unwrap();
-    div.set_attribute("data-cta", "event").unwrap();
-    div.set_attribute("data-lang", "en").unwrap();
-    div.set_attribute("data-endpoint", "https://evil.example").unwrap();
-    div.set_attribute("data-config", "https://evil.example/config.json").unwrap();
-    div.set_attribute("data-site", "evil").unwrap();
-    let embed = Embed::mount_point(&div, &defaults);
-    assert_eq!(embed.cta, "event");
-    assert_eq!(embed.lang.as_deref(), Some("en"));
-    assert_eq!(embed.endpoint.as_deref(), Some("http://127.0.0.1:8787"), "the endpoint is the script tag's");
-    assert_eq!(embed.config_url, None, "the config address is the script tag's");
-    assert_eq!(embed.site, "association-exemple");
-
-    let bare = document.create_element("div").unwrap();
-    assert_eq!(Embed::mount_point(&bare, &defaults).cta, "join");
+fn object(pairs: &[(&str, &str)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in pairs {
+        js_sys::Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value)).unwrap();
+    }
+    object.into()
 }
 
 #[wasm_bindgen_test]
-fn only_the_bundles_own_script_tags_are_read() {
-    // The harness loads the module without the entry module: no registry, so nothing mounts by itself.
-    let key = js_sys::Symbol::for_(widget::embed::SCRIPTS);
-    let global = js_sys::global();
-    let _ = js_sys::Reflect::delete_property(&global, &key);
-    assert!(widget::embed::own_scripts().is_none());
+fn the_settings_the_loader_hands_over_are_read_as_given() {
+    // What the loader passes (widget/loader/alumni-consent.js): the script tag's endpoint, site and config, the
+    // mount point's CTA and language; blanks are absent.
+    let settings = object(&[
+        ("endpoint", "http://127.0.0.1:8787"),
+        ("site", "association-exemple"),
+        ("cta", "event"),
+        ("config", " "),
+        ("lang", "en"),
+        ("page", "http://127.0.0.1/article/"),
+    ]);
+    let embed = Embed::from_settings(&settings);
+    assert_eq!(embed.endpoint.as_deref(), Some("http://127.0.0.1:8787"));
+    assert_eq!(embed.site, "association-exemple");
+    assert_eq!(embed.cta, "event");
+    assert_eq!(embed.config_url, None, "a blank config address is none");
+    assert_eq!(embed.lang.as_deref(), Some("en"));
+    assert_eq!(embed.page_url, "http://127.0.0.1/article/");
+    let bare = Embed::from_settings(&object(&[]));
+    assert_eq!((bare.cta.as_str(), bare.endpoint), ("join", None), "the CTA is join by default");
+}
+
+/// Does what the loader does for one CTA: a shadow root, the CTA button drawn in `div.root > div.panel`, the
+/// config's answer in the registry; then hands it over to the form with `clicked`.
+async fn hand_over(clicked: bool) -> (web_sys::ShadowRoot, Element, JsValue) {
     let document = web_sys::window().unwrap().document().unwrap();
-    let own = document.create_element("script").unwrap();
-    let div = document.create_element("div").unwrap();
-    let list = js_sys::Array::of2(&own, &div);
-    js_sys::Reflect::set(&global, &key, &list).unwrap();
-    let found = widget::embed::own_scripts().unwrap();
-    assert_eq!(found.len(), 1, "only script elements count");
-    assert!(found[0].is_same_node(Some(&own)));
-    js_sys::Reflect::delete_property(&global, &key).unwrap();
+    let earlier = document.query_selector_all(".alumni-consent").unwrap();
+    for i in 0..earlier.length() {
+        earlier.item(i).unwrap().unchecked_into::<Element>().remove();
+    }
+    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&host).unwrap();
+    let root = widget::embed::shadow_root(&document, &host).unwrap();
+    let panel = document.create_element("div").unwrap();
+    panel.set_class_name("panel");
+    let button: HtmlElement = document.create_element("button").unwrap().unchecked_into();
+    button.set_class_name("cta");
+    button.set_text_content(Some("Rejoindre la communauté alumni"));
+    panel.append_child(&button).unwrap();
+    root.append_child(&panel).unwrap();
+    button.focus().unwrap();
+
+    // Nothing listens on port 9: the config can only come from the registry.
+    let address = "http://127.0.0.1:9/handoff/config.json";
+    let json = serde_json::to_string(&crate::support::config()).unwrap();
+    let registry = js_sys::Map::new();
+    let answer = js_sys::Array::of2(&JsValue::from(200), &JsValue::from_str(&json));
+    registry.set(&JsValue::from_str(address), &js_sys::Promise::resolve(&answer));
+    js_sys::Reflect::set(&js_sys::global(), &js_sys::Symbol::for_(widget::api::PREFETCH), &registry).unwrap();
+    let handoff = js_sys::Object::new();
+    js_sys::Reflect::set(&handoff, &JsValue::from_str("clicked"), &JsValue::from_bool(clicked)).unwrap();
+    let settings = object(&[
+        ("endpoint", "http://127.0.0.1:9"),
+        ("site", "association-exemple"),
+        ("cta", "join"),
+        ("config", address),
+        ("lang", "fr"),
+        ("page", "http://127.0.0.1/article/"),
+    ]);
+    widget::mount(root, settings, handoff.clone().into());
+    for _ in 0..50 {
+        crate::support::settle().await;
+        if host.shadow_root().unwrap().query_selector("dialog").unwrap().is_some() {
+            break;
+        }
+    }
+    (host.shadow_root().unwrap(), button.into(), handoff.into())
+}
+
+#[wasm_bindgen_test]
+async fn a_click_before_the_form_loaded_is_replayed_on_the_loaders_button() {
+    let (shadow, button, handoff) = hand_over(true).await;
+    let buttons = shadow.query_selector_all("button.cta").unwrap();
+    assert_eq!(buttons.length(), 1, "the loader's button is kept, not drawn again");
+    assert!(buttons.item(0).unwrap().is_same_node(Some(&button)));
+    assert!(shadow.query_selector("dialog[open]").unwrap().is_some(), "the early click opened the dialog");
+    let ready = js_sys::Reflect::get(&handoff, &JsValue::from_str("ready")).unwrap();
+    assert_eq!(ready, JsValue::TRUE, "the loader is told that the form answers clicks now");
+    let focused = shadow.active_element().unwrap();
+    assert_eq!(focused.id(), "f-last_name", "focus moved into the dialog");
+    // Closing gives focus back to the same button.
+    shadow.query_selector("button.close").unwrap().unwrap().unchecked_into::<HtmlElement>().click();
+    assert!(shadow.active_element().unwrap().is_same_node(Some(&button)));
+}
+
+#[wasm_bindgen_test]
+async fn without_an_early_click_the_form_waits_for_one() {
+    let (shadow, button, _) = hand_over(false).await;
+    assert!(shadow.query_selector("dialog").unwrap().is_some(), "the form is built");
+    assert!(shadow.query_selector("dialog[open]").unwrap().is_none(), "and not opened by itself");
+    assert!(shadow.active_element().unwrap().is_same_node(Some(&button)), "focus stays on the CTA");
+    button.unchecked_ref::<HtmlElement>().click();
+    assert!(shadow.query_selector("dialog[open]").unwrap().is_some(), "the form's own listener opens it");
 }
 
 #[wasm_bindgen_test]
