@@ -10,6 +10,7 @@
 //! [`app`] builds the HTTP router from an [`AppState`]; the `collector` binary wires it to a socket.
 #![deny(missing_docs)]
 
+pub mod after_answer;
 pub mod charts;
 pub mod clock;
 pub mod export;

@@ -42,3 +42,95 @@ fn ipv4_peers_of_a_dual_stack_listener_stay_per_address() {
     assert_eq!(from("127.0.0.1"), 429);
     assert_eq!(from("127.0.0.2"), 200, "another IPv4 peer is another client");
 }
+
+/// What a client sees of an answer: status, headers but `date`, body.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+fn seen(response: reqwest::blocking::Response) -> Seen {
+    let status = response.status().as_u16();
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name != "date")
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("(binary)").to_owned()))
+        .collect();
+    headers.sort();
+    Seen { status, headers, body: response.text().unwrap() }
+}
+
+/// Asks for a manage link, as the widget does (JSON) or as the invalid-link page does (form).
+fn ask_access(c: &Collector, email: &str, form: bool) -> Seen {
+    let request = if form {
+        c.client.post(c.url("/access")).form(&[("site", SITE), ("email", email)])
+    } else {
+        let body = serde_json::json!({"site": SITE, "email": email});
+        c.client.post(c.url("/v1/access")).header("origin", ORIGIN).json(&body)
+    };
+    seen(request.send().unwrap())
+}
+
+#[test]
+fn access_answers_the_same_before_looking_the_address_up() {
+    let mut sink = SmtpSink::new(free_port());
+    sink.start();
+    let c = Collector::start(&["--smtp", &format!("smtp://127.0.0.1:{}", sink.port)]);
+    let known = "ada.lovelace@example.org";
+    let device = Device::new(41);
+    let created = c.post_envelope("/v1/submissions", &device.seal(&submission(&c, &device, known, "Ada")));
+    assert_eq!(created.status().as_u16(), 201);
+    assert_eq!(sink.wait_for(1)[0].to, vec![known.to_owned()], "the confirmation email");
+
+    // While another process holds the ledger's write lock, the lookup cannot run: an answer that waited for it
+    // (and so took longer for a known address, which also enqueues an email) would not come until it is freed.
+    let ledger = c.db();
+    ledger.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (answers, locked) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for (email, form) in
+            [("nobody@example.org", false), (known, false), ("nobody@example.org", true), (known, true)]
+        {
+            let tx = tx.clone();
+            let c = &c;
+            scope.spawn(move || tx.send((email, form, ask_access(c, email, form))).unwrap());
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut answers = Vec::new();
+        while answers.len() < 4 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let Ok(answer) = rx.recv_timeout(left) else { break };
+            answers.push(answer);
+        }
+        let locked = answers.len();
+        ledger.execute_batch("ROLLBACK").unwrap();
+        answers.extend(rx.iter().take(4 - locked));
+        (answers, locked)
+    });
+    assert_eq!(locked, 4, "{} of 4 answers came only once the ledger was free", 4 - locked);
+
+    let answer = |email: &str, form: bool| &answers.iter().find(|(e, f, _)| *e == email && *f == form).unwrap().2;
+    for form in [false, true] {
+        assert_eq!(answer(known, form), answer("nobody@example.org", form), "form: {form}");
+    }
+    assert_eq!(answer(known, false).status, 202);
+    assert_eq!(answer(known, false).body, r#"{"status":"accepted"}"#);
+    assert_eq!(answer(known, true).status, 200);
+
+    // The known address still gets its links (one per request), the unknown one nothing.
+    sink.wait_for(3);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while c.count("SELECT count(*) FROM mail_queue") > 0 {
+        assert!(std::time::Instant::now() < deadline, "the mail queue never emptied");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 3, "{:?}", mails.iter().map(|m| &m.to).collect::<Vec<_>>());
+    for mail in &mails[1..] {
+        assert_eq!(mail.to, vec![known.to_owned()]);
+        assert!(mail.link("/manage/").contains("/manage/"));
+    }
+}

@@ -1,8 +1,10 @@
-//! `POST /v1/access {site, email}`: always the same answer (no account enumeration); if the email is known, a
-//! fresh manage link is emailed.
+//! `POST /v1/access {site, email}`: always the same answer, at once (no account enumeration, by content or by
+//! time); if the email is known, a fresh manage link is emailed after.
 
+use crate::after_answer;
 use crate::html::{escape, page};
 use crate::intake::{allow_email, normalise_email};
+use crate::ledger::LedgerError;
 use crate::mail::MailJob;
 use crate::problem::{ApiError, Lang};
 use crate::routes::ClientIp;
@@ -34,7 +36,7 @@ pub async fn access(
     request: Result<Json<AccessRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Json(request) = request.map_err(|_| ApiError::new(ProblemType::Malformed, locale))?;
-    send_link(&state, locale, ip, &request).await?;
+    accept(&state, locale, ip, &request)?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"status": "accepted"}))))
 }
 
@@ -45,7 +47,7 @@ pub async fn access_form(
     ClientIp(ip): ClientIp,
     Form(request): Form<AccessRequest>,
 ) -> Response {
-    if let Err(e) = send_link(&state, locale, ip, &request).await {
+    if let Err(e) = accept(&state, locale, ip, &request) {
         return error_page(e.kind, locale);
     }
     let (title, text) = match locale {
@@ -61,8 +63,10 @@ pub async fn access_form(
         .into_response()
 }
 
-/// Sends a fresh manage link if the email is known; the caller answers the same either way.
-async fn send_link(state: &AppState, locale: Locale, ip: IpAddr, request: &AccessRequest) -> Result<(), ApiError> {
+/// Checks what is the same for every address (client and email limits, the site), then accepts: the lookup and
+/// the email happen after the answer ([`after_answer`]), which thus says nothing, in content or in time, about
+/// whether the address is known.
+fn accept(state: &AppState, locale: Locale, ip: IpAddr, request: &AccessRequest) -> Result<(), ApiError> {
     let now = state.now();
     if !state.ip_limit.allow(ip, now) {
         return Err(ApiError::new(ProblemType::RateLimited, locale));
@@ -74,16 +78,21 @@ async fn send_link(state: &AppState, locale: Locale, ip: IpAddr, request: &Acces
     if !allow_email(state, &email) {
         return Err(ApiError::new(ProblemType::RateLimited, locale));
     }
-    let site_id = request.site.clone();
-    let lookup = email.clone();
-    let record = state
+    after_answer::spawn("manage link not sent", send_link(state.clone(), request.site.clone(), email, now));
+    Ok(())
+}
+
+/// Queues a fresh manage link if the email is known on the site.
+async fn send_link(state: AppState, site_id: String, email: String, now: i64) -> Result<(), LedgerError> {
+    let queued = state
         .writer
-        .run(move |l| l.latest_record_of_email(&site_id, &lookup))
-        .await
-        .map_err(|e| ApiError::from_ledger(e, locale))?;
-    if let Some(record) = record {
-        let mail = MailJob::ManageLink { record_id: record.record_id }.to(&email);
-        state.writer.run(move |l| l.enqueue_mail(&mail, now)).await.map_err(|e| ApiError::from_ledger(e, locale))?;
+        .run(move |l| {
+            let Some(record) = l.latest_record_of_email(&site_id, &email)? else { return Ok(false) };
+            l.enqueue_mail(&MailJob::ManageLink { record_id: record.record_id }.to(&email), now)?;
+            Ok(true)
+        })
+        .await?;
+    if queued {
         state.mail_wakeup.notify_one();
     }
     Ok(())

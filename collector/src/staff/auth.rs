@@ -17,6 +17,7 @@ use super::throttle::Scope;
 use super::totp::totp_step;
 use super::{Role, Staff, StaffError, audit, layout};
 use crate::AppState;
+use crate::after_answer;
 use crate::intake::client_network;
 use crate::routes::ClientIp;
 use axum::extract::{Path, State};
@@ -495,12 +496,8 @@ pub async fn request_reset(
     db.throttle().fail(Scope::Ip, &ip, now);
     // All the work happens after the answer, which is thus the same, in content and in time, whether the address
     // has an account or not (a database write or the mail server's delay would tell).
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(e) = send_reset(&state, db, email, now).await {
-            tracing::error!(error = %e, "staff password reset not sent");
-        }
-    });
+    let worker = state.clone();
+    after_answer::spawn("staff password reset not sent", async move { send_reset(&worker, db, email, now).await });
     let title = "Lien envoyé";
     Ok(layout::page_in(
         Locale::Fr,
