@@ -210,3 +210,123 @@ fn labels_without_english() {
     assert_eq!(f.severity, Severity::Warning);
     assert_eq!(f.line, line_of(&site.path().join("consent.toml"), "id = \"interview\""));
 }
+
+/// 1-based (line, column) of `needle` in `path`, searching from the first line that contains `after`.
+fn place_after(path: &std::path::Path, after: &str, needle: &str) -> (usize, usize) {
+    let src = std::fs::read_to_string(path).unwrap();
+    let from = src.find(after).unwrap_or_else(|| panic!("{after} not in {src}"));
+    let at = from + src[from..].find(needle).unwrap_or_else(|| panic!("{needle} after {after}"));
+    let line = src[..at].matches('\n').count() + 1;
+    let column = src[..at].rsplit('\n').next().unwrap().chars().count() + 1;
+    (line, column)
+}
+
+#[test]
+fn a_purpose_that_claims_data_no_field_collects_is_refused_by_the_binary() {
+    let site = consent_fixture(|s| {
+        let (head, tail) = s.split_at(s.find("id = \"events\"").unwrap());
+        let tail =
+            tail.replacen("data = [\"identity\", \"academic\"]", "data = [\"identity\", \"academic\", \"photo\"]", 1);
+        format!("{head}{tail}")
+    });
+    let consent = site.path().join("consent.toml");
+    let (line, column) = place_after(&consent, "id = \"events\"", "\"photo\"");
+    let report = check(site.path());
+    let f = only(&report, "minimisation");
+    assert_eq!((f.severity, f.file.as_str(), f.line, f.column), (Severity::Error, "consent.toml", line, column), "{f}");
+    assert_eq!(
+        f.message,
+        "purpose `events` declares `photo` (photographie), but no field of the form collects it: the notice claims data you do not collect"
+    );
+    assert!(f.law.contains("5(1)(c)"), "{f}");
+    assert!(f.fix.contains("remove `photo` from the `data` of purpose `events`"), "{f}");
+    let out = site_kit(&["check", site.path().to_str().unwrap()]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains(&format!("consent.toml:{line}:{column}: error[minimisation]: purpose `events` declares `photo`")),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_field_that_collects_data_no_purpose_declares() {
+    let linkedin = "\n[[fields]]\nid = \"linkedin\"\nlabel = { fr = \"Profil LinkedIn\", en = \"LinkedIn profile\" }\n\
+                    data = \"career\"\n\n[[fields]]\nid = \"company\"\nlabel = { fr = \"Entreprise\", en = \"Company\" }\n";
+    let site = consent_fixture(|s| format!("{s}{linkedin}"));
+    let consent = site.path().join("consent.toml");
+    let report = check(site.path());
+    let found = report.of_rule("minimisation");
+    assert_eq!(found.len(), 2, "{report}");
+    let (line, column) = place_after(&consent, "id = \"linkedin\"", "\"career\"");
+    assert_eq!((found[0].line, found[0].column), (line, column), "{}", found[0]);
+    assert_eq!(
+        found[0].message,
+        "field `linkedin` collects `career` (vie professionnelle (poste, employeur)), but no purpose declares it: the notice does not say why it is collected"
+    );
+    assert!(found[0].fix.contains("add `career` to the `data` of the purposes"), "{}", found[0]);
+    let (line, column) = place_after(&consent, "[[fields]]\nid = \"company\"", "\"company\"");
+    assert_eq!((found[1].line, found[1].column), (line, column), "{}", found[1]);
+    assert!(found[1].message.contains("field `company` does not say which data category it collects"), "{}", found[1]);
+    assert!(found[1].fix.contains("data = \"career\""), "{}", found[1]);
+    // Declared by the purpose that uses it, and with a category: nothing to say.
+    let site = consent_fixture(|s| {
+        let (head, tail) = s.split_at(s.find("id = \"jobs\"").unwrap());
+        let tail =
+            tail.replacen("data = [\"identity\", \"academic\"]", "data = [\"identity\", \"academic\", \"career\"]", 1);
+        format!("{head}{tail}{linkedin}data = \"career\"\n")
+    });
+    let report = check(site.path());
+    assert!(report.of_rule("minimisation").is_empty(), "{report}");
+}
+
+#[test]
+fn a_service_cta_that_requires_more_than_its_service_needs_is_a_warning() {
+    let needs = "needs = [\"last_name\", \"first_name\", \"promo\", \"email\"]";
+    let site = consent_fixture(|s| s.replacen(needs, "needs = [\"last_name\", \"first_name\", \"email\"]", 1));
+    let consent = site.path().join("consent.toml");
+    let report = check(site.path());
+    let f = only(&report, "service-fields");
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!((f.line, f.column), place_after(&consent, "id = \"event\"", "[\"last_name\""), "{f}");
+    assert_eq!(f.message, "CTA `event` (a service) requires the field `promo`, which its `needs` does not list");
+    assert!(f.fix.contains("required = false") && f.fix.contains("needs"), "{f}");
+    assert!(f.law.contains("7(4)"), "{f}");
+    assert!(!report.has_errors(), "{report}");
+    // Without `needs`, every required field but the email is questioned, at the `service` key.
+    let site = consent_fixture(|s| s.replacen(&format!("{needs}\n"), "", 1));
+    let report = check(site.path());
+    let found = report.of_rule("service-fields");
+    assert_eq!(found.len(), 3, "{report}");
+    let at = place_after(&site.path().join("consent.toml"), "id = \"event\"", "{ fr = \"Votre inscription");
+    assert!(found.iter().all(|f| (f.line, f.column) == at), "{report}");
+    assert!(found[0].message.contains("does not say which fields its service needs"), "{}", found[0]);
+}
+
+#[test]
+fn rights_promised_through_the_manage_link_must_be_offered_there() {
+    let report = check(&example("association-exemple"));
+    let found = report.of_rule("rights");
+    let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "the privacy page promises the right of rectification (art. 16) through the manage link, which does not offer it",
+            "the privacy page promises the right to restriction of processing (art. 18) through the manage link, which does not offer it",
+        ],
+        "{report}"
+    );
+    let notice = line_of(&example("association-exemple").join("consent.toml"), "[notice]");
+    assert!(found.iter().all(|f| (f.file.as_str(), f.line, f.column) == ("consent.toml", notice, 1)), "{report}");
+    assert!(found.iter().all(|f| f.severity == Severity::Warning && f.law.contains("art. 12")), "{report}");
+    assert!(found[0].fix.contains("contact@association-exemple.fr"), "{}", found[0]);
+}
+
+#[test]
+fn both_examples_say_only_what_their_forms_collect() {
+    for name in EXAMPLES {
+        let report = check(&example(name));
+        assert!(report.of_rule("minimisation").is_empty(), "{name}: {report}");
+        assert!(report.of_rule("service-fields").is_empty(), "{name}: {report}");
+    }
+}

@@ -3,14 +3,15 @@
 use super::Field;
 use crate::ids::FieldId;
 use crate::locale::Localized;
-use crate::vocabulary::FieldKind;
+use crate::vocabulary::{DataCategory, FieldKind};
 
 /// The default text length limit: long enough for any real name, short enough to refuse pasted junk.
 pub(crate) const MAX_LENGTH: u32 = 120;
 
 fn field(id: &str, kind: FieldKind, label: Localized, required: bool, if_omitted: Option<Localized>) -> Field {
     let (min, max) = if kind == FieldKind::Year { (Some(1900), Some(2100)) } else { (None, None) };
-    Field { id: FieldId::from(id), kind, label, required, if_omitted, min, max, max_length: MAX_LENGTH }
+    let data = Some(if matches!(id, "promo" | "programme") { DataCategory::Academic } else { DataCategory::Identity });
+    Field { id: FieldId::from(id), kind, label, required, if_omitted, min, max, max_length: MAX_LENGTH, data }
 }
 
 /// The fields used when `consent.toml` lists none, and the base a `[[fields]]` entry with the same id refines.

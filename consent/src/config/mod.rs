@@ -6,10 +6,12 @@
 
 mod defaults;
 mod diagnostic;
+mod minimisation;
 mod raw;
 mod validate;
 
 pub use diagnostic::{ConfigError, Diagnostic};
+pub use minimisation::Mismatch;
 
 use crate::ids::{CtaId, FieldId, PurposeId, SiteId};
 use crate::locale::{Locale, Localized};
@@ -100,6 +102,8 @@ pub struct Field {
     pub max: Option<i32>,
     /// Longest accepted text, in characters.
     pub max_length: u32,
+    /// The data category it collects; the five default fields say theirs, a field of one's own should.
+    pub data: Option<DataCategory>,
 }
 
 /// A call to action and the purposes its form offers.
@@ -115,6 +119,8 @@ pub struct Cta {
     /// When the CTA is for a service (an event, an interview), what it is: the boxes are then all optional.
     /// Without a service, the form is only useful with at least one box ticked.
     pub service: Option<Localized>,
+    /// With a service, the fields the service needs (`email` always is); `None` when the file does not say.
+    pub needs: Option<Vec<FieldId>>,
 }
 
 /// Settings of the privacy notice.

@@ -76,6 +76,7 @@ pub(crate) struct RawField {
     pub min: Option<i32>,
     pub max: Option<i32>,
     pub max_length: Option<u32>,
+    pub data: Option<DataCategory>,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +86,7 @@ pub(crate) struct RawCta {
     pub label: Option<Spanned<Localized>>,
     pub purposes: Option<Spanned<Vec<Spanned<String>>>>,
     pub service: Option<Localized>,
+    pub needs: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]

@@ -131,3 +131,66 @@ fn missing_controller_contact_and_notice() {
     let src = GOOD.replacen("privacy_url = \"/confidentialite/\"\n", "", 1);
     assert!(errors(&src).iter().any(|d| d.message.contains("no `privacy_url`")));
 }
+
+#[test]
+fn examples_say_only_what_their_forms_collect() {
+    for src in [GOOD, SCHOOL] {
+        assert_eq!(Config::from_toml_str(src, "consent.toml").unwrap().minimisation(), []);
+    }
+}
+
+#[test]
+fn minimisation_finds_claims_beyond_the_form() {
+    let claims =
+        GOOD.replacen("data = [\"identity\", \"academic\"]", "data = [\"identity\", \"academic\", \"photo\"]", 1);
+    let c = Config::from_toml_str(&claims, "c.toml").unwrap();
+    assert_eq!(
+        c.minimisation(),
+        [Mismatch::UncollectedCategory {
+            purpose: PurposeId::from("community"),
+            purpose_index: 0,
+            category: DataCategory::Photo
+        }]
+    );
+    let own = format!(
+        "{GOOD}\n[[fields]]\nid = \"linkedin\"\nlabel = {{ fr = \"Profil\", en = \"Profile\" }}\ndata = \"career\"\n\
+         [[fields]]\nid = \"company\"\nlabel = {{ fr = \"Entreprise\", en = \"Company\" }}\n"
+    );
+    let c = Config::from_toml_str(&own, "c.toml").unwrap();
+    assert_eq!(
+        c.minimisation(),
+        [
+            Mismatch::UndeclaredCategory { field: FieldId::from("linkedin"), category: DataCategory::Career },
+            Mismatch::FieldWithoutCategory { field: FieldId::from("company") },
+        ]
+    );
+}
+
+#[test]
+fn service_ctas_require_only_what_the_service_needs() {
+    let src = GOOD.replacen("needs = [\"last_name\", \"first_name\", \"promo\", \"email\"]\n", "", 1);
+    let missing: Vec<(String, String, bool)> = Config::from_toml_str(&src, "c.toml")
+        .unwrap()
+        .minimisation()
+        .into_iter()
+        .filter_map(|m| match m {
+            Mismatch::RequiredBeyondService { cta, field, needs_declared, .. } => {
+                Some((cta.as_str().to_owned(), field.as_str().to_owned(), needs_declared))
+            }
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<(String, String, bool)> =
+        ["last_name", "first_name", "promo"].iter().map(|f| ("event".to_owned(), (*f).to_owned(), false)).collect();
+    assert_eq!(missing, expected, "email is always needed: the confirmation goes there");
+    let unknown = GOOD.replacen("\"promo\", \"email\"]", "\"promo\", \"phone\"]", 1);
+    let d = &errors(&unknown)[0];
+    assert!(d.message.contains("CTA `event` needs unknown field `phone`"), "{d}");
+    assert_eq!(d.line, line_of(&unknown, "\"phone\"]"));
+    let without_service = GOOD.replacen(
+        "purposes = [\"community\", \"jobs\", \"events\"]",
+        "purposes = [\"community\", \"jobs\", \"events\"]\nneeds = [\"email\"]",
+        1,
+    );
+    assert!(errors(&without_service)[0].message.contains("CTA `join` has `needs` but no `service`"));
+}

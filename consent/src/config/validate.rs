@@ -147,7 +147,7 @@ fn build(check: &mut Check<'_>, raw: RawConfig) -> Option<Config> {
         );
     }
     let mut cta_ids = BTreeSet::new();
-    let ctas: Vec<Cta> = raw.ctas.iter().filter_map(|c| cta(check, c, &purposes, &mut cta_ids)).collect();
+    let ctas: Vec<Cta> = raw.ctas.iter().filter_map(|c| cta(check, c, &purposes, &fields, &mut cta_ids)).collect();
 
     let notice = match &raw.notice {
         Some(notice) => {
@@ -405,6 +405,7 @@ fn fields(check: &mut Check<'_>, raw: &[Spanned<RawField>]) -> Vec<Field> {
                     min: None,
                     max: None,
                     max_length: MAX_LENGTH,
+                    data: None,
                 }
             }
         };
@@ -418,6 +419,7 @@ fn fields(check: &mut Check<'_>, raw: &[Spanned<RawField>]) -> Vec<Field> {
             min: r.min.or(base.min).or(dmin),
             max: r.max.or(base.max).or(dmax),
             max_length: r.max_length.unwrap_or(base.max_length),
+            data: r.data.or(base.data),
             ..base
         };
         if let (Some(min), Some(max)) = (field.min, field.max)
@@ -440,7 +442,13 @@ fn fields(check: &mut Check<'_>, raw: &[Spanned<RawField>]) -> Vec<Field> {
     fields
 }
 
-fn cta(check: &mut Check<'_>, raw: &Spanned<RawCta>, purposes: &[Purpose], seen: &mut BTreeSet<String>) -> Option<Cta> {
+fn cta(
+    check: &mut Check<'_>,
+    raw: &Spanned<RawCta>,
+    purposes: &[Purpose],
+    fields: &[Field],
+    seen: &mut BTreeSet<String>,
+) -> Option<Cta> {
     let span = raw.span();
     let c = raw.get_ref();
     let Some(id) = &c.id else {
@@ -506,5 +514,33 @@ fn cta(check: &mut Check<'_>, raw: &Spanned<RawCta>, purposes: &[Purpose], seen:
             Some("list the purposes its form offers, e.g. `purposes = [\"community\"]`".into()),
         ),
     }
-    Some(Cta { id: CtaId(name), label, purposes: ids, service: c.service.clone() })
+    let needs = service_needs(check, &name, c, fields);
+    Some(Cta { id: CtaId(name), label, purposes: ids, service: c.service.clone(), needs })
+}
+
+/// `needs`: only with a `service`, and only known fields.
+fn service_needs(check: &mut Check<'_>, name: &str, c: &RawCta, fields: &[Field]) -> Option<Vec<FieldId>> {
+    let list = c.needs.as_ref()?;
+    if c.service.is_none() {
+        check.error(
+            list.span(),
+            format!("CTA `{name}` has `needs` but no `service`"),
+            Some("`needs` lists the fields a service (an event, an interview) needs; add `service = { fr = \"…\" }` or remove `needs`".into()),
+        );
+    }
+    let mut needs = Vec::new();
+    for f in list.get_ref() {
+        match fields.iter().find(|known| known.id.as_str() == f.get_ref()) {
+            Some(known) => needs.push(known.id.clone()),
+            None => {
+                let known: Vec<&str> = fields.iter().map(|k| k.id.as_str()).collect();
+                check.error(
+                    f.span(),
+                    format!("CTA `{name}` needs unknown field `{}`", f.get_ref()),
+                    Some(format!("the form's fields: {}", known.join(", "))),
+                );
+            }
+        }
+    }
+    Some(needs)
 }

@@ -1,7 +1,10 @@
 //! Rules on `consent.toml`: its validation errors, explained, and what validation accepts but practice advises
 //! against.
 
+use super::toml_place::{Places, Step};
 use super::{Finding, Severity};
+use consent::config::Mismatch;
+use consent::vocabulary::DataCategory;
 use consent::{Config, ConfigError, Locale, Regime};
 
 /// One finding per diagnostic of a failed validation, classified by rule.
@@ -116,7 +119,90 @@ pub fn lint(config: &Config, src: &str, file: &str) -> Vec<Finding> {
             out.push(english(file, line_of(src, &format!("id = \"{}\"", c.id)), &format!("CTA `{}`", c.id)));
         }
     }
+    let places = Places::new(src);
+    out.extend(config.minimisation().iter().map(|m| minimisation(m, &places, src, file)));
     out
+}
+
+const MINIMISATION_LAW: &str = "GDPR art. 5(1)(c) and 13(1)(c): only the data a purpose needs are collected, and the notice lists, for each purpose, the data actually collected";
+
+/// A gap between the notice and the form, located in `consent.toml`.
+fn minimisation(m: &Mismatch, places: &Places<'_>, src: &str, file: &str) -> Finding {
+    let described = |c: &DataCategory| format!("`{}` ({})", c.key(), c.label(Locale::Fr));
+    let field_place = |id: &str, key: &'static str| match places.index_of("fields", id) {
+        Some(i) => places.at(&[Step::Key("fields"), Step::Index(i), Step::Key(key)]),
+        // One of the five default fields, not written in the file: point at the purposes.
+        None => (line_of(src, "[[purposes]]"), 1),
+    };
+    let (severity, rule, (line, column), message, law, fix) = match m {
+        Mismatch::UncollectedCategory { purpose, purpose_index, category } => (
+            Severity::Error,
+            "minimisation",
+            places.at(&[
+                Step::Key("purposes"),
+                Step::Index(*purpose_index),
+                Step::Key("data"),
+                Step::Item(category.key()),
+            ]),
+            format!(
+                "purpose `{purpose}` declares {}, but no field of the form collects it: the notice claims data you do not collect",
+                described(category)
+            ),
+            MINIMISATION_LAW.to_owned(),
+            format!(
+                "remove `{key}` from the `data` of purpose `{purpose}`, or collect it: `[[fields]]` with `id`, `label` and `data = \"{key}\"`",
+                key = category.key()
+            ),
+        ),
+        Mismatch::UndeclaredCategory { field, category } => (
+            Severity::Error,
+            "minimisation",
+            field_place(field.as_str(), "data"),
+            format!(
+                "field `{field}` collects {}, but no purpose declares it: the notice does not say why it is collected",
+                described(category)
+            ),
+            MINIMISATION_LAW.to_owned(),
+            format!(
+                "add `{}` to the `data` of the purposes that use it, or remove the field `{field}`",
+                category.key()
+            ),
+        ),
+        Mismatch::FieldWithoutCategory { field } => (
+            Severity::Error,
+            "minimisation",
+            field_place(field.as_str(), "id"),
+            format!(
+                "field `{field}` does not say which data category it collects: the notice cannot be checked against it"
+            ),
+            MINIMISATION_LAW.to_owned(),
+            format!(
+                "add e.g. `data = \"career\"` to the field (one of {})",
+                DataCategory::ALL.map(DataCategory::key).join(", ")
+            ),
+        ),
+        Mismatch::RequiredBeyondService { cta, cta_index, field, needs_declared } => {
+            let key = if *needs_declared { "needs" } else { "service" };
+            let message = if *needs_declared {
+                format!("CTA `{cta}` (a service) requires the field `{field}`, which its `needs` does not list")
+            } else {
+                format!(
+                    "CTA `{cta}` (a service) requires the field `{field}` but does not say which fields its service needs"
+                )
+            };
+            (
+                Severity::Warning,
+                "service-fields",
+                places.at(&[Step::Key("ctas"), Step::Index(*cta_index), Step::Key(key)]),
+                message,
+                "GDPR art. 5(1)(c) and 7(4): the boxes of a service CTA are optional, so only the service can justify a required field; requiring more makes the service conditional on data it does not need".to_owned(),
+                format!(
+                    "if the service needs it, list it: `needs = [\"{field}\", \"email\", …]` under the CTA; otherwise make it optional: `[[fields]]` with `id = \"{field}\"` and `required = false`"
+                ),
+            )
+        }
+    };
+    Finding { severity, rule, file: file.to_owned(), line, column, message, law, fix }
 }
 
 fn english(file: &str, line: usize, what: &str) -> Finding {

@@ -11,7 +11,9 @@
 mod config_rules;
 mod content_rules;
 mod links;
+mod manage_rights;
 mod privacy_rules;
+mod toml_place;
 
 use crate::project::{CONSENT_FILE, Project};
 use std::fmt;
@@ -113,6 +115,7 @@ pub fn check(dir: &Path) -> Report {
     let site_dir =
         if dir.is_dir() { dir.to_owned() } else { dir.parent().map_or_else(|| dir.to_owned(), Path::to_owned) };
     let consent_label = if dir.is_dir() { CONSENT_FILE.to_owned() } else { dir.display().to_string() };
+    let mut notice_line = 1;
     let config = match Project::read_consent(dir) {
         Err(e) => {
             findings.push(Finding {
@@ -131,6 +134,7 @@ pub fn check(dir: &Path) -> Report {
         }
         Ok((src, _)) => match consent::Config::from_toml_str(&src, &consent_label) {
             Ok(config) => {
+                notice_line = config_rules::line_of(&src, "[notice]");
                 findings.extend(config_rules::lint(&config, &src, &consent_label));
                 Some(config)
             }
@@ -143,7 +147,7 @@ pub fn check(dir: &Path) -> Report {
     if dir.is_dir() {
         let project = config.as_ref().and_then(|_| Project::load(&site_dir).ok());
         if let Some(project) = &project {
-            findings.extend(privacy_rules::lint(project));
+            findings.extend(privacy_rules::lint(project, notice_line));
         }
         findings.extend(content_rules::lint(&site_dir, config.as_ref(), project.as_ref()));
     }

@@ -3,12 +3,12 @@
 //! (or `base.html`) that leaves the notice out.
 
 use super::{Finding, Severity};
-use crate::project::Project;
+use crate::project::{CONSENT_FILE, Project};
 use crate::site::Site;
 use consent::Locale;
 
-/// Lints the rendered privacy page of `project`.
-pub fn lint(project: &Project) -> Vec<Finding> {
+/// Lints the rendered privacy page of `project`; `notice_line` is the line of `[notice]` in consent.toml.
+pub fn lint(project: &Project, notice_line: usize) -> Vec<Finding> {
     let own = project.dir.join("templates").join("privacy.html");
     let file =
         if own.is_file() { "templates/privacy.html".to_owned() } else { "(built-in theme) privacy.html".to_owned() };
@@ -63,6 +63,7 @@ pub fn lint(project: &Project) -> Vec<Finding> {
             ));
         }
     }
+    out.extend(super::manage_rights::lint(&text, CONSENT_FILE, notice_line, &c.email));
     let version = project.notice.version().to_string();
     if !text.contains(&version) {
         out.push(finding(
