@@ -89,6 +89,15 @@ pub struct ServeArgs {
     /// ignored (anyone could write it).
     #[arg(long = "trusted-proxy", value_name = "CIDR")]
     pub trusted_proxies: Vec<collector::proxies::Cidr>,
+    /// Serve the Prometheus `/metrics` on this address of its own (e.g. 127.0.0.1:9187); without it, no metrics
+    /// are served at all (never on --listen).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Ask scrapers of --metrics-listen for `Authorization: Bearer TOKEN` (Prometheus: `authorization:
+    /// credentials_file`); for a metrics address other machines can reach.
+    #[arg(long, value_name = "TOKEN", env = "COLLECTOR_METRICS_TOKEN", hide_env_values = true,
+          requires = "metrics_listen", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub metrics_token: Option<String>,
     /// Seconds between two retention passes.
     #[arg(long, default_value_t = 3600)]
     pub purge_every: u64,

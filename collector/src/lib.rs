@@ -81,7 +81,6 @@ pub fn app(state: AppState) -> Router {
         .merge(pages)
         .nest("/staff", staff)
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(health::metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(log_request))
         .with_state(state)

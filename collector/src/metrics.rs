@@ -1,7 +1,19 @@
 //! Counters for `/metrics`, in the Prometheus text format. Only counts: no personal data, no identifiers.
+//!
+//! They are still not for everyone (traffic, failures and queue length help whoever plans an attack), so they are
+//! served on a listener of their own (`--metrics-listen`, off by default, as Prometheus exporters and Vaultwarden
+//! do), never on the public one; `--metrics-token` also asks scrapers for `Authorization: Bearer TOKEN` when that
+//! listener is reachable from other machines.
 
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use consent::protocol::ProblemType;
+use sha2::{Digest, Sha256};
 use std::fmt::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The collector's counters.
@@ -108,4 +120,39 @@ impl Metrics {
         }
         out
     }
+}
+
+/// What the metrics listener needs: the counters, and the digest of the token scrapers must show (if any).
+struct Scrape {
+    metrics: Arc<Metrics>,
+    token: Option<[u8; 32]>,
+}
+
+/// Tokens are compared by digest: the time of `==` on two digests tells nothing about the token's bytes.
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The metrics listener's application: `GET /metrics` only (everything else 404), behind the bearer `token`
+/// when one is given.
+pub fn router(metrics: Arc<Metrics>, token: Option<&str>) -> Router {
+    let scrape = Scrape { metrics, token: token.map(digest) };
+    Router::new().route("/metrics", get(scrape_metrics)).with_state(Arc::new(scrape))
+}
+
+/// `GET /metrics`: the text exposition, or 401 without the right `Authorization: Bearer`.
+async fn scrape_metrics(State(scrape): State<Arc<Scrape>>, headers: HeaderMap) -> Response {
+    if let Some(expected) = scrape.token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| digest(token.trim()));
+        if given != Some(expected) {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "unauthorized\n")
+                .into_response();
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], scrape.metrics.render()).into_response()
 }

@@ -134,3 +134,47 @@ fn access_answers_the_same_before_looking_the_address_up() {
         assert!(mail.link("/manage/").contains("/manage/"));
     }
 }
+
+#[test]
+fn metrics_are_served_only_on_their_own_listener() {
+    // Off by default: nobody reads the counters from the public address.
+    let public_only = Collector::start(&[]);
+    assert_eq!(public_only.get("/metrics").status().as_u16(), 404);
+
+    let port = free_port();
+    let c = Collector::start(&["--metrics-listen", &format!("127.0.0.1:{port}"), "--metrics-token", "s3cret-token"]);
+    assert_eq!(c.get("/metrics").status().as_u16(), 404, "not on the public listener");
+    let device = Device::new(42);
+    let created = c.post_envelope("/v1/submissions", &device.seal(&submission(&c, &device, "a@example.org", "Ada")));
+    assert_eq!(created.status().as_u16(), 201);
+
+    let metrics = format!("http://127.0.0.1:{port}/metrics");
+    let scrape = |token: Option<&str>| {
+        let request = c.client.get(&metrics);
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        request.send().unwrap()
+    };
+    let refused = scrape(None);
+    assert_eq!(refused.status().as_u16(), 401);
+    assert_eq!(refused.headers()["www-authenticate"], "Bearer");
+    assert_eq!(scrape(Some("s3cret-tokem")).status().as_u16(), 401, "a wrong token");
+    let served = scrape(Some("s3cret-token"));
+    assert_eq!(served.status().as_u16(), 200);
+    assert!(served.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = served.text().unwrap();
+    assert!(text.contains("collector_submissions_accepted_total 1"), "{text}");
+    let other = c.client.get(format!("http://127.0.0.1:{port}/healthz")).bearer_auth("s3cret-token").send().unwrap();
+    assert_eq!(other.status().as_u16(), 404, "the metrics listener serves nothing else");
+
+    // A token without a metrics listener would protect nothing: refused at start.
+    let out = c.command(&["serve", "--config", CONFIG, "--data", "/nonexistent", "--metrics-token", "t"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--metrics-listen"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -16,7 +16,8 @@ fn refused(c: &Collector, status: u16, slug: &str, mutate: impl FnOnce(&mut Subm
 
 #[test]
 fn each_bad_submission_gets_its_own_problem_and_stores_nothing() {
-    let c = Collector::start(&[]);
+    let metrics_port = free_port();
+    let c = Collector::start(&["--metrics-listen", &format!("127.0.0.1:{metrics_port}")]);
     refused(&c, 404, "unknown-site", |p, _| p.site = "autre-site".into());
     refused(&c, 422, "unknown-cta", |p, _| p.cta = "nope".into());
     refused(&c, 422, "missing-choice", |p, _| {
@@ -93,7 +94,7 @@ fn each_bad_submission_gets_its_own_problem_and_stores_nothing() {
     // And the untouched submission still goes through.
     assert_eq!(c.post_raw("/v1/submissions", good, Some(ORIGIN)).status().as_u16(), 201);
     assert_eq!(c.event_kinds(), ["submitted"]);
-    let metrics = c.get("/metrics").text().unwrap();
+    let metrics = c.client.get(format!("http://127.0.0.1:{metrics_port}/metrics")).send().unwrap().text().unwrap();
     assert!(metrics.contains("collector_rejections_total{type=\"bad-signature\"} 1"), "{metrics}");
     assert!(metrics.contains("collector_submissions_accepted_total 1"));
 }

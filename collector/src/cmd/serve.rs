@@ -48,6 +48,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let key = keys::load_or_create(&args.data)?;
     let public_key = key.public().to_base64url();
     let mut loaded = Vec::new();
+    let metrics_listener = match args.metrics_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr} for metrics"))?,
+        ),
+        None => None,
+    };
     for path in &args.config {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         match Site::load(&text, &path.display().to_string(), &public_key, Some(&public_url)) {
@@ -96,6 +102,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             writer.clone(),
             transport,
             mail_context,
+    if let Some(listener) = metrics_listener {
+        let metrics_app = collector::metrics::router(metrics.clone(), args.metrics_token.as_deref());
+        tracing::info!(listen = %listener.local_addr()?, "metrics listening");
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, metrics_app).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
             clock.clone(),
             metrics,
             state.mail_wakeup.clone(),

@@ -1,8 +1,8 @@
-//! `/healthz` (the writer answers) and `/metrics` (Prometheus text).
+//! `/healthz` (the writer answers); `/metrics` has a listener of its own ([`crate::metrics`]).
 
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
 /// `GET /healthz`: 200 when the database answers through the writer.
@@ -14,9 +14,4 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "unavailable\n")
         }
     }
-}
-
-/// `GET /metrics`.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
 }

@@ -85,7 +85,7 @@ fn measure(bin: &Path, deliver: bool, fixed_rate: bool, database: Option<&str>) 
     let fixed: Vec<Vec<u8>> = bodies.split_off(SUSTAINED);
 
     crate::step::say(&format!("collector: {SUSTAINED} submissions over {CONNECTIONS} connections"));
-    let before = rt.block_on(client.metrics())?;
+    let before = rt.block_on(client.metrics(&collector.metrics_url))?;
     let cpu = (load::cpu_seconds(collector.pid()), load::cpu_seconds(None));
     let sustained = rt.block_on(load::closed_loop(&client, bodies, CONNECTIONS))?;
     let window = sustained.elapsed.as_secs_f64();
@@ -96,7 +96,7 @@ fn measure(bin: &Path, deliver: bool, fixed_rate: bool, database: Option<&str>) 
         collector_cpu * 1e6 / sustained.accepted.len().max(1) as f64,
         (load::cpu_seconds(None) - cpu.1) / window
     );
-    let after = rt.block_on(client.metrics())?;
+    let after = rt.block_on(client.metrics(&collector.metrics_url))?;
     let delta = |name: &str| after.get(name).copied().unwrap_or(0.0) - before.get(name).copied().unwrap_or(0.0);
     let commits = delta("collector_commit_batches_total");
     let batches = format!(

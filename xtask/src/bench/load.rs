@@ -25,6 +25,8 @@ pub struct Collector {
     child: Option<Child>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// Its `/metrics`, on a listener of its own (`--metrics-listen`).
+    pub metrics_url: String,
     /// Its data folder.
     pub data: PathBuf,
     /// The PostgreSQL database holding the ledger, when not the SQLite file in `data`.
@@ -46,6 +48,8 @@ impl Collector {
     ) -> anyhow::Result<Collector> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let url = format!("http://127.0.0.1:{port}");
+        let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
         let data = dir.join("data");
         std::fs::create_dir_all(&data)?;
         let mut command = Command::new(bin);
@@ -62,6 +66,8 @@ impl Collector {
             .arg(config)
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
+            .arg("--metrics-listen")
+            .arg(format!("127.0.0.1:{metrics_port}"))
             .arg("--data")
             .arg(&data)
             .arg("--public-url")
@@ -70,8 +76,14 @@ impl Collector {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()?;
-        let collector =
-            Collector { child: Some(child), url, data, database: database.map(str::to_owned), bin: bin.to_owned() };
+        let collector = Collector {
+            child: Some(child),
+            url,
+            metrics_url,
+            data,
+            database: database.map(str::to_owned),
+            bin: bin.to_owned(),
+        };
         let health = format!("{}/healthz", collector.url);
         let start = Instant::now();
         loop {
@@ -266,9 +278,9 @@ impl Client {
             .await?)
     }
 
-    /// The collector's `/metrics` counters, by name.
-    pub async fn metrics(&self) -> anyhow::Result<BTreeMap<String, f64>> {
-        let text = self.http.get(format!("{}/metrics", self.url)).send().await?.error_for_status()?.text().await?;
+    /// The collector's `/metrics` counters (at `metrics_url`, see [`Collector::metrics_url`]), by name.
+    pub async fn metrics(&self, metrics_url: &str) -> anyhow::Result<BTreeMap<String, f64>> {
+        let text = self.http.get(metrics_url).send().await?.error_for_status()?.text().await?;
         Ok(text
             .lines()
             .filter(|l| !l.starts_with('#'))
