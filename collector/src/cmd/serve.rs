@@ -44,16 +44,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let local = listener.local_addr()?;
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-    let key = keys::load_or_create(&args.data)?;
-    let public_key = key.public().to_base64url();
-    let mut loaded = Vec::new();
     let metrics_listener = match args.metrics_listen {
         Some(addr) => Some(
             tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr} for metrics"))?,
         ),
         None => None,
     };
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+    let key = keys::load_or_create(&args.data)?;
+    let public_key = key.public().to_base64url();
+    let mut loaded = Vec::new();
     for path in &args.config {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         match Site::load(&text, &path.display().to_string(), &public_key, Some(&public_url)) {
@@ -93,15 +93,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_staff_db(staff_db)
         .with_outbox(args.outbox.clone());
     tokio::spawn(collector::staff::console::insights::keep_up(state.clone()));
-    let transport = MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &mail_from)?;
-    if let Some(staff_db) = &state.staff_db {
-        staff_db.set_mailer(transport.clone(), mail_from.clone());
-    }
-    if transport.is_configured() {
-        tokio::spawn(run_sender(
-            writer.clone(),
-            transport,
-            mail_context,
     if let Some(listener) = metrics_listener {
         let metrics_app = collector::metrics::router(metrics.clone(), args.metrics_token.as_deref());
         tracing::info!(listen = %listener.local_addr()?, "metrics listening");
@@ -111,6 +102,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             }
         });
     }
+    let transport = MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &mail_from)?;
+    if let Some(staff_db) = &state.staff_db {
+        staff_db.set_mailer(transport.clone(), mail_from.clone());
+    }
+    if transport.is_configured() {
+        tokio::spawn(run_sender(
+            writer.clone(),
+            transport,
+            mail_context,
             clock.clone(),
             metrics,
             state.mail_wakeup.clone(),
