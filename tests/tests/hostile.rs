@@ -12,6 +12,33 @@ use consent::signature::CollectorKey;
 use serde_json::{Value, json};
 use support::{Api, Device, ORIGIN, Server, valid_payload};
 
+/// The corpus's own setup (serialising, signing, reading the examples): a failure there fails the test with what
+/// broke, instead of turning a case into `""` that the collector refuses for some other reason.
+trait Setup<T> {
+    /// The value, or a panic naming `what` at the caller's line.
+    fn setup(self, what: &str) -> T;
+}
+
+impl<T, E: std::fmt::Display> Setup<T> for Result<T, E> {
+    #[track_caller]
+    fn setup(self, what: &str) -> T {
+        match self {
+            Ok(value) => value,
+            Err(e) => panic!("test setup failed, {what}: {e}"),
+        }
+    }
+}
+
+impl<T> Setup<T> for Option<T> {
+    #[track_caller]
+    fn setup(self, what: &str) -> T {
+        match self {
+            Some(value) => value,
+            None => panic!("test setup failed, {what}: nothing there"),
+        }
+    }
+}
+
 /// One hostile request and the refusal it must get.
 struct Case {
     name: String,
@@ -31,7 +58,7 @@ struct Corpus<'a> {
 }
 
 fn envelope_bytes(env: &SignedEnvelope) -> Vec<u8> {
-    serde_json::to_vec(env).unwrap_or_default()
+    serde_json::to_vec(env).setup("serialising an envelope")
 }
 
 impl Corpus<'_> {
@@ -43,7 +70,7 @@ impl Corpus<'_> {
     fn payload_value(&mut self) -> Value {
         self.n += 1;
         let payload = valid_payload(self.config, &self.device, self.challenge(), self.n);
-        serde_json::to_value(&payload).unwrap_or_default()
+        serde_json::to_value(&payload).setup("serialising the valid payload")
     }
 
     fn push(&mut self, name: &str, body: Vec<u8>, expect: ProblemType) {
@@ -72,16 +99,16 @@ impl Corpus<'_> {
     /// A valid, correctly signed envelope whose outer JSON is then edited.
     fn envelope(&mut self, name: &str, expect: ProblemType, edit: impl FnOnce(&mut Value)) {
         let value = self.payload_value();
-        let text = to_canonical_string(&value).unwrap_or_default();
-        let mut env = serde_json::to_value(self.device.seal_text(text)).unwrap_or_default();
+        let text = to_canonical_string(&value).setup(name);
+        let mut env = serde_json::to_value(self.device.seal_text(text)).setup(name);
         edit(&mut env);
-        self.push(name, serde_json::to_vec(&env).unwrap_or_default(), expect);
+        self.push(name, serde_json::to_vec(&env).setup(name), expect);
     }
 
     /// A valid envelope as bytes (to truncate or wrap).
     fn valid_bytes(&mut self) -> Vec<u8> {
         let value = self.payload_value();
-        envelope_bytes(&self.device.seal_text(to_canonical_string(&value).unwrap_or_default()))
+        envelope_bytes(&self.device.seal_text(to_canonical_string(&value).setup("canonical valid payload")))
     }
 }
 
@@ -129,15 +156,15 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
 
     // The envelope's own shape.
     c.envelope("wrong type: payload is an object", Malformed, |e| {
-        let text = e["payload"].as_str().unwrap_or_default().to_owned();
-        e["payload"] = serde_json::from_str(&text).unwrap_or_default();
+        let text = e["payload"].as_str().setup("the envelope's payload").to_owned();
+        e["payload"] = serde_json::from_str(&text).setup("the envelope's payload as JSON");
     });
     c.envelope("wrong type: signature is a number", Malformed, |e| e["signature"] = json!(12345));
     c.envelope("shape: signature missing", Malformed, |e| {
         e.as_object_mut().map(|o| o.remove("signature"));
     });
     c.envelope("shape: unknown envelope field", Malformed, |e| e["admin"] = json!(true));
-    let valid = String::from_utf8(c.valid_bytes()).unwrap_or_default();
+    let valid = String::from_utf8(c.valid_bytes()).setup("a valid envelope as text");
     let dup = valid.replacen("{\"payload\":", "{\"payload\":\"{}\",\"payload\":", 1);
     c.push("duplicate keys: payload twice in the envelope", dup.into_bytes(), Malformed);
     let raw_nul = valid.replacen("\"signature\":\"", "\"signature\":\"\0", 1);
@@ -157,7 +184,8 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     c.signed("shape: v missing", Malformed, |v| {
         v.as_object_mut().map(|o| o.remove("v"));
     });
-    let text = to_canonical_string(&c.payload_value()).unwrap_or_default().replacen("\"v\":1", "\"v\":1e400", 1);
+    let text =
+        to_canonical_string(&c.payload_value()).setup("canonical valid payload").replacen("\"v\":1", "\"v\":1e400", 1);
     c.signed_text("numbers out of range: v = 1e400", Malformed, text);
     c.signed("wrong type: a choice is 1, not true", Malformed, |v| v["choices"]["community"] = json!(1));
     c.signed("wrong type: promo is a number", Malformed, |v| v["subject"]["promo"] = json!(2012));
@@ -168,19 +196,21 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     c.signed("shape: device_key missing", Malformed, |v| {
         v.as_object_mut().map(|o| o.remove("device_key"));
     });
-    let text = to_canonical_string(&c.payload_value()).unwrap_or_default();
+    let text = to_canonical_string(&c.payload_value()).setup("canonical valid payload");
     c.signed_text("truncated: signed payload cut in half", Malformed, text[..text.len() / 2].to_owned());
-    let pretty = serde_json::to_string_pretty(&c.payload_value()).unwrap_or_default();
+    let pretty = serde_json::to_string_pretty(&c.payload_value()).setup("a pretty-printed payload");
     c.signed_text("canonical: pretty-printed payload", Malformed, pretty);
-    let text = to_canonical_string(&c.payload_value()).unwrap_or_default();
+    let text = to_canonical_string(&c.payload_value()).setup("canonical valid payload");
     let reordered = format!("{{\"v\":1,{}", text.trim_start_matches('{').replacen(",\"v\":1}", "}", 1));
     c.signed_text("canonical: keys out of order", Malformed, reordered);
-    let text = to_canonical_string(&c.payload_value()).unwrap_or_default();
+    let text = to_canonical_string(&c.payload_value()).setup("canonical valid payload");
     let doubled = text.replacen("{", "{\"cta\":\"interview\",", 1);
     c.signed_text("duplicate keys: cta twice in the signed payload", Malformed, doubled);
-    let text = to_canonical_string(&c.payload_value()).unwrap_or_default().replacen("Marie", "Mari\\u0065", 1);
+    let text =
+        to_canonical_string(&c.payload_value()).setup("canonical valid payload").replacen("Marie", "Mari\\u0065", 1);
     c.signed_text("canonical: needless \\u escape", Malformed, text);
-    let text = to_canonical_string(&c.payload_value()).unwrap_or_default().replacen("Marie", "Marie\\ud800", 1);
+    let text =
+        to_canonical_string(&c.payload_value()).setup("canonical valid payload").replacen("Marie", "Marie\\ud800", 1);
     c.signed_text("unicode: lone surrogate escape in the payload", Malformed, text);
 
     // Site, CTA, origin.
@@ -206,17 +236,15 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     c.signed("challenge: garbage", ChallengeInvalid, |v| v["challenge"] = json!("garbage"));
     c.signed("challenge: empty", ChallengeInvalid, |v| v["challenge"] = json!(""));
     c.signed("challenge: 3 KiB", ChallengeInvalid, |v| v["challenge"] = json!("a.".repeat(1500)));
-    let mut forged_claims = c.challenge();
-    if let Ok(token) = SignedToken::parse(&forged_claims) {
-        let mut claims: Value = serde_json::from_slice(&token.claims_json).unwrap_or_default();
-        claims["exp"] = json!(claims["exp"].as_i64().unwrap_or_default() + 86_400 * 365);
-        forged_claims =
-            SignedToken::encode(to_canonical_string(&claims).unwrap_or_default().as_bytes(), &token.signature);
-    }
+    let token = SignedToken::parse(&c.challenge()).setup("parsing a fresh challenge");
+    let mut claims: Value = serde_json::from_slice(&token.claims_json).setup("the challenge's claims");
+    claims["exp"] = json!(claims["exp"].as_i64().setup("the challenge's `exp`") + 86_400 * 365);
+    let forged_claims =
+        SignedToken::encode(to_canonical_string(&claims).setup("the extended claims").as_bytes(), &token.signature);
     c.signed("forged: challenge claims extended by a year", ChallengeInvalid, |v| {
         v["challenge"] = json!(forged_claims)
     });
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).setup("the clock").as_secs() as i64;
     let rogue = CollectorKey::from_seed([0x42; 32])
         .sign_token(&ChallengeClaims {
             site: support::SITE.into(),
@@ -225,14 +253,15 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
             iat: now,
             exp: now + 600,
         })
-        .unwrap_or_default();
+        .setup("signing a challenge with a rogue collector key");
     c.signed("forged: challenge signed by another collector key", ChallengeInvalid, |v| v["challenge"] = json!(rogue));
 
     // The notice version.
     c.signed("stale notice: unknown version", StaleNotice, |v| v["notice_version"] = json!("0".repeat(64)));
     let ecole = consent::Config::from_toml_str(include_str!("../../examples/ecole-exemple/consent.toml"), "x")
         .map(|cfg| consent::Notice::render(&cfg).version().to_string())
-        .unwrap_or_default();
+        .setup("the notice version of examples/ecole-exemple");
+    assert_ne!(ecole, config.notice_version, "test setup: the other site's notice must differ from this one's");
     c.signed("stale notice: another site's notice", StaleNotice, |v| v["notice_version"] = json!(ecole));
 
     // Signatures.
@@ -240,23 +269,27 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     c.envelope("forged: signature of 63 bytes", BadSignature, |e| e["signature"] = json!(b64url_encode(&[1u8; 63])));
     c.envelope("forged: signature all zeros", BadSignature, |e| e["signature"] = json!(b64url_encode(&[0u8; 64])));
     c.envelope("forged: signature with base64 padding", BadSignature, |e| {
-        let s = format!("{}==", e["signature"].as_str().unwrap_or_default());
+        let s = format!("{}==", e["signature"].as_str().setup("the envelope's signature"));
         e["signature"] = json!(s);
     });
     c.envelope("forged: one payload character changed after signing", BadSignature, |e| {
-        let text = e["payload"].as_str().unwrap_or_default().replacen("Marie", "Maria", 1);
+        let text = e["payload"].as_str().setup("the envelope's payload").replacen("Marie", "Maria", 1);
         e["payload"] = json!(text);
     });
     let other = Device::new(2);
     let mut value = c.payload_value();
-    let text = to_canonical_string(&value).unwrap_or_default();
+    let text = to_canonical_string(&value).setup("canonical valid payload");
     c.push(
         "forged: signed by another key than the one carried",
         envelope_bytes(&SignedEnvelope { signature: other.sign(&text), payload: text, hp: None }),
         BadSignature,
     );
     value["device_key"]["x"] = json!(b64url_encode(&[3u8; 32]));
-    c.signed_text("forged: device key not on the curve", BadSignature, to_canonical_string(&value).unwrap_or_default());
+    c.signed_text(
+        "forged: device key not on the curve",
+        BadSignature,
+        to_canonical_string(&value).setup("canonical payload"),
+    );
     c.signed("forged: device key on P-384", BadSignature, |v| v["device_key"]["crv"] = json!("P-384"));
 
     // Fields.
@@ -386,7 +419,7 @@ fn replayed_submissions_are_refused_even_after_a_restart() {
 
     let case = Case {
         name: "replayed: same envelope".into(),
-        body: serde_json::to_vec(&envelope).unwrap_or_default(),
+        body: serde_json::to_vec(&envelope).setup("serialising the accepted envelope"),
         origin: Some(ORIGIN),
         expect: ProblemType::ChallengeReused,
     };
@@ -398,7 +431,7 @@ fn replayed_submissions_are_refused_even_after_a_restart() {
     payload.subject.insert("email".into(), "someone.else@example.org".into());
     let case = Case {
         name: "replayed: the challenge with another payload".into(),
-        body: serde_json::to_vec(&other.seal(&payload)).unwrap_or_default(),
+        body: serde_json::to_vec(&other.seal(&payload)).setup("serialising the second envelope"),
         origin: Some(ORIGIN),
         expect: ProblemType::ChallengeReused,
     };
@@ -407,7 +440,7 @@ fn replayed_submissions_are_refused_even_after_a_restart() {
     server.restart();
     let case = Case {
         name: "replayed: same envelope after a restart".into(),
-        body: serde_json::to_vec(&envelope).unwrap_or_default(),
+        body: serde_json::to_vec(&envelope).setup("serialising the accepted envelope"),
         origin: Some(ORIGIN),
         expect: ProblemType::ChallengeReused,
     };
@@ -415,6 +448,6 @@ fn replayed_submissions_are_refused_even_after_a_restart() {
 }
 
 fn envelope_payload_challenge(envelope: &SignedEnvelope) -> String {
-    let value: Value = serde_json::from_str(&envelope.payload).unwrap_or_default();
-    value["challenge"].as_str().unwrap_or_default().to_owned()
+    let value: Value = serde_json::from_str(&envelope.payload).setup("the accepted payload as JSON");
+    value["challenge"].as_str().setup("the accepted payload's challenge").to_owned()
 }
