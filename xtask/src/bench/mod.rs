@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the figures of DESIGN §11, measured in one run, printed as one table and written to
 //! `docs/benchmarks.md` with the machine, the date and the command behind each row.
 
+mod access;
 mod collector;
 pub(crate) mod load;
 mod site;
