@@ -18,8 +18,9 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-/// The client's IP address, the key of the per-IP rate limit: the socket peer, or what a trusted proxy says in
-/// `X-Forwarded-For` ([`crate::proxies`]); unspecified when the app is driven without a socket.
+/// The client's IP address, whose network ([`crate::intake::client_network`]: the address, or an IPv6 /64) the
+/// per-client rate limit counts: the socket peer, or what a trusted proxy says in `X-Forwarded-For`
+/// ([`crate::proxies`]), IPv4-mapped addresses as IPv4; unspecified when the app is driven without a socket.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
