@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod problem;
 pub mod proof;
 pub mod proxies;
+pub mod reader;
 pub mod retention;
 pub mod routes;
 pub mod sites;

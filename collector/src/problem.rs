@@ -36,6 +36,7 @@ impl ApiError {
     pub fn from_ledger(e: LedgerError, locale: Locale) -> ApiError {
         match e {
             LedgerError::Refused(kind) => ApiError::new(kind, locale),
+            LedgerError::Busy => ApiError::new(ProblemType::Busy, locale),
             other => ApiError::internal(&other, locale),
         }
     }
@@ -56,8 +57,15 @@ impl IntoResponse for ApiError {
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(self.locale.tag()));
-        if self.kind == ProblemType::RateLimited {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        match self.kind {
+            ProblemType::RateLimited => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            }
+            // A full queue drains within seconds.
+            ProblemType::Busy => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            }
+            _ => {}
         }
         response
     }
@@ -81,5 +89,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(Lang(locale_of(&parts.headers)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_ledger_is_503_with_retry_after() {
+        let response = ApiError::from_ledger(LedgerError::Busy, Locale::Fr).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("2"));
     }
 }

@@ -76,6 +76,8 @@ pub struct Shared {
     pub insights: crate::staff::console::Insights,
     /// The outbox folder (`--outbox`), whose files an erasure removes with the rest.
     pub outbox: Option<std::path::PathBuf>,
+    /// The read pool; without it (tests, benches), reads go through the writer.
+    pub readers: Option<crate::reader::Readers>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -112,6 +114,7 @@ impl AppState {
             staff_db: None,
             insights: crate::staff::console::Insights::default(),
             outbox: None,
+            readers: None,
         }))
     }
 
@@ -129,6 +132,26 @@ impl AppState {
             shared.outbox = outbox;
         }
         self
+    }
+
+    /// Reads through the read pool (call before the state is shared).
+    pub fn with_readers(mut self, readers: crate::reader::Readers) -> AppState {
+        if let Some(shared) = Arc::get_mut(&mut self.0) {
+            shared.readers = Some(readers);
+        }
+        self
+    }
+
+    /// Runs the read-only `op` on the read pool (or on the writer when there is none).
+    pub async fn read<T, F>(&self, op: F) -> Result<T, crate::ledger::LedgerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut crate::ledger::Ledger) -> Result<T, crate::ledger::LedgerError> + Send + 'static,
+    {
+        match &self.0.readers {
+            Some(readers) => readers.run(op).await,
+            None => self.0.writer.run(op).await,
+        }
     }
 
     /// Unix ms now.

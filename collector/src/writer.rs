@@ -1,17 +1,24 @@
 //! Group commit: one thread owns the database and runs every operation; operations that arrive while a commit
 //! is in flight are gathered into the next transaction, so concurrent submissions share one fsync.
 //!
-//! Each operation runs in its own savepoint: a refused one is undone without touching its neighbours. Callers
-//! get their answer only after `COMMIT` returned, i.e. once the batch is durably on disk.
+//! Each operation runs in its own savepoint: a refused one is undone without touching its neighbours — and so is
+//! one that panics, which is answered as an internal error while the thread goes on with the rest. Callers get
+//! their answer only after `COMMIT` returned, i.e. once the batch is durably on disk. The queue is bounded: when
+//! it is full an operation is refused at once as [`LedgerError::Busy`] (503 with `Retry-After`) instead of
+//! waiting without end while memory grows.
 
 use crate::ledger::{Ledger, LedgerError};
 use crate::metrics::Metrics;
 use crate::storage::StoreError;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::mpsc;
 
 /// The largest number of operations in one transaction.
 const MAX_BATCH: usize = 512;
+
+/// Operations that may wait for the writer: four full batches, a few seconds of peak load on a small machine.
+pub const QUEUE: usize = 4 * MAX_BATCH;
 
 type Completion = Box<dyn FnOnce(bool) + Send>;
 type Job = Box<dyn FnOnce(&mut Ledger) -> (bool, Completion) + Send>;
@@ -19,7 +26,7 @@ type Job = Box<dyn FnOnce(&mut Ledger) -> (bool, Completion) + Send>;
 /// The handle to the writer thread; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -34,9 +41,14 @@ fn writer_gone() -> LedgerError {
 }
 
 impl Writer {
-    /// Starts the writer thread over a ledger.
+    /// Starts the writer thread over a ledger, with room for [`QUEUE`] waiting operations.
     pub fn start(ledger: Ledger, metrics: Arc<Metrics>) -> std::io::Result<Writer> {
-        let (jobs, receiver) = mpsc::channel::<Job>();
+        Writer::with_queue(ledger, metrics, QUEUE)
+    }
+
+    /// Starts the writer thread with room for `queue` waiting operations.
+    pub fn with_queue(ledger: Ledger, metrics: Arc<Metrics>, queue: usize) -> std::io::Result<Writer> {
+        let (jobs, receiver) = mpsc::sync_channel::<Job>(queue);
         std::thread::Builder::new().name("ledger-writer".into()).spawn(move || run(ledger, &receiver, &metrics))?;
         Ok(Writer { jobs })
     }
@@ -60,8 +72,15 @@ impl Writer {
             });
             (ok, completion)
         });
-        self.jobs.send(job).map_err(|_| writer_gone())?;
-        answer.await.map_err(|_| writer_gone())?
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(_)) => return Err(LedgerError::Busy),
+            Err(mpsc::TrySendError::Disconnected(_)) => return Err(writer_gone()),
+        }
+        // The reply is dropped unsent only when the operation panicked (the thread itself goes on).
+        answer
+            .await
+            .map_err(|_| LedgerError::Store(StoreError::Database("the operation failed and was undone".into())))?
     }
 }
 
@@ -89,7 +108,15 @@ fn run(mut ledger: Ledger, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
             if let Err(e) = ledger.store().savepoint() {
                 tracing::error!(error = %e, "cannot open a savepoint");
             }
-            let (ok, completion) = job(&mut ledger);
+            let (ok, completion) = match std::panic::catch_unwind(AssertUnwindSafe(|| job(&mut ledger))) {
+                Ok(done) => done,
+                Err(_) => {
+                    // Unwinding dropped the job's reply channel: its caller gets an error. Its writes are
+                    // undone below like a refused operation's, and the head re-read.
+                    tracing::error!("a ledger operation panicked; undone, the batch goes on");
+                    (false, Box::new(|_| {}) as Completion)
+                }
+            };
             let undo = if ok { ledger.store().release() } else { ledger.store().rollback_to_savepoint() };
             if let Err(e) = undo.and_then(|()| if ok { Ok(()) } else { ledger.reload_head() }) {
                 tracing::error!(error = %e, "savepoint handling failed");

@@ -19,3 +19,4 @@ mod staff_auth;
 mod staff_console;
 mod submissions;
 mod tampering;
+mod writer;

@@ -19,7 +19,7 @@ pub struct Delivery {
 fn transient(error: &ApiError) -> bool {
     match error {
         ApiError::Network => true,
-        ApiError::Problem(kind, _) => *kind == ProblemType::Internal,
+        ApiError::Problem(kind, _) => matches!(kind, ProblemType::Internal | ProblemType::Busy),
         ApiError::Unexpected(status) => *status >= 500,
     }
 }

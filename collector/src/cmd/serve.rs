@@ -9,6 +9,7 @@ use collector::ledger::{Ledger, LedgerError};
 use collector::mail::{MailContext, MailTransport, run_sender};
 use collector::metrics::Metrics;
 use collector::proxies::TrustedProxies;
+use collector::reader::Readers;
 use collector::retention;
 use collector::sites::{Site, Sites};
 use collector::staff::db::{StaffDb, StaffPlace};
@@ -19,6 +20,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Reads that may wait for a free read connection before the next is refused as busy.
+const READ_QUEUE: usize = 256;
 
 /// Runs the server.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -89,8 +93,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let place = StaffPlace::new(&args.data, args.database.as_deref());
     let staff_db = tokio::task::block_in_place(|| StaffDb::open(&place, args.staff_require_2fa))
         .context("opening the staff console's database connections")?;
+    // SQLite readers are CPU-bound (one a core); PostgreSQL readers mostly wait on the network.
+    let connections = if args.database.is_some() { 4 } else { 2 };
+    let readers = tokio::task::block_in_place(|| Readers::start(&place, connections, READ_QUEUE))
+        .context("opening the ledger's read connections")?;
     let state = AppState::new(sites.clone(), key, writer.clone(), clock.clone(), metrics.clone(), settings)
         .with_staff_db(staff_db)
+        .with_readers(readers)
         .with_outbox(args.outbox.clone());
     tokio::spawn(collector::staff::console::insights::keep_up(state.clone()));
     if let Some(listener) = metrics_listener {
@@ -107,14 +116,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         staff_db.set_mailer(transport.clone(), mail_from.clone());
     }
     if transport.is_configured() {
-        tokio::spawn(run_sender(
-            writer.clone(),
-            transport,
-            mail_context,
-            clock.clone(),
-            metrics,
-            state.mail_wakeup.clone(),
-        ));
+        tokio::spawn(run_sender(state.clone(), transport, mail_context));
     } else {
         tracing::warn!("neither --smtp nor --outbox: confirmation emails wait in the queue until one is given");
     }

@@ -31,6 +31,9 @@ pub enum LedgerError {
     /// An event could not be canonicalised.
     #[error(transparent)]
     Canonical(#[from] consent::canonical::CanonicalError),
+    /// The writer's or the readers' queue is full: answered 503 with `Retry-After`, nothing was stored.
+    #[error("the ledger is busy; try again shortly")]
+    Busy,
 }
 
 /// Where an event landed in the chain: what a receipt states.

@@ -2,21 +2,17 @@
 //! configured); a failed send is retried with exponential backoff, across restarts.
 
 use super::{MailJob, compose};
-use crate::clock::SharedClock;
 use crate::links::{self, LinkKind};
-use crate::metrics::Metrics;
 use crate::sites::Sites;
+use crate::state::AppState;
 use crate::storage::{QueuedMail, RecordRow, RecordStatus};
-use crate::writer::Writer;
 use consent::protocol::SubmissionPayload;
 use consent::signature::CollectorKey;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// How emails leave.
 #[derive(Clone)]
@@ -210,19 +206,14 @@ fn write_message(
     }
 }
 
-/// Runs forever: composes and sends what is due, then waits for a wake-up or one second.
-pub async fn run_sender(
-    writer: Writer,
-    transport: MailTransport,
-    ctx: MailContext,
-    clock: SharedClock,
-    metrics: Arc<Metrics>,
-    wakeup: Arc<Notify>,
-) {
+/// Runs forever: composes and sends what is due, then waits for a wake-up or one second. The queue is scanned
+/// on the read pool; only the outcomes go through the writer.
+pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailContext) {
+    let (writer, clock, metrics) = (&state.writer, &state.clock, &state.metrics);
     loop {
         let now = clock.now_ms();
-        let due = writer
-            .run(move |l| {
+        let due = state
+            .read(move |l| {
                 let due = l.store().due_mail(now, 256)?;
                 let mut about = Vec::with_capacity(due.len());
                 for mail in &due {
@@ -296,10 +287,10 @@ pub async fn run_sender(
         }
         if idle {
             // The gauge is read only when idle: under load every ledger round trip waits for a whole batch.
-            if let Ok(len) = writer.run(|l| Ok(l.store().mail_queue_len()?)).await {
+            if let Ok(len) = state.read(|l| Ok(l.store().mail_queue_len()?)).await {
                 metrics.mail_queue(len);
             }
-            let _ = tokio::time::timeout(Duration::from_secs(1), wakeup.notified()).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), state.mail_wakeup.notified()).await;
         }
     }
 }

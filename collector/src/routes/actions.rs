@@ -76,8 +76,7 @@ async fn apply(
         Action::Status => {
             let record_id = payload.record_id.map(|r| r.0);
             return state
-                .writer
-                .run(move |l| match l.device_record(&site_id, record_id.as_deref(), &device) {
+                .read(move |l| match l.device_record(&site_id, record_id.as_deref(), &device) {
                     Ok(record) => Ok(record_view(&record)),
                     Err(LedgerError::Refused(ProblemType::DeviceMismatch)) => {
                         // `device_record` found the record, so `record_id` names one of this site.

@@ -40,7 +40,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         return link_problem(&state, &token, ProblemType::InvalidLink);
     };
     let id = claims.record_id.clone();
-    let record = match state.writer.run(move |l| Ok(l.store().record(&id)?)).await {
+    let record = match state.read(move |l| Ok(l.store().record(&id)?)).await {
         Ok(Some(record)) if matches!(record.status, RecordStatus::Pending | RecordStatus::Confirmed) => record,
         Ok(_) => return link_problem(&state, &token, ProblemType::InvalidLink),
         Err(e) => return error_page_internal(&e),

@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 
 /// `GET /healthz`: 200 when the database answers through the writer.
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.writer.run(|l| Ok(l.store().head()?)).await {
+    match state.read(|l| Ok(l.store().head()?)).await {
         Ok(_) => (StatusCode::OK, "ok\n"),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

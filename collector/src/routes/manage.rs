@@ -143,7 +143,7 @@ fn open(state: &AppState, token: &str) -> Result<Opened, ProblemType> {
 
 async fn file(state: &AppState, record_id: &str) -> Result<SubjectFile, LedgerError> {
     let id = record_id.to_owned();
-    state.writer.run(move |l| l.subject_file(&id)).await
+    state.read(move |l| l.subject_file(&id)).await
 }
 
 fn ledger_error_page(e: &LedgerError) -> Response {

@@ -23,8 +23,7 @@ pub async fn notice(
     }
     let lookup = version.clone();
     let text = state
-        .writer
-        .run(move |l| Ok(l.store().notice(&lookup)?))
+        .read(move |l| Ok(l.store().notice(&lookup)?))
         .await
         .map_err(|e| ApiError::from_ledger(e, locale))?
         .ok_or(ApiError::new(ProblemType::UnknownRecord, locale))?;

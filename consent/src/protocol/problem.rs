@@ -103,6 +103,9 @@ problems! {
     InvalidLink = "invalid-link", 401,
         "Ce lien est invalide ou a expiré. Demandez-en un nouveau.",
         "This link is invalid or has expired. Ask for a new one.";
+    Busy = "busy", 503,
+        "Le service est très sollicité en ce moment. Réessayez dans quelques secondes.",
+        "The service is very busy right now. Try again in a few seconds.";
     Internal = "internal", 500,
         "Une erreur est survenue de notre côté. Vos réponses sont conservées\u{a0}; réessayez dans un instant.",
         "Something went wrong on our side. Your answers are kept; try again in a moment.";

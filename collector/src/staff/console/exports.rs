@@ -77,7 +77,7 @@ pub async fn download(
         _ => return Err(StaffError::invalid("Format inconnu : CSV ou JSON.", "Unknown format: CSV or JSON.")),
     };
     let (exported, p) = (site.clone(), purpose.clone());
-    let bytes = state.writer.run(move |ledger| export(ledger, &exported, &p, format)).await.map_err(|e| match e {
+    let bytes = state.read(move |ledger| export(ledger, &exported, &p, format)).await.map_err(|e| match e {
         crate::ledger::LedgerError::Store(e) => StaffError::Store(e),
         other => StaffError::Store(crate::storage::StoreError::Database(other.to_string())),
     })?;

@@ -40,6 +40,7 @@ fn ledger_error(e: LedgerError) -> StaffError {
         LedgerError::Refused(_) => StaffError::NotFound,
         LedgerError::Store(e) => StaffError::Store(e),
         LedgerError::Canonical(e) => StaffError::Store(StoreError::Corrupt(e.to_string())),
+        LedgerError::Busy => StaffError::Store(StoreError::Database(LedgerError::Busy.to_string())),
     }
 }
 
@@ -47,8 +48,7 @@ fn ledger_error(e: LedgerError) -> StaffError {
 async fn file_of(state: &AppState, site: &str, subject_id: &str) -> Result<Option<SubjectFile>, StaffError> {
     let (site, subject_id) = (site.to_owned(), subject_id.to_owned());
     state
-        .writer
-        .run(move |ledger| {
+        .read(move |ledger| {
             let Some(subject) = ledger.store().subject(&subject_id)? else { return Ok(None) };
             if subject.site != site {
                 return Ok(None);
@@ -63,8 +63,7 @@ async fn file_of(state: &AppState, site: &str, subject_id: &str) -> Result<Optio
 /// The subjects matching an exact email or record id on the given sites: (site, subject id).
 async fn find(state: &AppState, sites: Vec<String>, query: String) -> Result<Vec<(String, String)>, StaffError> {
     state
-        .writer
-        .run(move |ledger| {
+        .read(move |ledger| {
             let mut found = Vec::new();
             if query.contains('@') {
                 let email = normalise_email(&query);
@@ -286,8 +285,7 @@ pub(super) async fn check_chain(state: &AppState) -> Result<ChainCheck, StaffErr
 async fn proof_input(state: &AppState, file: SubjectFile) -> Result<ProofInput, StaffError> {
     // The chain check comes after the subject's events are read, so that its head is never before them.
     let (file, notices, successors) = state
-        .writer
-        .run(move |ledger| crate::proof::gather(ledger, &file).map(|(notices, successors)| (file, notices, successors)))
+        .read(move |ledger| crate::proof::gather(ledger, &file).map(|(notices, successors)| (file, notices, successors)))
         .await
         .map_err(ledger_error)?;
     let chain = check_chain(state).await?;

@@ -201,8 +201,7 @@ pub async fn create(
         _ => {
             let (site, email) = (site_id.clone(), normalise_email(&requester));
             state
-                .writer
-                .run(move |l| Ok(l.store().subject_by_email(&site, &email)?.map(|s| s.subject_id)))
+                .read(move |l| Ok(l.store().subject_by_email(&site, &email)?.map(|s| s.subject_id)))
                 .await
                 .map_err(|e: crate::ledger::LedgerError| {
                     StaffError::Store(crate::storage::StoreError::Database(e.to_string()))
@@ -305,8 +304,7 @@ pub struct ActForm {
 /// The subject's latest record and address, if their data are held.
 async fn latest_record(state: &AppState, subject_id: String) -> Result<Option<(String, Option<String>)>, StaffError> {
     state
-        .writer
-        .run(move |l| {
+        .read(move |l| {
             let email = l.store().subject(&subject_id)?.and_then(|s| s.email);
             Ok(l.store().records_of_subject(&subject_id)?.pop().map(|r| (r.record_id, email)))
         })

@@ -236,6 +236,14 @@ impl PostgresStore {
         Ok(store)
     }
 
+    /// Opens a read-only connection for the read pool ([`crate::reader`]): a write through it fails.
+    pub fn open_reader(url: &str) -> Result<PostgresStore, StoreError> {
+        let mut store = PostgresStore::open_existing(url)?;
+        // Told apart from the writer's connection in `pg_stat_activity`.
+        store.control("SET default_transaction_read_only = on; SET application_name = 'alumni-consent-reader'")?;
+        Ok(store)
+    }
+
     /// Like [`PostgresStore::open`], for staff commands: fails if `serve` never created the tables there.
     pub fn open_existing(url: &str) -> Result<PostgresStore, StoreError> {
         let config = parse_url(url)?;

@@ -64,6 +64,13 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Opens a read-only connection for the read pool ([`crate::reader`]): a write through it fails.
+    pub fn open_reader(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+        let store = SqliteStore::open(data_dir)?;
+        store.conn.execute_batch("PRAGMA query_only = ON;").map_err(db)?;
+        Ok(store)
+    }
+
     fn migrate(&mut self) -> Result<(), StoreError> {
         let applied: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(db)?;
         let applied = usize::try_from(applied).unwrap_or(0);
