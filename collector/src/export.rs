@@ -4,9 +4,8 @@
 use crate::clock::rfc3339;
 use crate::ledger::{Ledger, LedgerError};
 use crate::sites::Site;
-use crate::storage::ConsentRow;
+use crate::storage::{ConsentRow, submission_of};
 use consent::protocol::SubmissionPayload;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// The output format.
@@ -18,11 +17,6 @@ pub enum Format {
     Json,
 }
 
-#[derive(Deserialize)]
-struct StoredSubmission {
-    payload: String,
-}
-
 /// A consent in force with the signed submission that gave it.
 #[derive(Debug, Clone)]
 pub struct HeldConsent {
@@ -30,12 +24,6 @@ pub struct HeldConsent {
     pub consent: ConsentRow,
     /// The submission of the record that set it.
     pub submission: SubmissionPayload,
-}
-
-/// The signed submission inside a record's stored data (`{"payload": "<text>", "signature": …}`).
-pub fn submission_of(data: &str) -> Option<SubmissionPayload> {
-    let stored = serde_json::from_str::<StoredSubmission>(data).ok()?;
-    serde_json::from_str::<SubmissionPayload>(&stored.payload).ok()
 }
 
 /// Every consent in force on a site (for one purpose, or all), with its submission. Pending, withdrawn,

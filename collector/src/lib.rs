@@ -13,6 +13,7 @@
 pub mod after_answer;
 pub mod charts;
 pub mod clock;
+pub mod dimensions;
 pub mod export;
 pub mod html;
 pub mod intake;

@@ -2,10 +2,10 @@
 //! anonymised subjects had consented (counts kept when their data were removed). Any count under
 //! k = 5 is shown as « < 5 » so that no small group can be singled out.
 
+use crate::dimensions::dimensions;
 use crate::export::held_consents;
 use crate::ledger::{Ledger, LedgerError};
 use crate::sites::Site;
-use consent::protocol::SubmissionPayload;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -40,28 +40,6 @@ pub struct Anonymised {
 /// A count as shown: « < 5 » under k.
 pub fn shown(count: usize) -> String {
     if count < K_ANONYMITY { "< 5".to_owned() } else { count.to_string() }
-}
-
-fn page_path(url: &str) -> String {
-    let without_query = url.split(['?', '#']).next().unwrap_or("");
-    match without_query.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/".to_owned(), |i| rest[i..].to_owned()),
-        None => without_query.to_owned(),
-    }
-}
-
-/// The cells one consent counts under: its purpose, and, when its signed submission is at hand, the subject's
-/// promo and programme, the CTA and the page. The same for consents in force and for the aggregates kept when a
-/// subject is anonymised, so that both tables mean the same.
-pub fn dimensions(purpose: &str, submission: Option<&SubmissionPayload>) -> Vec<(&'static str, String)> {
-    let mut cells = vec![("purpose", purpose.to_owned())];
-    if let Some(s) = submission {
-        cells.push(("promo", s.subject.get("promo").cloned().unwrap_or_default()));
-        cells.push(("programme", s.subject.get("programme").cloned().unwrap_or_default()));
-        cells.push(("cta", s.cta.to_string()));
-        cells.push(("page", page_path(&s.page_url)));
-    }
-    cells
 }
 
 /// Computes the statistics of a site.
@@ -166,11 +144,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn suppression_and_pages() {
+    fn cells_under_five_are_suppressed() {
         assert_eq!(shown(0), "< 5");
         assert_eq!(shown(4), "< 5");
         assert_eq!(shown(5), "5");
-        assert_eq!(page_path("http://127.0.0.1:8080/portrait/?utm=x#top"), "/portrait/");
-        assert_eq!(page_path("https://a.fr"), "/");
     }
 }

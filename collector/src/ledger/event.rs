@@ -3,6 +3,7 @@
 //! The hash of an event is SHA-256 over the RFC 8785 bytes of the event (which include `prev_hash`), in
 //! lowercase hex. Events carry no personal data: the data sit beside the chain and the event holds their hash.
 
+use crate::storage::StoredEvent;
 use consent::canonical::{CanonicalError, to_canonical_string};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -99,17 +100,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// An event as stored: its canonical body and its hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEvent {
-    /// Sequence number (the storage key).
-    pub seq: u64,
-    /// SHA-256 of `body`.
-    pub hash: String,
-    /// The canonical JSON of the [`Event`].
-    pub body: String,
-}
-
+// The stored form is the storage layer's row type; sealing an event into it is the ledger's business.
 impl StoredEvent {
     /// Seals an event: canonical body and hash.
     pub fn seal(event: &Event) -> Result<StoredEvent, CanonicalError> {

@@ -9,7 +9,8 @@
 mod event;
 mod verify;
 
-pub use event::{Event, EventKind, GENESIS_HASH, StoredEvent, sha256_hex};
+pub use crate::storage::StoredEvent;
+pub use event::{Event, EventKind, GENESIS_HASH, sha256_hex};
 pub use verify::{Broken, VerifyFailure, VerifyReport, verify_chain};
 
 use crate::clock::rfc3339;
@@ -507,8 +508,8 @@ impl Ledger {
         let mut cells = std::collections::BTreeSet::new();
         for consent in &given {
             let submission =
-                self.store.record_data(&consent.record_id)?.and_then(|d| crate::export::submission_of(&d.data));
-            cells.extend(crate::stats::dimensions(&consent.purpose, submission.as_ref()));
+                self.store.record_data(&consent.record_id)?.and_then(|d| crate::storage::submission_of(&d.data));
+            cells.extend(crate::dimensions::dimensions(&consent.purpose, submission.as_ref()));
         }
         cells.insert(("ended", ended.to_owned()));
         for (dimension, value) in &cells {

@@ -4,7 +4,7 @@
 
 use super::{FORMAT, ProofError, ProofInput, page, readme};
 use crate::clock::rfc3339;
-use crate::export::submission_of;
+use crate::storage::submission_of;
 use crate::ledger::{Event, EventKind, sha256_hex};
 use consent::RecordId;
 use consent::protocol::ReceiptBody;

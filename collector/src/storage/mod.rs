@@ -9,9 +9,20 @@
 pub mod postgres;
 pub mod sqlite;
 
-use crate::ledger::StoredEvent;
 use consent::Locale;
+use consent::protocol::SubmissionPayload;
 use std::collections::BTreeMap;
+
+/// A ledger event as stored: its canonical body and its hash (the ledger seals [`crate::ledger::Event`]s into it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Sequence number (the storage key).
+    pub seq: u64,
+    /// SHA-256 of `body`.
+    pub hash: String,
+    /// The canonical JSON of the ledger event.
+    pub body: String,
+}
 
 /// A storage failure: the batch that met it is rolled back and every caller in it gets `internal`.
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +148,17 @@ pub struct RecordData {
     pub subject_id: String,
     /// Canonical JSON whose SHA-256 is the `submitted` event's `data_sha256`.
     pub data: String,
+}
+
+#[derive(serde::Deserialize)]
+struct StoredSubmission {
+    payload: String,
+}
+
+/// The signed submission inside a record's stored data (`{"payload": "<text>", "signature": …}`).
+pub fn submission_of(data: &str) -> Option<SubmissionPayload> {
+    let stored = serde_json::from_str::<StoredSubmission>(data).ok()?;
+    serde_json::from_str::<SubmissionPayload>(&stored.payload).ok()
 }
 
 /// One cell of the aggregates kept after anonymisation: how many anonymised subjects counted under `value` of

@@ -12,7 +12,7 @@
 
 use super::period::{Period, day_of_ms};
 use crate::clock::parse_rfc3339;
-use crate::export::submission_of;
+use crate::storage::submission_of;
 use crate::ledger::{Event, EventKind};
 use crate::staff::StaffDb;
 use crate::storage::StoreError;
@@ -207,7 +207,7 @@ impl Model {
                 let text = |key: &str| event.detail.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
                 let mut values = [String::new(), text("cta"), String::new(), String::new(), text("notice_version")];
                 if let Some(s) = &submission {
-                    for (dimension, value) in crate::stats::dimensions("", Some(s)) {
+                    for (dimension, value) in crate::dimensions::dimensions("", Some(s)) {
                         match dimension {
                             "page" => values[Dimension::Page.index()] = value,
                             "promo" => values[Dimension::Promo.index()] = value,

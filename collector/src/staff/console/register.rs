@@ -10,7 +10,7 @@ use super::period::day_of_ms;
 use super::{bounded, staff_db, store};
 use crate::AppState;
 use crate::clock::rfc3339;
-use crate::export::submission_of;
+use crate::storage::submission_of;
 use crate::intake::normalise_email;
 use crate::ledger::{Event, LedgerError, SubjectFile};
 use crate::proof::{ChainCheck, ChainWalk, ProofInput};

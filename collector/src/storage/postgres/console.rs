@@ -1,10 +1,10 @@
 //! The staff console's SQL for PostgreSQL: the same functions as [`crate::storage::sqlite::console`].
 
 use super::{corrupt, db, event_from_row, seq_sql};
-use crate::ledger::StoredEvent;
 use crate::proof::Checkpoint;
 use crate::staff::console::requests::RightsRequest;
 use crate::storage::StoreError;
+use crate::storage::StoredEvent;
 use postgres::{Client, Row};
 
 fn limit_sql(limit: usize) -> i64 {

@@ -21,7 +21,7 @@ pub use error::PgFailure;
 use super::{
     AggregateRow, ConsentRow, NewMail, QueuedMail, RecordData, RecordRow, RecordStatus, Store, StoreError, SubjectRow,
 };
-use crate::ledger::StoredEvent;
+use crate::storage::StoredEvent;
 use consent::Locale;
 use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Row, Statement};

@@ -2,10 +2,10 @@
 //! dashboard and the proof bundles' chain check, the checkpoints of that check, and the rights requests.
 
 use super::{db, seq_sql};
-use crate::ledger::StoredEvent;
 use crate::proof::Checkpoint;
 use crate::staff::console::requests::RightsRequest;
 use crate::storage::StoreError;
+use crate::storage::StoredEvent;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// Up to `limit` events after `after`, each with the signed data of its record when it is a submission whose

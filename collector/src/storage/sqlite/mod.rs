@@ -7,7 +7,7 @@ pub mod staff;
 use super::{
     AggregateRow, ConsentRow, NewMail, QueuedMail, RecordData, RecordRow, RecordStatus, Store, StoreError, SubjectRow,
 };
-use crate::ledger::StoredEvent;
+use crate::storage::StoredEvent;
 use consent::Locale;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
