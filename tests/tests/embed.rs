@@ -337,3 +337,60 @@ async fn a_bot_that_fills_the_trap_is_refused() -> anyhow::Result<()> {
     browser.close().await;
     Ok(())
 }
+
+/// The page pays for the CTA only (issue 17): the form's files are not loaded while nobody shows intent, a keyboard
+/// focus on the CTA loads them, and a click right after is not lost.
+#[tokio::test]
+async fn the_form_loads_only_on_intent() -> anyhow::Result<()> {
+    let _serial = SERIAL.lock().await;
+    let Host { tmp, page_port, origin, collector, smtp: _smtp } = Host::new()?;
+    let _server = serve_plain_snippet(tmp.path(), page_port, &collector)?;
+    let browser = Browser::start().await?;
+    browser.goto(&format!("{origin}/")).await?;
+    ctas(&browser, 2).await?;
+    // A preloaded module may be listed twice (the hint, then the script); it travels once. The browser's own
+    // favicon request is not the widget's.
+    let loaded = "return [...new Set(performance.getEntriesByType('resource').map(e => new URL(e.name).pathname))]
+        .filter(p => p !== '/favicon.ico').sort()";
+    // Long enough for an idle callback to have run, had it been asked for.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let files = browser.client.execute(loaded, vec![]).await?;
+    assert_eq!(
+        files,
+        serde_json::json!(["/v1/sites/association-exemple/config", "/widget/alumni-consent.js"]),
+        "only the loader and the config before any intent"
+    );
+    browser
+        .client
+        .execute("document.querySelector('div.alumni-consent').shadowRoot.querySelector('button.cta').focus()", vec![])
+        .await?;
+    for _ in 0..100 {
+        let files = browser.client.execute(loaded, vec![]).await?;
+        if files.as_array().is_some_and(|f| f.iter().any(|f| f == "/widget/alumni-consent_bg.wasm")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let w = browser.widget(0).await?;
+    w.find(Locator::Css("button.cta")).await?.click().await?;
+    browser.wait_in(&w, "dialog[open]").await?;
+    let files = browser.client.execute(loaded, vec![]).await?;
+    assert_eq!(
+        files,
+        serde_json::json!([
+            "/v1/sites/association-exemple/config",
+            "/widget/alumni-consent-form.js",
+            "/widget/alumni-consent.js",
+            "/widget/alumni-consent_bg.wasm"
+        ]),
+        "focus loaded the form, once; the config was not asked for again"
+    );
+    let configs = "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/config')).length";
+    assert_eq!(
+        browser.client.execute(configs, vec![]).await?,
+        serde_json::json!(1),
+        "the snippet's preload of the config is the loader's request"
+    );
+    browser.close().await;
+    Ok(())
+}

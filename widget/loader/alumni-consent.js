@@ -50,8 +50,10 @@ function address(settings) {
 
 function fetchConfig(url) {
   if (!configs.has(url)) {
-    // No credentials, like every request of the widget.
-    const answer = fetch(url, { credentials: 'omit' })
+    // Fetch's defaults, so that a page's `<link rel="preload" as="fetch" crossorigin>` of the config is reused (a
+    // preload cannot say `credentials: 'omit'`): to the collector, another origin, that still sends no cookie;
+    // every request of the form itself omits credentials.
+    const answer = fetch(url)
       .then((r) => r.text().then((text) => [r.status, text]))
       .catch(() => null);
     configs.set(url, answer);

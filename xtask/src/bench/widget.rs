@@ -56,30 +56,59 @@ pub fn rows() -> anyhow::Result<Vec<Row>> {
         });
     }
     let site = BenchSite::new(&dist)?;
-    match site.loads(Engine::Chromium) {
+    match site.loads(Engine::Chromium, PAGE_FILE) {
         Ok(loads) => rows.extend(chromium_rows(&site, &loads)?),
         Err(error) => eprintln!("Chromium loads not measured: {error:#}"),
     }
-    match site.loads(Engine::Firefox) {
+    match site.loads(Engine::Chromium, BARE_FILE) {
         Ok(loads) => rows.push(Row {
             what: format!(
-                "widget: script start → CTA interactive, headless Firefox ESR (fresh profile), cold, median of {LOADS}"
+                "widget: script start → CTA interactive without the snippet's preload hints (the config is asked for \
+                 when the loader runs), headless Chromium, cold, median of {LOADS}"
             ),
-            value: format!("{:.1} ms", median(&mut loads.iter().map(|l| l.from_script).collect::<Vec<_>>())),
-            target: "≤ 20 ms".into(),
+            value: format!("{:.1} ms", median_of(&loads, |l| l.from_script)),
+            target: "context".into(),
             command: "cargo xtask bench --only widget".into(),
         }),
-        Err(error) => eprintln!("Firefox start-up not measured: {error:#}"),
+        Err(error) => eprintln!("Chromium loads without hints not measured: {error:#}"),
+    }
+    match site.loads(Engine::Firefox, PAGE_FILE) {
+        Ok(loads) => rows.extend([
+            Row {
+                what: format!(
+                    "widget: script start → CTA interactive, headless Firefox ESR (fresh profile), cold, median of \
+                     {LOADS}"
+                ),
+                value: format!("{:.1} ms", median_of(&loads, |l| l.from_script)),
+                target: "≤ 20 ms".into(),
+                command: "cargo xtask bench --only widget".into(),
+            },
+            Row {
+                what: format!(
+                    "widget: click on the CTA → dialog shown, cold, headless Firefox ESR (fresh profile), median of \
+                     {LOADS}"
+                ),
+                value: format!("{:.1} ms", median_of(&loads, |l| l.click_to_dialog)),
+                target: "context (target set for Chromium)".into(),
+                command: "cargo xtask bench --only widget".into(),
+            },
+        ]),
+        Err(error) => eprintln!("Firefox loads not measured: {error:#}"),
     }
     Ok(rows)
+}
+
+fn median_of(loads: &[Load], pick: fn(&Load) -> f64) -> f64 {
+    median(&mut loads.iter().map(pick).collect::<Vec<_>>())
 }
 
 /// The Chromium rows: bytes before the CTA works and after the click, the times.
 fn chromium_rows(site: &BenchSite, loads: &[Load]) -> anyhow::Result<Vec<Row>> {
     let first = loads.first().context("no load")?;
     let (before, after) = (site.gzip_of(&first.before)?, site.gzip_of(&first.after)?);
-    let times = |pick: fn(&Load) -> f64| median(&mut loads.iter().map(pick).collect::<Vec<_>>());
-    let files = |names: &[String]| names.join(" + ");
+    let times = |pick: fn(&Load) -> f64| median_of(loads, pick);
+    let files =
+        |names: &[String]| names.iter().filter(|f| site.dir.join(f).is_file()).cloned().collect::<Vec<_>>().join(" + ");
     Ok(vec![
         Row {
             what: format!("widget: loaded before the CTA is interactive ({}), gzip -9, Chromium", files(&first.before)),
@@ -134,14 +163,20 @@ fn package_version(dir: &Path) -> Option<String> {
     Some(rest.split('"').nth(1)?.to_owned())
 }
 
+/// The measured page's file, and the same page without the preload hints.
+const PAGE_FILE: &str = "index.html";
+const BARE_FILE: &str = "bare.html";
+
 /// The page measured, with the snippet of `examples/embed/plain.html` (hint included). An inline script marks the
 /// page's start; an inline module placed just before the widget's runs right before it (modules run in document
 /// order), so the widget's own start is the later of that moment and the arrival of its file. A `MessageChannel`
 /// loop (which timers' 4 ms clamping does not slow) checks after every task for the CTA button inside the shadow
 /// root, notes the time and the files loaded so far, clicks it at once (the form is not loaded: cold), waits for the
-/// open dialog and writes `page;script;click;before;after` into `#result` (the file lists space-separated).
+/// open dialog and writes `page;script;click;before;after` into `#result` (the file lists space-separated). The
+/// hints are the snippet's: the loader as a module preload, the config as a fetch preload.
 const PAGE: &str = r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>bench</title>
-<link rel="modulepreload" href="/alumni-consent.js"></head><body>
+<link rel="icon" href="data:,"><link rel="modulepreload" href="/alumni-consent.js">
+<link rel="preload" as="fetch" crossorigin href="/config.json"></head><body>
 <pre id="result">pending</pre>
 <script>
   const t0 = performance.now();
@@ -162,8 +197,9 @@ const PAGE: &str = r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"
       const now = performance.now();
       const file = performance.getEntriesByType('resource').find(e => e.name.endsWith('/alumni-consent.js'));
       const start = Math.max(window.moduleStart || 0, file ? file.responseEnd : 0);
-      document.getElementById('result').textContent = 'ms=' + [(ctaAt - t0).toFixed(2), (ctaAt - start).toFixed(2),
-        (now - clickAt).toFixed(2), before, files()].join(';');
+      // Resource entries are queued: the wasm's may be listed a little after the dialog it built is shown.
+      setTimeout(() => document.getElementById('result').textContent = 'ms=' + [(ctaAt - t0).toFixed(2),
+        (ctaAt - start).toFixed(2), (now - clickAt).toFixed(2), before, files()].join(';'), 300);
     }
     else { channel.port2.postMessage(0); }
   };
@@ -258,22 +294,28 @@ impl BenchSite {
             tools::workspace_root().join("examples/embed/association-exemple.config.json"),
             dir.join("config.json"),
         )?;
-        std::fs::write(dir.join("index.html"), PAGE)?;
+        std::fs::write(dir.join(PAGE_FILE), PAGE)?;
+        let bare = PAGE
+            .replace(r#"<link rel="modulepreload" href="/alumni-consent.js">"#, "")
+            .replace(r#"<link rel="preload" as="fetch" crossorigin href="/config.json">"#, "");
+        anyhow::ensure!(!bare.contains("preload"), "the page without hints still has one");
+        std::fs::write(dir.join(BARE_FILE), bare)?;
         let server = serve(&dir)?;
         Ok(BenchSite { dir, server })
     }
 
-    /// The gzip -9 size of these files of the site.
+    /// The gzip -9 size of these files of the site (a request for anything else, e.g. a browser's own
+    /// `favicon.ico`, answered 404, is not the widget's).
     fn gzip_of(&self, files: &[String]) -> anyhow::Result<u64> {
         let mut total = 0;
-        for file in files {
+        for file in files.iter().filter(|f| self.dir.join(f).is_file()) {
             total += gzip_size(&std::fs::read(self.dir.join(file)).with_context(|| file.clone())?)?;
         }
         Ok(total)
     }
 
-    /// [`LOADS`] cold loads in `engine`, each in a fresh browser.
-    fn loads(&self, engine: Engine) -> anyhow::Result<Vec<Load>> {
+    /// [`LOADS`] cold loads of `page` in `engine`, each in a fresh browser.
+    fn loads(&self, engine: Engine, page: &str) -> anyhow::Result<Vec<Load>> {
         let (driver, capabilities) = match engine {
             Engine::Chromium => {
                 let (chromium, chromedriver) = tools::ensure_chromium()?;
@@ -301,7 +343,7 @@ impl BenchSite {
             .with_context(|| format!("starting {}", driver.display()))?;
         let driver = Server(child, driver_port);
         wait_for_port(driver_port)?;
-        (0..LOADS).map(|_| load_once(&capabilities, driver.1, self.server.port)).collect()
+        (0..LOADS).map(|_| load_once(&capabilities, driver.1, self.server.port, page)).collect()
     }
 }
 
@@ -361,11 +403,11 @@ fn json_string(text: &str, key: &str) -> Option<String> {
 }
 
 /// One cold load (a fresh browser per session), as the page measured it.
-fn load_once(capabilities: &str, driver: u16, site: u16) -> anyhow::Result<Load> {
+fn load_once(capabilities: &str, driver: u16, site: u16, page: &str) -> anyhow::Result<Load> {
     let session = webdriver(driver, "POST", "/session", capabilities)?;
     let id = json_string(&session, "sessionId").with_context(|| format!("no WebDriver session: {session}"))?;
     let result = (|| {
-        let url = format!(r#"{{"url":"http://127.0.0.1:{site}/index.html"}}"#);
+        let url = format!(r#"{{"url":"http://127.0.0.1:{site}/{page}"}}"#);
         webdriver(driver, "POST", &format!("/session/{id}/url"), &url)?;
         let script = r#"{"script":"return document.getElementById('result').textContent","args":[]}"#;
         for _ in 0..200 {
@@ -386,7 +428,13 @@ fn parse_load(text: &str) -> Option<Load> {
     let mut parts = text.strip_prefix("ms=")?.split(';');
     let mut number = || parts.next()?.parse::<f64>().ok();
     let (from_page, from_script, click_to_dialog) = (number()?, number()?, number()?);
-    let before: Vec<String> = parts.next()?.split_whitespace().map(str::to_owned).collect();
+    let mut before: Vec<String> = Vec::new();
+    for file in parts.next()?.split_whitespace() {
+        // A preloaded module may be listed twice (the hint, then the script): its bytes travel once.
+        if !before.iter().any(|b| b == file) {
+            before.push(file.to_owned());
+        }
+    }
     let after =
         parts.next()?.split_whitespace().filter(|f| !before.iter().any(|b| b == f)).map(str::to_owned).collect();
     Some(Load { from_page, from_script, click_to_dialog, before, after })
