@@ -64,11 +64,7 @@ fn canonical_json_edge_cases() {
 }
 
 fn sealed(text: String) -> SignedEnvelope {
-    use p256::ecdsa::signature::Signer;
-    use p256::ecdsa::{Signature, SigningKey};
-    let key = SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
-    let sig: Signature = key.sign(text.as_bytes());
-    SignedEnvelope { payload: text, signature: consent::protocol::b64url_encode(&sig.to_bytes()), hp: None }
+    test_kit::Device::new(7).seal_text(text)
 }
 
 /// `submission_verify`, raw mode: any envelope opens or is refused, never panics.

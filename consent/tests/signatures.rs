@@ -1,18 +1,16 @@
 //! Signatures as the outside world makes them: Chromium's WebCrypto (fixture), and the protocol round trips.
 
 use consent::protocol::{
-    Action, ActionPayload, ChallengeClaims, Jwk, ReceiptBody, SignedEnvelope, SubmissionPayload, b64url_decode,
-    b64url_encode,
+    Action, ActionPayload, ChallengeClaims, Jwk, ReceiptBody, SubmissionPayload, b64url_decode, b64url_encode,
 };
 use consent::signature::{
     CollectorKey, CollectorPublicKey, DeviceSignatureError, VerifyError, open_envelope, verify_device_signature,
     verify_receipt_self_contained,
 };
 use consent::{Locale, RecordId};
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use test_kit::Device;
 
 #[derive(Deserialize)]
 struct Fixture {
@@ -95,18 +93,6 @@ fn malformed_keys_and_signatures_are_named() {
     assert_eq!(verify_device_signature(&f.public_key_jwk, b"x", "!!"), Err(DeviceSignatureError::BadEncoding));
 }
 
-fn device() -> (SigningKey, Jwk) {
-    let key = SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
-    let point = key.verifying_key().to_encoded_point(false);
-    let jwk = Jwk {
-        kty: "EC".into(),
-        crv: "P-256".into(),
-        x: b64url_encode(point.x().unwrap()),
-        y: b64url_encode(point.y().unwrap()),
-    };
-    (key, jwk)
-}
-
 fn payload(jwk: Jwk) -> SubmissionPayload {
     SubmissionPayload {
         v: 1,
@@ -124,35 +110,30 @@ fn payload(jwk: Jwk) -> SubmissionPayload {
     }
 }
 
-fn seal(key: &SigningKey, text: String) -> SignedEnvelope {
-    let sig: Signature = key.sign(text.as_bytes());
-    SignedEnvelope { payload: text, signature: b64url_encode(&sig.to_bytes()), hp: None }
-}
-
 #[test]
 fn envelope_round_trip_and_refusals() {
-    let (key, jwk) = device();
+    let device = Device::new(7);
+    let jwk = device.jwk.clone();
     let p = payload(jwk.clone());
-    let env = seal(&key, p.to_canonical().unwrap());
+    let env = device.seal(&p);
     let opened = open_envelope::<SubmissionPayload>(&env).unwrap();
     assert_eq!(opened.payload, p);
     assert_eq!(opened.bytes, env.payload.as_bytes());
 
     // Not canonical (spaces), even if correctly signed.
-    let spaced = seal(&key, serde_json::to_string_pretty(&p).unwrap());
+    let spaced = device.seal_text(serde_json::to_string_pretty(&p).unwrap());
     assert!(matches!(open_envelope::<SubmissionPayload>(&spaced), Err(VerifyError::Canonical(_))));
     // Signed by another key than the one it carries.
-    let other = SigningKey::from_bytes(&[9u8; 32].into()).unwrap();
-    let forged = seal(&other, p.to_canonical().unwrap());
+    let forged = Device::new(9).seal_text(p.to_canonical().unwrap());
     assert!(matches!(open_envelope::<SubmissionPayload>(&forged), Err(VerifyError::Signature(_))));
     // Wrong version, unknown key, wrong type.
     let mut v2 = serde_json::to_value(&p).unwrap();
     v2["v"] = 2.into();
-    let env = seal(&key, consent::canonical::to_canonical_string(&v2).unwrap());
+    let env = device.seal_text(consent::canonical::to_canonical_string(&v2).unwrap());
     assert!(matches!(open_envelope::<SubmissionPayload>(&env), Err(VerifyError::Version)));
     let mut extra = serde_json::to_value(&p).unwrap();
     extra["default"] = true.into();
-    let env = seal(&key, consent::canonical::to_canonical_string(&extra).unwrap());
+    let env = device.seal_text(consent::canonical::to_canonical_string(&extra).unwrap());
     assert!(matches!(open_envelope::<SubmissionPayload>(&env), Err(VerifyError::Shape(_))));
     // An action with the same key opens as an action.
     let action = ActionPayload {
@@ -164,7 +145,7 @@ fn envelope_round_trip_and_refusals() {
         submitted_at: "2026-11-29T08:00:00.000Z".into(),
         device_key: jwk,
     };
-    let env = seal(&key, consent::canonical::to_canonical_string(&action).unwrap());
+    let env = device.seal_text(consent::canonical::to_canonical_string(&action).unwrap());
     assert_eq!(open_envelope::<ActionPayload>(&env).unwrap().payload, action);
     assert!(env.payload.contains(r#""action":{"kind":"withdraw"}"#), "{}", env.payload);
 }
