@@ -285,5 +285,14 @@ mod tests {
         assert!(!r.html.contains("avascript") && !r.html.contains("data:"), "{}", r.html);
         assert!(r.html.contains("href=\"https://a.fr/\""), "{}", r.html);
         assert_eq!(r.links[0].dest, "javascript:alert(1)", "kept for the lint");
+        // Named references too (HTML5's list, as CommonMark asks): the lint sees what the browser would.
+        let r = render("[a](javascript&colon;alert(1)) [b](java&Tab;script:x) [c](&NewLine;javascript:x)", false);
+        let refused: Vec<Option<String>> =
+            r.links.iter().map(|l| url_safety::refused_scheme(&l.dest, UrlUse::Link)).collect();
+        assert_eq!(
+            refused,
+            [Some("javascript".to_owned()), Some("javascript".to_owned()), Some("javascript".to_owned())]
+        );
+        assert!(!r.html.contains("script:"), "{}", r.html);
     }
 }
