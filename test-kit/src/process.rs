@@ -17,7 +17,7 @@ pub struct Serve {
 impl Serve {
     /// Spawns `command` — a `collector serve …` — and waits for its banner. An early exit is an error that
     /// says how it ended (its stderr is the caller's to route).
-    pub fn spawn(mut command: Command) -> Result<Serve, String> {
+    pub fn spawn(command: &mut Command) -> Result<Serve, String> {
         let mut child = command.stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start the collector: {e}"))?;
         let Some(stdout) = child.stdout.take() else { return Err("the collector's stdout was not piped".into()) };
         let mut stdout = BufReader::new(stdout);

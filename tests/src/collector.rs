@@ -1,13 +1,13 @@
 //! The real `collector` binary on loopback, and its staff commands.
 
-use crate::workspace::{bin, free_port, wait_until};
+use crate::workspace::{bin, free_port};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
+use test_kit::Serve;
 
 /// A running collector.
 pub struct Collector {
-    child: Option<Child>,
+    process: Option<Serve>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     /// The port.
@@ -44,25 +44,21 @@ impl Collector {
         if let Some(smtp) = smtp_port {
             cmd.arg("--smtp").arg(format!("smtp://127.0.0.1:{smtp}"));
         }
-        let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn()?;
-        let collector = Collector {
-            child: Some(child),
+        let process = Serve::spawn(cmd.stderr(Stdio::inherit())).map_err(|e| anyhow::anyhow!(e))?;
+        Ok(Collector {
+            process: Some(process),
             url: url.clone(),
             port,
             data: data.to_owned(),
             config: config.to_owned(),
             smtp_port,
-        };
-        wait_until(Duration::from_secs(20), || healthy(port).then_some(()))
-            .ok_or_else(|| anyhow::anyhow!("the collector did not answer on {url}/healthz"))?;
-        Ok(collector)
+        })
     }
 
     /// Stops it (SIGKILL: the tests also prove durability this way).
     pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
+        if let Some(mut process) = self.process.take() {
+            process.kill9();
         }
     }
 
@@ -92,19 +88,6 @@ impl Collector {
     pub fn verify(&self) -> bool {
         self.staff(&["verify"]).status.success()
     }
-}
-
-/// `GET /healthz` answers 200. Plain std I/O: the harness is used from async tests too, where a blocking
-/// HTTP client's runtime cannot live.
-fn healthy(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").is_err() {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
 }
 
 impl Drop for Collector {

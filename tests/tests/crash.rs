@@ -11,7 +11,7 @@ use consent::signature::CollectorPublicKey;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::{Api, Device, Server, valid_payload};
+use support::{Alumnus, Api, Device, Server};
 
 /// How many times the collector is killed.
 const CRASHES: usize = 8;
@@ -40,14 +40,14 @@ fn every_201_survives_kill_9() {
                 let mut n = client * 1_000_000;
                 while !stop.load(Ordering::Relaxed) {
                     n += 1;
-                    let device = Device::new(n);
+                    let device = Device::numbered(n);
                     // While the collector is down, both calls fail fast (connection refused): try again.
                     let Ok(challenge) = api.challenge() else {
                         failures.fetch_add(1, Ordering::Relaxed);
                         std::thread::sleep(Duration::from_millis(20));
                         continue;
                     };
-                    let envelope = device.seal(&valid_payload(&config, &device, challenge, n));
+                    let envelope = device.seal(&Alumnus::numbered(n).submission(&config, challenge, &device));
                     match api.submit(&envelope) {
                         Ok(answer) if answer.status == 201 => {
                             let ok: SubmissionAccepted = serde_json::from_value(answer.json)

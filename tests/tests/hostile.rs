@@ -10,7 +10,7 @@ use consent::canonical::to_canonical_string;
 use consent::protocol::{ChallengeClaims, ProblemType, SignedEnvelope, SignedToken, WidgetConfig, b64url_encode};
 use consent::signature::CollectorKey;
 use serde_json::{Value, json};
-use support::{Api, Device, ORIGIN, Server, valid_payload};
+use support::{Alumnus, Api, Device, ORIGIN, Server};
 
 /// The corpus's own setup (serialising, signing, reading the examples): a failure there fails the test with what
 /// broke, instead of turning a case into `""` that the collector refuses for some other reason.
@@ -69,7 +69,7 @@ impl Corpus<'_> {
     /// A valid payload, as JSON, with a fresh challenge.
     fn payload_value(&mut self) -> Value {
         self.n += 1;
-        let payload = valid_payload(self.config, &self.device, self.challenge(), self.n);
+        let payload = Alumnus::numbered(self.n).submission(self.config, self.challenge(), &self.device);
         serde_json::to_value(&payload).setup("serialising the valid payload")
     }
 
@@ -114,7 +114,7 @@ impl Corpus<'_> {
 
 fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
     use ProblemType::*;
-    let mut c = Corpus { api, config, device: Device::new(1), n: 0, cases: Vec::new() };
+    let mut c = Corpus { api, config, device: Device::numbered(1), n: 0, cases: Vec::new() };
 
     // Size.
     let huge_name = "A".repeat(17 * 1024);
@@ -276,7 +276,7 @@ fn build(api: &Api, config: &WidgetConfig) -> Vec<Case> {
         let text = e["payload"].as_str().setup("the envelope's payload").replacen("Marie", "Maria", 1);
         e["payload"] = json!(text);
     });
-    let other = Device::new(2);
+    let other = Device::numbered(2);
     let mut value = c.payload_value();
     let text = to_canonical_string(&value).setup("canonical valid payload");
     c.push(
@@ -392,11 +392,12 @@ fn hostile_submissions_are_refused_specifically_and_store_nothing() {
     eprintln!("{} hostile submissions refused, each with its own problem type, nothing stored", cases.len());
 
     // The collector survived and still accepts a valid submission, which stores rows.
-    let device = Device::new(9);
+    let device = Device::numbered(9);
     let before = server.ledger().counts();
     let challenge = api.challenge().unwrap_or_else(|e| panic!("{e}"));
-    let answer =
-        api.submit(&device.seal(&valid_payload(&config, &device, challenge, 9_999))).unwrap_or_else(|e| panic!("{e}"));
+    let answer = api
+        .submit(&device.seal(&Alumnus::numbered(9_999).submission(&config, challenge, &device)))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(answer.status, 201, "{:?}", answer.json);
     let after = server.ledger().counts();
     assert_eq!(after["events"], before["events"] + 1);
@@ -411,9 +412,9 @@ fn replayed_submissions_are_refused_even_after_a_restart() {
     let mut server = Server::start(dir.path());
     let api = Api::new(&server.url);
     let config = api.widget_config();
-    let device = Device::new(3);
+    let device = Device::numbered(3);
     let challenge = api.challenge().unwrap_or_else(|e| panic!("{e}"));
-    let envelope = device.seal(&valid_payload(&config, &device, challenge, 1));
+    let envelope = device.seal(&Alumnus::numbered(1).submission(&config, challenge, &device));
     let first = api.submit(&envelope).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(first.status, 201, "{:?}", first.json);
 
@@ -426,8 +427,8 @@ fn replayed_submissions_are_refused_even_after_a_restart() {
     assert_eq!(run(&api, &server, &case), None);
 
     // Same challenge, new content, new key: still the one nonce.
-    let other = Device::new(4);
-    let mut payload = valid_payload(&config, &other, envelope_payload_challenge(&envelope), 2);
+    let other = Device::numbered(4);
+    let mut payload = Alumnus::numbered(2).submission(&config, envelope_payload_challenge(&envelope), &other);
     payload.subject.insert("email".into(), "someone.else@example.org".into());
     let case = Case {
         name: "replayed: the challenge with another payload".into(),

@@ -1,27 +1,21 @@
 //! What the hostile-input and crash tests share: the real collector binary on loopback with its own data folder,
-//! a device that signs like WebCrypto (ECDSA P-256, IEEE P1363, JWK), valid submissions to mutate, and a direct
+//! the device that signs like WebCrypto and the valid submissions to mutate (from test-kit), and a direct
 //! look at the ledger's SQLite file to prove what was (not) stored.
 #![allow(dead_code)]
 
-use consent::Locale;
-use consent::protocol::{Jwk, SignedEnvelope, SubmissionPayload, WidgetConfig, b64url_encode};
-use e2e::{bin, free_port, root, wait_until};
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
+use consent::protocol::{SignedEnvelope, WidgetConfig};
+use e2e::{bin, free_port, root};
 use reqwest::blocking::Client;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-/// The site of `examples/association-exemple/consent.toml`.
-pub const SITE: &str = "association-exemple";
-/// An origin on that site's allowlist.
-pub const ORIGIN: &str = "http://127.0.0.1:8080";
+use test_kit::Serve;
+pub use test_kit::{Alumnus, Device, ORIGIN, SITE};
 
 /// A collector process on a loopback port; killed with SIGKILL on drop.
 pub struct Server {
-    child: Option<Child>,
+    process: Option<Serve>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     port: u16,
@@ -41,13 +35,14 @@ impl Server {
         let data = dir.join("data");
         std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("mkdir data: {e}"));
         let port = free_port();
-        let mut server = Server { child: None, url: format!("http://127.0.0.1:{port}"), port, data, config };
+        let mut server = Server { process: None, url: format!("http://127.0.0.1:{port}"), port, data, config };
         server.spawn();
         server
     }
 
     fn spawn(&mut self) {
-        let child = Command::new(bin("collector"))
+        let mut command = Command::new(bin("collector"));
+        command
             .env_remove("DATABASE_URL")
             .arg("serve")
             .arg("--config")
@@ -59,23 +54,14 @@ impl Server {
             .arg("--public-url")
             .arg(&self.url)
             .args(["--ip-rate-limit", "0", "--email-rate-limit", "0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn collector: {e}"));
-        self.child = Some(child);
-        let health = format!("{}/healthz", self.url);
-        let client = Client::builder().timeout(Duration::from_secs(2)).build().unwrap_or_else(|e| panic!("{e}"));
-        let up =
-            wait_until(Duration::from_secs(30), || client.get(&health).send().ok().filter(|r| r.status().is_success()));
-        assert!(up.is_some(), "the collector did not answer on {health}");
+            .stderr(Stdio::null());
+        self.process = Some(Serve::spawn(&mut command).unwrap_or_else(|e| panic!("{e}")));
     }
 
     /// SIGKILL, no chance to flush anything.
     pub fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(mut process) = self.process.take() {
+            process.kill9();
         }
     }
 
@@ -152,44 +138,6 @@ impl Ledger {
     /// The body (canonical JSON) of the event at `seq`.
     pub fn event(&self, seq: u64) -> Option<String> {
         self.0.query_row("SELECT body FROM events WHERE seq = ?1", [seq as i64], |r| r.get(0)).ok()
-    }
-}
-
-/// An alumnus' browser: a P-256 key made from a fixed seed, signing as WebCrypto does (SHA-256, r ‖ s).
-pub struct Device {
-    key: SigningKey,
-    /// The public key, as `crypto.subtle.exportKey("jwk")` gives it (minus `ext`/`key_ops`).
-    pub jwk: Jwk,
-}
-
-impl Device {
-    /// The device of this seed (any seed gives a valid scalar with overwhelming probability; 0 is refused).
-    pub fn new(seed: u64) -> Device {
-        let mut bytes = [0x5au8; 32];
-        bytes[24..].copy_from_slice(&seed.to_be_bytes());
-        let key = SigningKey::from_bytes(&bytes.into()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-        let point = key.verifying_key().to_encoded_point(false);
-        let coordinate = |c: Option<&p256::FieldBytes>| b64url_encode(c.map(|b| &b[..]).unwrap_or_default());
-        let jwk = Jwk { kty: "EC".into(), crv: "P-256".into(), x: coordinate(point.x()), y: coordinate(point.y()) };
-        Device { key, jwk }
-    }
-
-    /// The P1363 signature of `text`, base64url.
-    pub fn sign(&self, text: &str) -> String {
-        let signature: Signature = self.key.sign(text.as_bytes());
-        b64url_encode(&signature.to_bytes())
-    }
-
-    /// Signs a payload's canonical text into an envelope.
-    pub fn seal(&self, payload: &SubmissionPayload) -> SignedEnvelope {
-        let text = payload.to_canonical().unwrap_or_else(|e| panic!("canonical: {e}"));
-        self.seal_text(text)
-    }
-
-    /// Signs any text as the payload (for payloads that are not a valid `SubmissionPayload`).
-    pub fn seal_text(&self, text: String) -> SignedEnvelope {
-        let signature = self.sign(&text);
-        SignedEnvelope { payload: text, signature, hp: None }
     }
 }
 
@@ -276,29 +224,5 @@ impl Api {
     /// Posts an envelope from the allowed origin.
     pub fn submit(&self, envelope: &SignedEnvelope) -> Result<Answer, String> {
         self.post(serde_json::to_vec(envelope).unwrap_or_default(), Some(ORIGIN))
-    }
-}
-
-/// A valid submission to the `join` CTA of the association example, for alumnus number `n`.
-pub fn valid_payload(config: &WidgetConfig, device: &Device, challenge: String, n: u64) -> SubmissionPayload {
-    SubmissionPayload {
-        v: 1,
-        site: SITE.into(),
-        cta: "join".into(),
-        page_url: "http://127.0.0.1:8080/portrait/".into(),
-        locale: Locale::Fr,
-        notice_version: config.notice_version.clone(),
-        challenge,
-        subject: BTreeMap::from([
-            ("last_name".into(), "Curie".into()),
-            ("first_name".into(), "Marie".into()),
-            ("promo".into(), "2012".into()),
-            ("programme".into(), "Ingénieur généraliste".into()),
-            ("email".into(), format!("alumna.{n}@example.org")),
-        ]),
-        choices: BTreeMap::from([("community".into(), true), ("jobs".into(), false), ("events".into(), true)]),
-        privacy_ack: true,
-        submitted_at: "2026-11-29T08:00:00.000Z".into(),
-        device_key: device.jwk.clone(),
     }
 }
