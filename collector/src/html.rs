@@ -1,10 +1,13 @@
-//! Server-rendered HTML: escaping and the page frame shared by the confirmation and manage pages. No
-//! JavaScript; the look follows the widget's CSS custom properties.
+//! Server-rendered HTML: the page frame shared by the confirmation and manage pages, written with maud, whose
+//! `( … )` splices escape every value (text and attributes alike), so escaping is never a per-call decision. No
+//! JavaScript; the styles are inline (the pages' CSP allows `style-src 'unsafe-inline'` and nothing else) and
+//! follow the widget's CSS custom properties.
 
 use consent::Locale;
-use std::fmt::Write;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-/// Escapes text for HTML element content and quoted attribute values (`& < > " '`).
+/// Escapes text for HTML element content and quoted attribute values (`& < > " '`), for the pages still built
+/// from strings ([`page`]).
 pub fn escape(text: &str) -> String {
     html_escape::encode_quoted_attribute(text).into_owned()
 }
@@ -25,19 +28,36 @@ a{color:var(--ac-accent)}.muted{color:var(--ac-muted)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid var(--ac-border)}
 ";
 
-/// A full page: `title` and `body` (already HTML) in `locale`.
+/// A full page in `locale`: `title` and `body`.
+pub fn frame(locale: Locale, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(locale.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                meta name="referrer" content="no-referrer";
+                title { (title) }
+                // A constant of this file, not a value: spliced as is.
+                style { (PreEscaped(STYLE)) }
+            }
+            body { main { (body) } }
+        }
+    }
+}
+
+/// A full page around `body`, HTML already escaped by its caller (the pages not yet written with maud).
 pub fn page(locale: Locale, title: &str, body: &str) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n<meta name=\"referrer\" content=\"no-referrer\">\n\
-         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n",
-        lang = locale.tag(),
-        title = escape(title),
-    );
-    out
+    frame(locale, title, PreEscaped(body.to_owned())).into_string()
+}
+
+/// The other language of the pages (a message in the page's language is followed by this one's).
+pub fn other(locale: Locale) -> Locale {
+    match locale {
+        Locale::Fr => Locale::En,
+        Locale::En => Locale::Fr,
+    }
 }
 
 #[cfg(test)]
@@ -48,5 +68,13 @@ mod tests {
     fn escapes_markup() {
         assert_eq!(escape("<img src=x onerror=alert(1)>"), "&lt;img src=x onerror=alert(1)&gt;");
         assert_eq!(escape("a\"b'c&"), "a&quot;b&#x27;c&amp;");
+    }
+
+    #[test]
+    fn the_frame_escapes_its_title_and_keeps_its_style() {
+        let page = frame(Locale::En, "<b>\"x\" & y</b>", html! { p { "<i>" } }).into_string();
+        assert!(page.starts_with("<!DOCTYPE html><html lang=\"en\">"), "{page}");
+        assert!(page.contains("<title>&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;</title>"), "{page}");
+        assert!(page.contains("<p>&lt;i&gt;</p>") && page.contains("font-family:system-ui,-apple-system,'Segoe UI'"));
     }
 }

@@ -7,40 +7,7 @@ use crate::download::{confirm, submit};
 use crate::staff_console::{bundle_of, verify as verify_bundle};
 use crate::util::*;
 use collector::links::{self, LinkKind};
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-
-/// `collector serve` on a data folder with a configuration of our choice (a new notice published).
-struct Serve {
-    base: String,
-    child: Child,
-}
-
-impl Serve {
-    fn start(data: &std::path::Path, config: &std::path::Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-            .arg(config)
-            .arg("--data")
-            .arg(data)
-            .env("COLLECTOR_LOG", "error")
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the collector");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let base = line.trim().strip_prefix("collector listening on ").unwrap_or_else(|| panic!("banner: {line:?}"));
-        Serve { base: base.to_owned(), child }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::io::Read;
 
 /// The association's configuration with one purpose described anew: another notice text, another version.
 fn second_notice(c: &Collector) -> std::path::PathBuf {
@@ -68,12 +35,6 @@ pub(crate) fn save_choices(c: &Collector, manage: &str, purposes: &[&str]) -> re
     c.client.post(format!("{manage}/choices")).form(&form).send().unwrap()
 }
 
-fn notice_of(base: &str, client: &reqwest::blocking::Client) -> String {
-    let config: serde_json::Value =
-        client.get(format!("{base}/v1/sites/{SITE}/config")).send().unwrap().json().unwrap();
-    config["notice_version"].as_str().unwrap().to_owned()
-}
-
 #[test]
 fn a_change_names_the_notice_shown_in_the_event_the_download_and_the_proof() {
     let mut c = Collector::start(&[]);
@@ -85,11 +46,11 @@ fn a_change_names_the_notice_shown_in_the_event_the_download_and_the_proof() {
     assert_eq!(form_version(&shown_v1), v1);
 
     // A new notice is published (the collector restarts on the new configuration) while that page is open.
-    c.stop();
-    let serve = Serve::start(&c.data(), &second_notice(&c));
-    let v2 = notice_of(&serve.base, &c.client);
+    c.config = second_notice(&c);
+    c.restart();
+    let v2 = c.widget_config().notice_version;
     assert_ne!(v1, v2);
-    let manage = links::url(&serve.base, LinkKind::Manage, &token);
+    let manage = links::url(&c.base, LinkKind::Manage, &token);
 
     // The form shown under v1 is refused: consent is to the notice actually shown. Nothing stored, the page
     // shows the new notice's form and says why, French first.
@@ -132,7 +93,7 @@ fn a_change_names_the_notice_shown_in_the_event_the_download_and_the_proof() {
         .map(|e| (e["kind"].as_str().unwrap(), e["notice_version"].as_str().unwrap()))
         .collect();
     assert_eq!(events, [("submitted", v1.as_str()), ("confirmed", v1.as_str()), ("changed", v2.as_str())]);
-    assert_eq!(held["events"][2]["notice_url"], format!("{}/v1/notices/{v2}", serve.base));
+    assert_eq!(held["events"][2]["notice_url"], format!("{}/v1/notices/{v2}", c.base));
 
     // The proof bundle holds both notices' texts and names v2 for the change; it verifies offline.
     let bundle = bundle_of(&c, "marie.curie@example.org");
@@ -152,7 +113,6 @@ fn a_change_names_the_notice_shown_in_the_event_the_download_and_the_proof() {
     let (ok, out) = verify_bundle(&c, &bundle);
     assert!(ok, "{out}");
     assert!(out.contains("2 notices"), "{out}");
-    drop(serve);
     let (ok, report) = c.verify();
     assert!(ok, "{report}");
 }

@@ -94,7 +94,7 @@ fn serve_survives_a_second_writer(c: &Collector) {
     let manage =
         links::url(&c.base, LinkKind::Manage, &links::sign(&c.key(), LinkKind::Manage, SITE, &record, now_ms(), 90));
     assert_eq!(c.client.get(&manage).send().unwrap().status().as_u16(), 200, "manage page");
-    let saved = crate::changes::save_choices(&c, &manage, &["community"]);
+    let saved = crate::changes::save_choices(c, &manage, &["community"]);
     assert_eq!(saved.status().as_u16(), 200, "change after another writer");
     accepted(submit_to(c, &other.base, "edsger@example.org"), "third submission to the second collector");
     let erased = c.client.post(format!("{manage}/erase")).form(&[("confirm", "yes")]).send().unwrap();

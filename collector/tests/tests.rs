@@ -7,6 +7,7 @@ mod actions;
 mod changes;
 mod concurrency;
 mod download;
+mod escaping;
 mod leaks;
 mod lifecycle;
 mod limits;

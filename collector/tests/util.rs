@@ -26,6 +26,8 @@ pub const ORIGIN: &str = "http://127.0.0.1:8080";
 pub struct Collector {
     pub dir: tempfile::TempDir,
     pub base: String,
+    /// The site's consent.toml (the association example unless the test chose another).
+    pub config: PathBuf,
     pub extra: Vec<String>,
     child: Option<Child>,
     pub client: Client,
@@ -34,10 +36,16 @@ pub struct Collector {
 impl Collector {
     /// Starts a collector on a fresh data folder.
     pub fn start(extra: &[&str]) -> Collector {
+        Collector::start_with_config(Path::new(CONFIG), extra)
+    }
+
+    /// Starts a collector on a fresh data folder with another consent.toml for the site.
+    pub fn start_with_config(config: &Path, extra: &[&str]) -> Collector {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Collector {
             dir,
             base: String::new(),
+            config: config.to_owned(),
             extra: extra.iter().map(|s| (*s).to_owned()).collect(),
             child: None,
             client: Client::builder().build().unwrap(),
@@ -56,7 +64,8 @@ impl Collector {
         let listen: &[&str] =
             if self.extra.iter().any(|a| a == "--listen") { &[] } else { &["--listen", "127.0.0.1:0"] };
         let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
-            .args(["serve", "--config", CONFIG])
+            .args(["serve", "--config"])
+            .arg(&self.config)
             .args(listen)
             .arg("--data")
             .arg(self.data())

@@ -1,12 +1,13 @@
 //! The emails' words: the confirmation (double opt-in) and the manage link, French or English after the
-//! submission's locale, plain text and HTML, every user value escaped in the HTML part.
+//! submission's locale, plain text and HTML. The HTML part is written with maud: every value spliced into it is
+//! escaped. Inline `style` attributes, as mail clients drop `<style>` blocks.
 
-use crate::html::escape;
 use crate::sites::Site;
 use consent::Locale;
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use maud::{DOCTYPE, Markup, html};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -51,26 +52,33 @@ fn footer_text(site: &Site, locale: Locale) -> String {
     format!("--\n{line} : {}\n{}\n{}\n", c.name, c.address, c.email)
 }
 
-fn footer_html(site: &Site, locale: Locale) -> String {
+fn footer_html(site: &Site, locale: Locale) -> Markup {
     let c = site.config.controller();
     let line = match locale {
         Locale::Fr => "Responsable de traitement",
         Locale::En => "Data controller",
     };
-    format!(
-        "<hr>\n<p style=\"color:#4b5563\">{line}&nbsp;: {}<br>\n{}<br>\n{}</p>\n",
-        escape(&c.name),
-        escape(&c.address),
-        escape(&c.email)
-    )
+    html! {
+        hr;
+        p style="color:#4b5563" { (line) "\u{a0}: " (c.name) br; (c.address) br; (c.email) }
+    }
 }
 
-fn frame_html(locale: Locale, body: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"{}\">\n<head><meta charset=\"utf-8\"></head>\n\
-         <body style=\"font-family:sans-serif;line-height:1.5;max-width:40rem\">\n{body}</body>\n</html>\n",
-        locale.tag()
-    )
+/// The HTML part: the message, then the controller's footer.
+fn frame_html(site: &Site, locale: Locale, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang=(locale.tag()) {
+            head { meta charset="utf-8"; }
+            body style="font-family:sans-serif;line-height:1.5;max-width:40rem" { (body) (footer_html(site, locale)) }
+        }
+    }
+    .into_string()
+}
+
+/// A paragraph with a line, then a link to `url` showing `url`.
+fn link_paragraph(line: &str, url: &str) -> Markup {
+    html! { p { (line) br; a href=(url) { (url) } } }
 }
 
 /// The confirmation email of a new submission.
@@ -122,38 +130,34 @@ pub fn confirmation(
         Some(name) => format!("{hello} {name},"),
         None => format!("{hello},"),
     };
-    let greeting_html = escape(&greeting);
     let mut text = format!("{greeting}\n\n");
-    let mut html = format!("<p>{greeting_html}</p>\n");
     if accepted.is_empty() {
         let _ = writeln!(text, "{none}");
-        let _ = writeln!(html, "<p>{}</p>", escape(&none));
     } else {
         let _ = writeln!(text, "{asked}");
-        let _ = writeln!(html, "<p>{}</p>\n<ul>", escape(&asked));
         for label in &accepted {
             let _ = writeln!(text, "- {label}");
-            let _ = writeln!(html, "<li>{}</li>", escape(label));
         }
-        html.push_str("</ul>\n");
     }
-    if let Some(service) = service {
+    if let Some(service) = &service {
         let _ = writeln!(text, "\n{service}.");
-        let _ = writeln!(html, "<p>{}.</p>", escape(&service));
     }
     let _ = write!(text, "\n{confirm}\n{confirm_url}\n\n{ignore}\n\n{manage}\n{manage_url}\n\n");
-    let _ = write!(
-        html,
-        "<p>{}<br>\n<a href=\"{u}\">{u}</a></p>\n<p>{}</p>\n<p>{}<br>\n<a href=\"{m}\">{m}</a></p>\n",
-        escape(&confirm),
-        escape(&ignore),
-        escape(manage),
-        u = escape(confirm_url),
-        m = escape(manage_url),
-    );
     text.push_str(&footer_text(site, locale));
-    html.push_str(&footer_html(site, locale));
-    build(from, to, &subject, text, frame_html(locale, &html))
+    let html = html! {
+        p { (greeting) }
+        @if accepted.is_empty() {
+            p { (none) }
+        } @else {
+            p { (asked) }
+            ul { @for label in &accepted { li { (label) } } }
+        }
+        @if let Some(service) = &service { p { (service) "." } }
+        (link_paragraph(&confirm, confirm_url))
+        p { (ignore) }
+        (link_paragraph(manage, manage_url))
+    };
+    build(from, to, &subject, text, frame_html(site, locale, html))
 }
 
 /// The email answering `POST /v1/access`: a fresh manage link.
@@ -170,11 +174,5 @@ pub fn manage_link(site: &Site, locale: Locale, from: &str, to: &str, manage_url
         ),
     };
     let text = format!("{body}\n{manage_url}\n\n{}", footer_text(site, locale));
-    let html = format!(
-        "<p>{}<br>\n<a href=\"{m}\">{m}</a></p>\n{}",
-        escape(body),
-        footer_html(site, locale),
-        m = escape(manage_url)
-    );
-    build(from, to, &subject, text, frame_html(locale, &html))
+    build(from, to, &subject, text, frame_html(site, locale, link_paragraph(body, manage_url)))
 }

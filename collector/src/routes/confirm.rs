@@ -1,16 +1,17 @@
 //! The confirmation link of the double opt-in: `GET /confirm/{token}` shows a button (mail scanners follow
 //! links, so a GET changes nothing), `POST /confirm/{token}` confirms the record.
 
-use crate::html::{escape, page};
+use crate::html::frame;
 use crate::ledger::LedgerError;
 use crate::links::{self, LinkKind};
 use crate::routes::pages::{error_page, link_problem, purposes_list};
 use crate::state::AppState;
 use crate::storage::RecordStatus;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use consent::Locale;
 use consent::protocol::ProblemType;
+use maud::html;
 
 fn words(locale: Locale) -> [&'static str; 6] {
     match locale {
@@ -47,17 +48,16 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
     };
     let Some(site) = state.sites.get(&record.site) else { return error_page(ProblemType::UnknownSite, record.locale) };
     let w = words(record.locale);
-    let body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n<p>{}</p>\n{}\n<form method=\"post\" action=\"/confirm/{}\">\n\
-         <button type=\"submit\">{}</button>\n</form>\n",
-        escape(w[0]),
-        escape(&site.config.controller().name),
-        escape(w[1]),
-        purposes_list(site, &record.choices, record.locale),
-        escape(&token),
-        escape(w[2]),
-    );
-    Html(page(record.locale, w[0], &body)).into_response()
+    let body = html! {
+        h1 { (w[0]) }
+        p { (site.config.controller().name) }
+        p { (w[1]) }
+        (purposes_list(site, &record.choices, record.locale))
+        form method="post" action={ "/confirm/" (token) } {
+            button type="submit" { (w[2]) }
+        }
+    };
+    frame(record.locale, w[0], body).into_response()
 }
 
 /// `POST /confirm/{token}`.
@@ -76,14 +76,12 @@ pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -
     let manage =
         links::sign(&state.key, LinkKind::Manage, &record.site, &record.record_id, now, links::MANAGE_LINK_DAYS);
     let w = words(record.locale);
-    let body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"/manage/{}\">{}</a></p>\n",
-        escape(w[3]),
-        escape(w[4]),
-        escape(&manage),
-        escape(w[5])
-    );
-    Html(page(record.locale, w[3], &body)).into_response()
+    let body = html! {
+        h1 { (w[3]) }
+        p { (w[4]) }
+        p { a href={ "/manage/" (manage) } { (w[5]) } }
+    };
+    frame(record.locale, w[3], body).into_response()
 }
 
 fn error_page_internal(e: &LedgerError) -> Response {

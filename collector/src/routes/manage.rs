@@ -2,7 +2,7 @@
 //! change each purpose, withdraw all, download everything (art. 20), erase (art. 17). HTML forms, no JavaScript.
 
 use crate::clock::rfc3339;
-use crate::html::{escape, page};
+use crate::html::{frame, other};
 use crate::ledger::{Actor, Event, LedgerError, Request, SubjectFile};
 use crate::links::{self, LinkClaims, LinkKind};
 use crate::routes::pages::{error_page, link_problem};
@@ -11,12 +11,12 @@ use crate::state::AppState;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use consent::Locale;
 use consent::protocol::ProblemType;
+use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::Arc;
 
 struct Words {
@@ -178,13 +178,11 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>, Quer
         Err(e) => return ledger_error_page(&e),
     };
     let locale = file.records.last().map_or(site.config.default_locale(), |r| r.locale);
-    Html(render(&site, &token, &file, locale, done.done.as_deref())).into_response()
+    render(&site, &token, &file, locale, done.done.as_deref()).into_response()
 }
 
-fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Option<&str>) -> String {
+fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Option<&str>) -> Markup {
     let w = words(locale);
-    let t = escape(token);
-    let mut body = format!("<h1>{}</h1>\n<p>{}</p>\n", escape(w.title), escape(&site.config.controller().name));
     let flash = match done {
         Some("saved") => Some(w.done_saved),
         Some("withdrawn") => Some(w.done_withdrawn),
@@ -192,26 +190,17 @@ fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Op
         Some("unconfirmed") => Some(w.erase_unconfirmed),
         _ => None,
     };
-    if let Some(flash) = flash {
-        let _ = writeln!(body, "<p class=\"notice\" role=\"status\">{}</p>", escape(flash));
-    }
-    if done == Some("stale") {
-        let other = if locale == Locale::Fr { Locale::En } else { Locale::Fr };
-        let _ = writeln!(
-            body,
-            "<p class=\"notice\" role=\"alert\">{}</p>\n<p class=\"muted\" lang=\"{}\">{}</p>",
-            escape(w.stale),
-            other.tag(),
-            escape(words(other).stale)
-        );
-    }
+    let head = html! {
+        h1 { (w.title) }
+        p { (site.config.controller().name) }
+        @if let Some(flash) = flash { p.notice role="status" { (flash) } }
+        @if done == Some("stale") {
+            p.notice role="alert" { (w.stale) }
+            p.muted lang=(other(locale).tag()) { (words(other(locale)).stale) }
+        }
+    };
     if file.subject.anonymised_at.is_some() {
-        let _ = writeln!(body, "<p>{}</p>", escape(w.gone));
-        return page(locale, w.title, &body);
-    }
-    let _ = writeln!(body, "<p>{}</p>", escape(w.intro));
-    if file.records.iter().all(|r| r.confirmed_at.is_none()) {
-        let _ = writeln!(body, "<p class=\"notice\">{}</p>", escape(w.pending));
+        return frame(locale, w.title, html! { (head) p { (w.gone) } });
     }
     // Choices: the subject's answers once confirmed, else the pending record's.
     let mut current: BTreeMap<String, bool> =
@@ -219,88 +208,66 @@ fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Op
     for c in &file.consents {
         current.insert(c.purpose.clone(), c.granted);
     }
-    let _ = write!(
-        body,
-        "<h2 id=\"choices\">{}</h2>\n<form method=\"post\" action=\"/manage/{t}/choices\">\n<fieldset>\n\
-         <legend>{}</legend>\n",
-        escape(w.choices),
-        escape(w.choices)
-    );
-    for purpose in &site.widget.purposes {
-        let id = escape(purpose.id.as_str());
-        let checked = if current.get(purpose.id.as_str()).copied().unwrap_or(false) { " checked" } else { "" };
-        let _ = writeln!(
-            body,
-            "<label><input type=\"checkbox\" name=\"purpose\" value=\"{id}\" id=\"p-{id}\"{checked}>{}</label>",
-            escape(purpose.label.get(locale))
-        );
-    }
-    let version = site.notice.version().as_str();
-    let _ = write!(
-        body,
-        "</fieldset>\n<input type=\"hidden\" name=\"notice_version\" value=\"{v}\">\n<p>{} \
-         <a href=\"/v1/notices/{v}\">{}</a></p>\n<button type=\"submit\">{}</button>\n</form>\n",
-        escape(w.notice),
-        escape(&short(version)),
-        escape(w.save),
-        v = escape(version),
-    );
-    let _ = write!(
-        body,
-        "<h2>{}</h2>\n<p>{}</p>\n<form method=\"post\" action=\"/manage/{t}/withdraw\">\n\
-         <button type=\"submit\" class=\"secondary\">{}</button>\n</form>\n",
-        escape(w.withdraw_title),
-        escape(w.withdraw_text),
-        escape(w.withdraw)
-    );
     let fields = latest_fields(file);
-    let _ = write!(body, "<h2>{}</h2>\n<dl>\n", escape(w.data));
-    for field in site.config.fields() {
-        if let Some(value) = fields.get(field.id.as_str()) {
-            let _ = writeln!(body, "<dt>{}</dt><dd>{}</dd>", escape(field.label.get(locale)), escape(value));
+    let version = site.notice.version().as_str();
+    let body = html! {
+        (head)
+        p { (w.intro) }
+        @if file.records.iter().all(|r| r.confirmed_at.is_none()) { p.notice { (w.pending) } }
+        h2 id="choices" { (w.choices) }
+        form method="post" action={ "/manage/" (token) "/choices" } {
+            fieldset {
+                legend { (w.choices) }
+                @for purpose in &site.widget.purposes {
+                    @let id = purpose.id.as_str();
+                    label {
+                        input type="checkbox" name="purpose" value=(id) id={ "p-" (id) }
+                            checked[current.get(id).copied().unwrap_or(false)];
+                        (purpose.label.get(locale))
+                    }
+                }
+            }
+            input type="hidden" name="notice_version" value=(version);
+            p { (w.notice) " " a href={ "/v1/notices/" (version) } { (short(version)) } }
+            button type="submit" { (w.save) }
         }
-    }
-    body.push_str("</dl>\n");
-    let _ = write!(
-        body,
-        "<h2>{}</h2>\n<table>\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th></tr></thead>\n<tbody>\n",
-        escape(w.history),
-        w.columns[0],
-        w.columns[1],
-        w.columns[2],
-        w.columns[3]
-    );
-    for r in &file.records {
-        let cta = site.config.cta(&r.cta).map_or(r.cta.as_str(), |c| c.label.get(locale));
-        let _ = writeln!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/v1/notices/{v}\">{}</a></td></tr>",
-            escape(&rfc3339(r.created_at)),
-            escape(cta),
-            escape((w.status)(r.status.as_str())),
-            escape(&short(&r.notice_version)),
-            v = escape(&r.notice_version),
-        );
-    }
-    body.push_str("</tbody>\n</table>\n");
-    let _ = write!(
-        body,
-        "<h2>{}</h2>\n<p><a href=\"/manage/{t}/data.json\" download>{}</a></p>\n",
-        escape(w.download_title),
-        escape(w.download)
-    );
-    let _ = write!(
-        body,
-        "<h2>{}</h2>\n<p>{}</p>\n<form method=\"post\" action=\"/manage/{t}/erase\">\n\
-         <label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required>{}</label>\n\
-         <button type=\"submit\" class=\"danger\">{}</button>\n</form>\n",
-        escape(w.erase_title),
-        escape(w.erase_text),
-        escape(w.erase_check),
-        escape(w.erase)
-    );
-    page(locale, w.title, &body)
+        h2 { (w.withdraw_title) }
+        p { (w.withdraw_text) }
+        form method="post" action={ "/manage/" (token) "/withdraw" } {
+            button type="submit" class="secondary" { (w.withdraw) }
+        }
+        h2 { (w.data) }
+        dl {
+            @for field in site.config.fields() {
+                @if let Some(value) = fields.get(field.id.as_str()) {
+                    dt { (field.label.get(locale)) } dd { (value) }
+                }
+            }
+        }
+        h2 { (w.history) }
+        table {
+            thead { tr { @for column in w.columns { th scope="col" { (column) } } } }
+            tbody {
+                @for r in &file.records {
+                    tr {
+                        td { (rfc3339(r.created_at)) }
+                        td { (site.config.cta(&r.cta).map_or(r.cta.as_str(), |c| c.label.get(locale))) }
+                        td { ((w.status)(r.status.as_str())) }
+                        td { a href={ "/v1/notices/" (r.notice_version) } { (short(&r.notice_version)) } }
+                    }
+                }
+            }
+        }
+        h2 { (w.download_title) }
+        p { a href={ "/manage/" (token) "/data.json" } download { (w.download) } }
+        h2 { (w.erase_title) }
+        p { (w.erase_text) }
+        form method="post" action={ "/manage/" (token) "/erase" } {
+            label { input type="checkbox" name="confirm" value="yes" required; (w.erase_check) }
+            button type="submit" class="danger" { (w.erase) }
+        }
+    };
+    frame(locale, w.title, body)
 }
 
 /// A notice version as people are shown it: its first 12 hex digits.
@@ -332,7 +299,7 @@ pub async fn change(
             Err(e) => return ledger_error_page(&e),
         };
         let locale = file.records.last().map_or(site.config.default_locale(), |r| r.locale);
-        return (StatusCode::CONFLICT, Html(render(&site, &token, &file, locale, Some("stale")))).into_response();
+        return (StatusCode::CONFLICT, render(&site, &token, &file, locale, Some("stale"))).into_response();
     }
     let ticked: Vec<&str> = form.iter().filter(|(k, _)| k == "purpose").map(|(_, v)| v.as_str()).collect();
     let choices: BTreeMap<String, bool> =

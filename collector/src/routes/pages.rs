@@ -1,33 +1,34 @@
 //! Pieces shared by the server-rendered pages: problem pages (with a way to ask for a new link) and the list of
 //! purposes.
 
-use crate::html::{escape, page};
+use crate::html::{frame, other};
 use crate::sites::Site;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use consent::Locale;
 use consent::protocol::ProblemType;
+use maud::{Markup, html};
 use std::collections::BTreeMap;
 
-fn problem_page(kind: ProblemType, locale: Locale, extra: &str) -> Response {
+fn problem_page(kind: ProblemType, locale: Locale, extra: Markup) -> Response {
     let status = StatusCode::from_u16(kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let (title, other) = match locale {
-        Locale::Fr => ("Lien invalide", Locale::En),
-        Locale::En => ("Invalid link", Locale::Fr),
+    let title = match locale {
+        Locale::Fr => "Lien invalide",
+        Locale::En => "Invalid link",
     };
-    let body = format!(
-        "<h1>{}</h1>\n<p role=\"alert\">{}</p>\n<p lang=\"{}\" class=\"muted\">{}</p>\n{extra}",
-        escape(title),
-        escape(kind.message(locale)),
-        other.tag(),
-        escape(kind.message(other))
-    );
-    (status, Html(page(locale, title, &body))).into_response()
+    let other = other(locale);
+    let body = html! {
+        h1 { (title) }
+        p role="alert" { (kind.message(locale)) }
+        p lang=(other.tag()) class="muted" { (kind.message(other)) }
+        (extra)
+    };
+    (status, frame(locale, title, body)).into_response()
 }
 
 /// An HTML page for a problem (links are opened by people, not scripts), in one language then the other.
 pub fn error_page(kind: ProblemType, locale: Locale) -> Response {
-    problem_page(kind, locale, "")
+    problem_page(kind, locale, html! {})
 }
 
 /// The page of a link that no longer works, with a form to receive a new one by email (`POST /access`).
@@ -36,34 +37,30 @@ pub fn invalid_link_page(site: &str, locale: Locale) -> Response {
         Locale::Fr => ("Votre adresse électronique", "Recevoir un nouveau lien"),
         Locale::En => ("Your email address", "Send me a new link"),
     };
-    let form = format!(
-        "<form method=\"post\" action=\"/access\">\n<input type=\"hidden\" name=\"site\" value=\"{}\">\n\
-         <label for=\"email\">{}</label>\n<input type=\"email\" id=\"email\" name=\"email\" required \
-         autocomplete=\"email\">\n<button type=\"submit\">{}</button>\n</form>\n",
-        escape(site),
-        escape(label),
-        escape(button)
-    );
-    problem_page(ProblemType::InvalidLink, locale, &form)
+    let form = html! {
+        form method="post" action="/access" {
+            input type="hidden" name="site" value=(site);
+            label for="email" { (label) }
+            input type="email" id="email" name="email" required autocomplete="email";
+            button type="submit" { (button) }
+        }
+    };
+    problem_page(ProblemType::InvalidLink, locale, form)
 }
 
 /// The purposes ticked, as a list of their labels.
-pub fn purposes_list(site: &Site, choices: &BTreeMap<String, bool>, locale: Locale) -> String {
-    let items: String = choices
+pub fn purposes_list(site: &Site, choices: &BTreeMap<String, bool>, locale: Locale) -> Markup {
+    let labels: Vec<&str> = choices
         .iter()
         .filter(|(_, granted)| **granted)
-        .map(|(id, _)| {
-            let label = site.config.purpose(id).map_or(id.as_str(), |p| p.label.get(locale));
-            format!("<li>{}</li>\n", escape(label))
-        })
+        .map(|(id, _)| site.config.purpose(id).map_or(id.as_str(), |p| p.label.get(locale)))
         .collect();
-    if items.is_empty() {
-        match locale {
-            Locale::Fr => "<p>Aucune finalité cochée.</p>".to_owned(),
-            Locale::En => "<p>No purpose ticked.</p>".to_owned(),
+    html! {
+        @if labels.is_empty() {
+            p { @match locale { Locale::Fr => "Aucune finalité cochée.", Locale::En => "No purpose ticked." } }
+        } @else {
+            ul { @for label in &labels { li { (label) } } }
         }
-    } else {
-        format!("<ul>\n{items}</ul>")
     }
 }
 
