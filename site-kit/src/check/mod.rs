@@ -3,8 +3,10 @@
 //!
 //! Rules: `config` and its refinements `pre-ticked`, `regime`, `purpose`, `cta`, `controller` (the validation
 //! of `consent.toml`, from [`consent::ConfigError`]); `regime` (an explanation of what the regime allows);
-//! `dpo`, `english`, `privacy-url` and `art13` (the privacy page covers every GDPR art. 13 item with the
-//! configured values); `front-matter`, `cta` (unknown CTA in an article), `portrait-consent`, `alt-text`,
+//! `dpo`, `english`, `privacy-url`, `minimisation` (purposes declare exactly the data categories the fields
+//! collect) and `service-fields` (a service CTA requires only what its service `needs`); `art13` (the privacy page
+//! covers every GDPR art. 13 item with the configured values) and `rights` (each right promised through the manage
+//! link is offered there); `front-matter`, `cta` (unknown CTA in an article), `portrait-consent`, `alt-text`,
 //! `links` (broken internal links), `unsafe-url` (a link or image URL with a refused scheme), `raw-html` (raw HTML
 //! left out of the page) and `no-cta` on the content.
 
