@@ -196,6 +196,7 @@ pub fn rows() -> anyhow::Result<Vec<Row>> {
         });
     }
     rows.push(super::access::row(&bin)?);
+    rows.push(super::reads::row(&bin)?);
     rows.extend(pgbench()?);
     // The same sustained window with the ledger in that PostgreSQL cluster (`--database`).
     match postgres_database().and_then(|url| measure(&bin, false, false, Some(&url))) {

@@ -4,6 +4,7 @@
 mod access;
 mod collector;
 pub(crate) mod load;
+mod reads;
 mod site;
 mod staff;
 mod widget;
