@@ -19,6 +19,8 @@ pub mod vocabulary;
 
 #[cfg(feature = "config")]
 pub mod config;
+#[cfg(feature = "dates")]
+pub mod dates;
 #[cfg(feature = "config")]
 pub mod notice;
 #[cfg(feature = "verify")]

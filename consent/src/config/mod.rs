@@ -13,6 +13,7 @@ mod validate;
 pub use diagnostic::{ConfigError, Diagnostic};
 pub use minimisation::Mismatch;
 
+use crate::dates::Zone;
 use crate::ids::{CtaId, FieldId, PurposeId, SiteId};
 use crate::locale::{Locale, Localized};
 use crate::regime::{LegalBasis, Regime};
@@ -23,6 +24,7 @@ use crate::vocabulary::{DataCategory, FieldKind, Operation, Recipient, Retention
 pub struct Config {
     site: SiteId,
     default_locale: Locale,
+    time_zone: Zone,
     controller: Controller,
     dpo: Option<Dpo>,
     purposes: Vec<Purpose>,
@@ -162,6 +164,10 @@ impl Config {
     /// The first locale of every screen.
     pub fn default_locale(&self) -> Locale {
         self.default_locale
+    }
+    /// The site's time zone, in which dates are written for people (`time_zone`, default Europe/Paris).
+    pub fn time_zone(&self) -> &Zone {
+        &self.time_zone
     }
     /// The controller.
     pub fn controller(&self) -> &Controller {

@@ -14,6 +14,7 @@ use toml::Spanned;
 pub(crate) struct RawConfig {
     pub site: Option<Spanned<String>>,
     pub default_locale: Option<Locale>,
+    pub time_zone: Option<Spanned<String>>,
     pub controller: Option<Spanned<RawController>>,
     pub dpo: Option<Spanned<RawDpo>>,
     #[serde(default)]

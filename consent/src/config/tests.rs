@@ -194,3 +194,15 @@ fn service_ctas_require_only_what_the_service_needs() {
     );
     assert!(errors(&without_service)[0].message.contains("CTA `join` has `needs` but no `service`"));
 }
+
+#[test]
+fn the_time_zone_defaults_to_paris_and_an_unknown_one_is_located() {
+    assert_eq!(Config::from_toml_str(GOOD, "consent.toml").unwrap().time_zone().name(), "Europe/Paris");
+    let src = GOOD.replacen("default_locale = \"fr\"", "default_locale = \"fr\"\ntime_zone = \"America/Montreal\"", 1);
+    assert_eq!(Config::from_toml_str(&src, "consent.toml").unwrap().time_zone().name(), "America/Montreal");
+    let src = GOOD.replacen("default_locale = \"fr\"", "default_locale = \"fr\"\ntime_zone = \"Europe/Pariss\"", 1);
+    let d = &errors(&src)[0];
+    assert_eq!((d.line, d.column), (line_of(&src, "time_zone"), 13), "{d}");
+    assert!(d.message.contains("unknown time zone `Europe/Pariss`"), "{d}");
+    assert!(d.hint.as_deref().unwrap().contains("Europe/Paris"), "{d}");
+}

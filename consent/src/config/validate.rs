@@ -4,6 +4,7 @@ use super::defaults::{MAX_LENGTH, default_fields};
 use super::diagnostic::{ConfigError, Diagnostic, Locator};
 use super::raw::{RawConfig, RawCta, RawField, RawPurpose};
 use super::{CollectorSettings, Config, Controller, Cta, Dpo, Field, NoticeSettings, Purpose};
+use crate::dates::Zone;
 use crate::ids::{CtaId, FieldId, PurposeId, SiteId, is_valid_id};
 use crate::locale::{Locale, Localized};
 use crate::regime::{LegalBasis, Regime};
@@ -109,6 +110,7 @@ fn build(check: &mut Check<'_>, raw: RawConfig) -> Option<Config> {
             SiteId(String::new())
         }
     };
+    let time_zone = time_zone(check, raw.time_zone.as_ref());
     let controller = controller(check, &raw);
     let regime = controller.as_ref().map_or(Regime::Association, |c| c.regime);
     let dpo = raw.dpo.as_ref().and_then(|dpo| {
@@ -195,6 +197,7 @@ fn build(check: &mut Check<'_>, raw: RawConfig) -> Option<Config> {
     Some(Config {
         site,
         default_locale: raw.default_locale.unwrap_or(Locale::Fr),
+        time_zone: time_zone?,
         controller: controller?,
         dpo,
         purposes,
@@ -203,6 +206,25 @@ fn build(check: &mut Check<'_>, raw: RawConfig) -> Option<Config> {
         notice,
         collector,
     })
+}
+
+/// `time_zone`: an IANA name the compiled-in database knows; Europe/Paris when absent.
+fn time_zone(check: &mut Check<'_>, name: Option<&Spanned<String>>) -> Option<Zone> {
+    let Some(name) = name else { return Some(Zone::default()) };
+    match Zone::named(name.get_ref()) {
+        Ok(zone) => Some(zone),
+        Err(e) => {
+            check.error(
+                name.span(),
+                e.to_string(),
+                Some(
+                    "use an IANA time-zone name such as \"Europe/Paris\", \"America/Montreal\" or \"Indian/Reunion\""
+                        .into(),
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn controller(check: &mut Check<'_>, raw: &RawConfig) -> Option<Controller> {
