@@ -1,9 +1,8 @@
 //! A valid submission to the association example, as the widget would make it: one alumnus' five fields, their
 //! choices, the notice version and challenge the collector gave.
 
-use crate::Device;
 use consent::Locale;
-use consent::protocol::{SubmissionPayload, WidgetConfig};
+use consent::protocol::{Jwk, SubmissionPayload, WidgetConfig};
 use std::collections::BTreeMap;
 
 /// The association example's site id.
@@ -52,8 +51,9 @@ impl Alumnus {
         Alumnus::new(&format!("alumna.{n}@example.org"))
     }
 
-    /// The submission of this alumnus from `device`, under the config's notice, with this challenge token.
-    pub fn submission(&self, config: &WidgetConfig, challenge: String, device: &Device) -> SubmissionPayload {
+    /// The submission of this alumnus from the device of public key `device_key` (a [`crate::Device`]'s `jwk`),
+    /// under the config's notice, with this challenge token.
+    pub fn submission(&self, config: &WidgetConfig, challenge: String, device_key: &Jwk) -> SubmissionPayload {
         SubmissionPayload {
             v: 1,
             site: config.site.clone(),
@@ -72,7 +72,7 @@ impl Alumnus {
             choices: self.choices.clone(),
             privacy_ack: true,
             submitted_at: "2026-11-29T08:00:00.000Z".into(),
-            device_key: device.jwk.clone(),
+            device_key: device_key.clone(),
         }
     }
 }

@@ -47,7 +47,7 @@ fn every_201_survives_kill_9() {
                         std::thread::sleep(Duration::from_millis(20));
                         continue;
                     };
-                    let envelope = device.seal(&Alumnus::numbered(n).submission(&config, challenge, &device));
+                    let envelope = device.seal(&Alumnus::numbered(n).submission(&config, challenge, &device.jwk));
                     match api.submit(&envelope) {
                         Ok(answer) if answer.status == 201 => {
                             let ok: SubmissionAccepted = serde_json::from_value(answer.json)

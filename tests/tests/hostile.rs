@@ -69,7 +69,7 @@ impl Corpus<'_> {
     /// A valid payload, as JSON, with a fresh challenge.
     fn payload_value(&mut self) -> Value {
         self.n += 1;
-        let payload = Alumnus::numbered(self.n).submission(self.config, self.challenge(), &self.device);
+        let payload = Alumnus::numbered(self.n).submission(self.config, self.challenge(), &self.device.jwk);
         serde_json::to_value(&payload).setup("serialising the valid payload")
     }
 
@@ -396,7 +396,7 @@ fn hostile_submissions_are_refused_specifically_and_store_nothing() {
     let before = server.ledger().counts();
     let challenge = api.challenge().unwrap_or_else(|e| panic!("{e}"));
     let answer = api
-        .submit(&device.seal(&Alumnus::numbered(9_999).submission(&config, challenge, &device)))
+        .submit(&device.seal(&Alumnus::numbered(9_999).submission(&config, challenge, &device.jwk)))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(answer.status, 201, "{:?}", answer.json);
     let after = server.ledger().counts();
@@ -414,7 +414,7 @@ fn replayed_submissions_are_refused_even_after_a_restart() {
     let config = api.widget_config();
     let device = Device::numbered(3);
     let challenge = api.challenge().unwrap_or_else(|e| panic!("{e}"));
-    let envelope = device.seal(&Alumnus::numbered(1).submission(&config, challenge, &device));
+    let envelope = device.seal(&Alumnus::numbered(1).submission(&config, challenge, &device.jwk));
     let first = api.submit(&envelope).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(first.status, 201, "{:?}", first.json);
 
@@ -428,7 +428,7 @@ fn replayed_submissions_are_refused_even_after_a_restart() {
 
     // Same challenge, new content, new key: still the one nonce.
     let other = Device::numbered(4);
-    let mut payload = Alumnus::numbered(2).submission(&config, envelope_payload_challenge(&envelope), &other);
+    let mut payload = Alumnus::numbered(2).submission(&config, envelope_payload_challenge(&envelope), &other.jwk);
     payload.subject.insert("email".into(), "someone.else@example.org".into());
     let case = Case {
         name: "replayed: the challenge with another payload".into(),

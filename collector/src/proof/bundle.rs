@@ -4,8 +4,8 @@
 
 use super::{FORMAT, ProofError, ProofInput, page, readme};
 use crate::clock::rfc3339;
-use crate::storage::submission_of;
 use crate::ledger::{Event, EventKind, sha256_hex};
+use crate::storage::submission_of;
 use consent::RecordId;
 use consent::protocol::ReceiptBody;
 use consent::signature::CollectorKey;

@@ -5,24 +5,23 @@
 //! two cores with the collector; signing in the window would measure the client). Latency in the fixed-rate
 //! mode is measured from each request's scheduled start, so a slow answer cannot hide the ones queued behind it.
 
-use consent::protocol::{Jwk, SignedEnvelope, SubmissionAccepted, SubmissionPayload, WidgetConfig, b64url_encode};
+use consent::protocol::{Jwk, SignedEnvelope, SubmissionAccepted, WidgetConfig, b64url_encode};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use test_kit::{Alumnus, Serve};
 
-/// The site of `examples/association-exemple/consent.toml`, the config the benchmark serves.
-pub const SITE: &str = "association-exemple";
-/// An origin on its allowlist.
-pub const ORIGIN: &str = "http://127.0.0.1:8080";
+/// The association example, the config the benchmark serves, and an origin on its allowlist.
+pub use test_kit::{ORIGIN, SITE};
 
 /// The collector under load: the release binary on a loopback port, its own data folder.
 pub struct Collector {
-    child: Option<Child>,
+    process: Option<Serve>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     /// Its `/metrics`, on a listener of its own (`--metrics-listen`).
@@ -46,9 +45,9 @@ impl Collector {
         deliver: bool,
         database: Option<&str>,
     ) -> anyhow::Result<Collector> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = test_kit::free_port();
         let url = format!("http://127.0.0.1:{port}");
-        let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let metrics_port = test_kit::free_port();
         let metrics_url = format!("http://127.0.0.1:{metrics_port}/metrics");
         let data = dir.join("data");
         std::fs::create_dir_all(&data)?;
@@ -61,7 +60,7 @@ impl Collector {
         if let Some(url) = database {
             command.arg("--database").arg(url);
         }
-        let child = command
+        command
             .arg("--config")
             .arg(config)
             .arg("--listen")
@@ -73,37 +72,26 @@ impl Collector {
             .arg("--public-url")
             .arg(&url)
             .args(["--ip-rate-limit", "0", "--email-rate-limit", "0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let collector = Collector {
-            child: Some(child),
+            .stderr(Stdio::null());
+        let process = Serve::spawn(&mut command).map_err(|e| anyhow::anyhow!(e))?;
+        Ok(Collector {
+            process: Some(process),
             url,
             metrics_url,
             data,
             database: database.map(str::to_owned),
             bin: bin.to_owned(),
-        };
-        let health = format!("{}/healthz", collector.url);
-        let start = Instant::now();
-        loop {
-            let up = reqwest::blocking::get(&health).map(|r| r.status().is_success()).unwrap_or(false);
-            if up {
-                return Ok(collector);
-            }
-            anyhow::ensure!(start.elapsed() < Duration::from_secs(30), "the collector did not answer on {health}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        })
     }
 
     /// Its process id.
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+        self.process.as_ref().map(Serve::pid)
     }
 
     /// Its resident set size, KiB, from `/proc`.
     pub fn rss_kib(&self) -> Option<u64> {
-        let pid = self.child.as_ref()?.id();
+        let pid = self.process.as_ref()?.pid();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
         line.split_whitespace().nth(1)?.parse().ok()
@@ -111,9 +99,8 @@ impl Collector {
 
     /// SIGKILL: whatever was acknowledged must already be on disk.
     pub fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(mut process) = self.process.take() {
+            process.kill9();
         }
     }
 
@@ -184,26 +171,7 @@ pub fn device(rng: &SystemRandom) -> anyhow::Result<(EcdsaKeyPair, Jwk)> {
 pub fn signed_body(config: &WidgetConfig, n: u64, challenge: String) -> anyhow::Result<Vec<u8>> {
     let rng = SystemRandom::new();
     let (key, jwk) = device(&rng)?;
-    let payload = SubmissionPayload {
-        v: 1,
-        site: SITE.into(),
-        cta: "join".into(),
-        page_url: "http://127.0.0.1:8080/portrait/".into(),
-        locale: consent::Locale::Fr,
-        notice_version: config.notice_version.clone(),
-        challenge,
-        subject: BTreeMap::from([
-            ("last_name".into(), "Curie".into()),
-            ("first_name".into(), "Marie".into()),
-            ("promo".into(), "2012".into()),
-            ("programme".into(), "Ingénieur généraliste".into()),
-            ("email".into(), format!("bench.{n}@example.org")),
-        ]),
-        choices: BTreeMap::from([("community".into(), true), ("jobs".into(), false), ("events".into(), true)]),
-        privacy_ack: true,
-        submitted_at: "2026-11-29T08:00:00.000Z".into(),
-        device_key: jwk,
-    };
+    let payload = Alumnus::new(&format!("bench.{n}@example.org")).submission(config, challenge, &jwk);
     let text = payload.to_canonical()?;
     let signature = key.sign(&rng, text.as_bytes()).map_err(|_| anyhow::anyhow!("P-256 signing failed"))?;
     let envelope = SignedEnvelope { payload: text, signature: b64url_encode(signature.as_ref()), hp: None };
