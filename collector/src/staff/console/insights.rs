@@ -12,10 +12,10 @@
 
 use super::period::{Period, day_of_ms};
 use crate::clock::parse_rfc3339;
-use crate::storage::submission_of;
 use crate::ledger::{Event, EventKind};
 use crate::staff::StaffDb;
 use crate::storage::StoreError;
+use crate::storage::submission_of;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 

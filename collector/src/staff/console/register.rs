@@ -10,7 +10,6 @@ use super::period::day_of_ms;
 use super::{bounded, staff_db, store};
 use crate::AppState;
 use crate::clock::rfc3339;
-use crate::storage::submission_of;
 use crate::intake::normalise_email;
 use crate::ledger::{Event, LedgerError, SubjectFile};
 use crate::proof::{ChainCheck, ChainWalk, ProofInput};
@@ -18,6 +17,7 @@ use crate::sites::Site;
 use crate::staff::csrf::CsrfForm;
 use crate::staff::{Role, Staff, StaffError, audit, layout};
 use crate::storage::StoreError;
+use crate::storage::submission_of;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -285,7 +285,9 @@ pub(super) async fn check_chain(state: &AppState) -> Result<ChainCheck, StaffErr
 async fn proof_input(state: &AppState, file: SubjectFile) -> Result<ProofInput, StaffError> {
     // The chain check comes after the subject's events are read, so that its head is never before them.
     let (file, notices, successors) = state
-        .read(move |ledger| crate::proof::gather(ledger, &file).map(|(notices, successors)| (file, notices, successors)))
+        .read(move |ledger| {
+            crate::proof::gather(ledger, &file).map(|(notices, successors)| (file, notices, successors))
+        })
         .await
         .map_err(ledger_error)?;
     let chain = check_chain(state).await?;

@@ -200,12 +200,9 @@ pub async fn create(
         Some(subject) if !subject.is_empty() => Some(subject.to_owned()),
         _ => {
             let (site, email) = (site_id.clone(), normalise_email(&requester));
-            state
-                .read(move |l| Ok(l.store().subject_by_email(&site, &email)?.map(|s| s.subject_id)))
-                .await
-                .map_err(|e: crate::ledger::LedgerError| {
-                    StaffError::Store(crate::storage::StoreError::Database(e.to_string()))
-                })?
+            state.read(move |l| Ok(l.store().subject_by_email(&site, &email)?.map(|s| s.subject_id))).await.map_err(
+                |e: crate::ledger::LedgerError| StaffError::Store(crate::storage::StoreError::Database(e.to_string())),
+            )?
         }
     };
     let now = state.now();
