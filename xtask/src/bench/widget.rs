@@ -167,9 +167,10 @@ fn package_version(dir: &Path) -> Option<String> {
 const PAGE_FILE: &str = "index.html";
 const BARE_FILE: &str = "bare.html";
 
-/// The page measured, with the snippet of `examples/embed/plain.html` (hint included). An inline script marks the
-/// page's start; an inline module placed just before the widget's runs right before it (modules run in document
-/// order), so the widget's own start is the later of that moment and the arrival of its file. A `MessageChannel`
+/// The page measured, with the snippet of `examples/embed/plain.html` (hints included). An inline script marks the
+/// page's start; the widget's own start is the loader's first line (its `alumni-consent:start` performance mark;
+/// without one, the later of an inline module's run placed just before the widget's and the arrival of its file,
+/// which ran up to 30 ms before the loader itself on the loaded shared machine). A `MessageChannel`
 /// loop (which timers' 4 ms clamping does not slow) checks after every task for the CTA button inside the shadow
 /// root, notes the time and the files loaded so far, clicks it at once (the form is not loaded: cold), waits for the
 /// open dialog and writes `page;script;click;before;after` into `#result` (the file lists space-separated). The
@@ -196,7 +197,8 @@ const PAGE: &str = r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"
     if (root && root.querySelector('dialog[open]')) {
       const now = performance.now();
       const file = performance.getEntriesByType('resource').find(e => e.name.endsWith('/alumni-consent.js'));
-      const start = Math.max(window.moduleStart || 0, file ? file.responseEnd : 0);
+      const mark = performance.getEntriesByName('alumni-consent:start')[0];
+      const start = mark ? mark.startTime : Math.max(window.moduleStart || 0, file ? file.responseEnd : 0);
       // Resource entries are queued: the wasm's may be listed a little after the dialog it built is shown.
       setTimeout(() => document.getElementById('result').textContent = 'ms=' + [(ctaAt - t0).toFixed(2),
         (ctaAt - start).toFixed(2), (now - clickAt).toFixed(2), before, files()].join(';'), 300);
