@@ -6,6 +6,7 @@ mod util;
 mod actions;
 mod changes;
 mod concurrency;
+mod dates;
 mod download;
 mod escaping;
 mod leaks;

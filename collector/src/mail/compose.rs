@@ -91,11 +91,14 @@ pub fn confirmation(
     first_name: Option<&str>,
     cta: &str,
     choices: &BTreeMap<String, bool>,
+    submitted_at: i64,
     confirm_url: &str,
     manage_url: &str,
 ) -> Result<Vec<u8>, MailError> {
     let controller = &site.config.controller().name;
     let days = site.config.collector().confirm_within_days;
+    // The link expires with the record, `days` after the submission: told as a date in the site's time zone.
+    let until = site.config.time_zone().date_time(submitted_at + i64::from(days) * crate::clock::DAY_MS, locale);
     let accepted: Vec<String> = choices
         .iter()
         .filter(|(_, granted)| **granted)
@@ -109,7 +112,7 @@ pub fn confirmation(
             "Bonjour",
             format!("Vous avez donné votre consentement à {controller} pour\u{a0}:"),
             "Vous n'avez coché aucune finalité.".to_owned(),
-            format!("Pour le confirmer, suivez ce lien (valable {days}\u{a0}jours)\u{a0}:"),
+            format!("Pour le confirmer, suivez ce lien (valable jusqu'au {until})\u{a0}:"),
             format!(
                 "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message\u{a0}: elle sera effacée \
                  dans {days}\u{a0}jours."
@@ -121,7 +124,7 @@ pub fn confirmation(
             "Hello",
             format!("You gave {controller} your consent for:"),
             "You ticked no purpose.".to_owned(),
-            format!("To confirm it, follow this link (valid for {days} days):"),
+            format!("To confirm it, follow this link (valid until {until}):"),
             format!("If you did not make this request, ignore this message: it will be deleted in {days} days."),
             "To see, change or withdraw your choices, download or erase your data, at any time:",
         ),

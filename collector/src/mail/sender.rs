@@ -185,6 +185,7 @@ fn write_message(
                 first_name,
                 &record.cta,
                 &record.choices,
+                record.created_at,
                 &confirm_url,
                 &manage_url,
             )

@@ -210,6 +210,7 @@ fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Op
     }
     let fields = latest_fields(file);
     let version = site.notice.version().as_str();
+    let zone = site.config.time_zone();
     let body = html! {
         (head)
         p { (w.intro) }
@@ -250,7 +251,7 @@ fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Op
             tbody {
                 @for r in &file.records {
                     tr {
-                        td { (rfc3339(r.created_at)) }
+                        td { time datetime=(rfc3339(r.created_at)) { (zone.date_time(r.created_at, locale)) } }
                         td { (site.config.cta(&r.cta).map_or(r.cta.as_str(), |c| c.label.get(locale))) }
                         td { ((w.status)(r.status.as_str())) }
                         td { a href={ "/v1/notices/" (r.notice_version) } { (short(&r.notice_version)) } }
