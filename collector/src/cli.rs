@@ -44,6 +44,8 @@ pub enum Command {
     Stats(StatsArgs),
     /// Expire unconfirmed records, end consents past retention, anonymise what is left.
     Purge(PurgeArgs),
+    /// Import a school's graduates list (CSV) under the site's soft opt-in purposes, or consents from before.
+    Import(ImportArgs),
 }
 
 /// `collector serve`.
@@ -250,6 +252,9 @@ pub struct ExportArgs {
     /// Write here instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Export instead the consents from before (`import --legacy-consent`) still to reconfirm, apart.
+    #[arg(long)]
+    pub legacy: bool,
 }
 
 /// `collector stats`.
@@ -264,6 +269,34 @@ pub struct StatsArgs {
     /// JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `collector import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The CSV file: UTF-8 or Windows-1252, `;` or `,`, a header row (Nom;Prénom;Courriel;Promotion;Formation…).
+    pub file: PathBuf,
+    /// Where the ledger is.
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// Site id (needed only when the collector serves several).
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Where the list comes from, e.g. "Scolarité, export du 2026-09-01" (kept in the ledger: no personal data).
+    #[arg(long)]
+    pub source: String,
+    /// Read and check everything, report, record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Header → field, e.g. "Nom=last_name,Mail perso=email" (overrides the French defaults).
+    #[arg(long)]
+    pub map: Option<String>,
+    /// The list records consents given before, for this purpose (kept apart, "à reconfirmer").
+    #[arg(long, value_name = "PURPOSE", requires = "evidence")]
+    pub legacy_consent: Option<String>,
+    /// How those consents were collected, e.g. "Formulaire papier, gala 2016".
+    #[arg(long, requires = "legacy_consent")]
+    pub evidence: Option<String>,
 }
 
 /// `collector purge`.

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod dimensions;
 pub mod export;
 pub mod html;
+pub mod import;
 pub mod intake;
 pub mod keys;
 pub mod ledger;

@@ -4,7 +4,7 @@
 //! version of the record's first submission.
 
 use crate::download::{confirm, submit};
-use crate::staff_console::{bundle_of, verify as verify_bundle};
+use crate::staff_console::{bundle_of, bundle_with, verify as verify_bundle};
 use crate::util::*;
 use collector::links::{self, LinkKind};
 use std::io::Read;
@@ -113,6 +113,10 @@ fn a_change_names_the_notice_shown_in_the_event_the_download_and_the_proof() {
     let (ok, out) = verify_bundle(&c, &bundle);
     assert!(ok, "{out}");
     assert!(out.contains("2 notices"), "{out}");
+    // A bundle, even signed by the collector, whose change names a notice it does not hold does not verify.
+    let without_v2 = bundle_with(&c, "marie.curie@example.org", |input| input.notices.retain(|(v, _)| *v != v2));
+    let (ok, out) = verify_bundle(&c, &without_v2);
+    assert!(!ok && out.contains(&format!("notice {v2} text missing")), "{out}");
     let (ok, report) = c.verify();
     assert!(ok, "{report}");
 }

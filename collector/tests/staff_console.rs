@@ -27,6 +27,12 @@ fn scenario(c: &Collector) -> String {
 }
 
 pub(crate) fn bundle_of(c: &Collector, email: &str) -> Vec<u8> {
+    bundle_with(c, email, |_| {})
+}
+
+/// A bundle built, and signed by the collector's key, from what `edit` makes of the ledger's facts: a forgery
+/// that only the checks inside the bundle can catch.
+pub(crate) fn bundle_with(c: &Collector, email: &str, edit: impl FnOnce(&mut ProofInput)) -> Vec<u8> {
     let mut ledger = Ledger::open(Box::new(SqliteStore::open(&c.data()).unwrap())).unwrap();
     let record = ledger.latest_record_of_email(SITE, email).unwrap().unwrap();
     let file = ledger.subject_file(&record.record_id).unwrap();
@@ -43,7 +49,8 @@ pub(crate) fn bundle_of(c: &Collector, email: &str) -> Vec<u8> {
         checkpoint: None,
         checked_at: "2026-12-02T10:00:00.000Z".into(),
     };
-    let input = ProofInput { file, notices, successors, chain, generated_at: now_ms() };
+    let mut input = ProofInput { file, notices, successors, chain, generated_at: now_ms() };
+    edit(&mut input);
     collector::proof::build(&input, &c.key()).unwrap()
 }
 

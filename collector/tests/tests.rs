@@ -9,6 +9,7 @@ mod concurrency;
 mod dates;
 mod download;
 mod escaping;
+mod import;
 mod leaks;
 mod lifecycle;
 mod limits;

@@ -19,7 +19,11 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         ExportFormat::Csv => Format::Csv,
         ExportFormat::Json => Format::Json,
     };
-    let bytes = export(&mut ledger, &site, &args.purpose, format)?;
+    let bytes = if args.legacy {
+        collector::import::legacy::export(&mut ledger, &site, &args.purpose, format == Format::Json)?
+    } else {
+        export(&mut ledger, &site, &args.purpose, format)?
+    };
     match &args.output {
         Some(path) => std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?,
         None => std::io::stdout().write_all(&bytes)?,

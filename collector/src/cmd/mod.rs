@@ -2,6 +2,7 @@
 //! folder or in the PostgreSQL database of `--database`.
 
 mod export;
+mod import;
 mod proof;
 mod purge;
 mod receipt;
@@ -32,6 +33,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Export(args) => export::run(&args),
         Command::Stats(args) => stats::run(&args),
         Command::Purge(args) => purge::run(&args),
+        Command::Import(args) => import::run(&args),
     }
 }
 

@@ -28,6 +28,12 @@ pub enum EventKind {
     Erased,
     /// A pending record was not confirmed in time, or a retention period ran out.
     Expired,
+    /// A person was brought in from a school's list (`collector import`): held under the site's soft opt-in
+    /// purposes only, never a consent. Names the source, the file's SHA-256 and the line.
+    Imported,
+    /// A consent given before the collector (a paper form, an older site), brought in with its evidence: counted
+    /// and exported apart, "à reconfirmer", never an ordinary confirmed consent.
+    Legacy,
 }
 
 impl EventKind {
@@ -40,6 +46,8 @@ impl EventKind {
             EventKind::Withdrawn => "withdrawn",
             EventKind::Erased => "erased",
             EventKind::Expired => "expired",
+            EventKind::Imported => "imported",
+            EventKind::Legacy => "legacy",
         }
     }
 }

@@ -7,6 +7,7 @@
 //! chain still verifies.
 
 mod event;
+pub mod import;
 mod verify;
 
 pub use crate::storage::StoredEvent;
@@ -477,13 +478,13 @@ impl Ledger {
             RecordStatus::Expired => self.keep_aggregates(subject, "retention")?,
             // Erasure (art. 17) takes the subject out of everything, counts included; pending and confirmed
             // are never the outcome of a removal.
-            RecordStatus::Erased | RecordStatus::Pending | RecordStatus::Confirmed => {}
+            RecordStatus::Erased | RecordStatus::Pending | RecordStatus::Confirmed | RecordStatus::Imported => {}
         }
         for mut record in self.store.records_of_subject(&subject.subject_id)? {
             self.store.delete_record_data(&record.record_id)?;
             self.store.delete_mail_of_record(&record.record_id)?;
             record.device = None;
-            if matches!(record.status, RecordStatus::Pending | RecordStatus::Confirmed)
+            if matches!(record.status, RecordStatus::Pending | RecordStatus::Confirmed | RecordStatus::Imported)
                 || status == RecordStatus::Erased
             {
                 record.status = status;

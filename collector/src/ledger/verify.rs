@@ -39,7 +39,7 @@ pub enum Broken {
         /// What is wrong.
         reason: String,
     },
-    /// Personal data held for a record do not match the hash in its `submitted` event.
+    /// Personal data held for a record do not match the hash in its `submitted` (or `imported`) event.
     #[error("record {record_id}: stored personal data do not match the hash in the ledger")]
     Data {
         /// The record.
@@ -108,7 +108,8 @@ fn walk(store: &mut dyn Store) -> Result<VerifyReport, VerifyFailure> {
             if event.prev_hash != expected_prev {
                 return Err(Broken::Link { seq, prev_seq: seq - 1 }.into());
             }
-            if event.kind == EventKind::Submitted
+            // A submission's data are its signed message; an imported person's, the canonical row (ledger::import).
+            if matches!(event.kind, EventKind::Submitted | EventKind::Imported)
                 && let (Some(record), Some(hash)) = (event.record_id, event.data_sha256)
             {
                 data_hashes.insert(record, hash);

@@ -51,6 +51,8 @@ pub enum RecordStatus {
     Expired,
     /// Erased on the subject's request.
     Erased,
+    /// Brought in from a school's list (`collector import`): held under soft opt-in, no consent given.
+    Imported,
 }
 
 impl RecordStatus {
@@ -62,6 +64,7 @@ impl RecordStatus {
             RecordStatus::Withdrawn => "withdrawn",
             RecordStatus::Expired => "expired",
             RecordStatus::Erased => "erased",
+            RecordStatus::Imported => "imported",
         }
     }
 
@@ -73,6 +76,7 @@ impl RecordStatus {
             "withdrawn" => RecordStatus::Withdrawn,
             "expired" => RecordStatus::Expired,
             "erased" => RecordStatus::Erased,
+            "imported" => RecordStatus::Imported,
             _ => return None,
         })
     }

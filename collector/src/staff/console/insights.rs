@@ -321,6 +321,9 @@ impl Model {
                     self.forget_personal(&subject);
                 }
             }
+            // The dashboard counts consents: an imported person gives none, and a consent from before stays apart
+            // until reconfirmed (collector::import::legacy).
+            EventKind::Imported | EventKind::Legacy => {}
         }
     }
 

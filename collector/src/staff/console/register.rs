@@ -127,6 +127,7 @@ fn status_label(s: &Staff, status: &str) -> &'static str {
         "confirmed" => s.t("confirmé", "confirmed"),
         "withdrawn" => s.t("retiré", "withdrawn"),
         "expired" => s.t("expiré", "expired"),
+        "imported" => s.t("importé (soft opt-in, aucun consentement)", "imported (soft opt-in, no consent)"),
         _ => s.t("effacé", "erased"),
     }
 }
