@@ -342,10 +342,20 @@ async fn a_bot_that_fills_the_trap_is_refused() -> anyhow::Result<()> {
 /// focus on the CTA loads them, and a click right after is not lost.
 #[tokio::test]
 async fn the_form_loads_only_on_intent() -> anyhow::Result<()> {
+    form_loads_only_on_intent(Engine::Chromium).await
+}
+
+/// The same in Firefox ESR (its preload matching and resource timing are its own).
+#[tokio::test]
+async fn the_form_loads_only_on_intent_in_firefox() -> anyhow::Result<()> {
+    form_loads_only_on_intent(Engine::Firefox).await
+}
+
+async fn form_loads_only_on_intent(engine: Engine) -> anyhow::Result<()> {
     let _serial = SERIAL.lock().await;
     let Host { tmp, page_port, origin, collector, smtp: _smtp } = Host::new()?;
     let _server = serve_plain_snippet(tmp.path(), page_port, &collector)?;
-    let browser = Browser::start().await?;
+    let browser = Browser::start_in(engine).await?;
     browser.goto(&format!("{origin}/")).await?;
     ctas(&browser, 2).await?;
     // A preloaded module may be listed twice (the hint, then the script); it travels once. The browser's own
