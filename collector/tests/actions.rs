@@ -64,7 +64,7 @@ fn actions_on_unknown_records_or_with_bad_signatures_are_refused() {
     let unknown = device.seal_action(&device.action(c.challenge(), Some("nope"), Action::Withdraw));
     assert_problem(c.post_envelope("/v1/actions", &unknown), 404, "unknown-record");
     let mut forged = device.seal_action(&device.action(c.challenge(), None, Action::Withdraw));
-    forged.signature = Device::new(9).sign_text(&forged.payload);
+    forged.signature = Device::new(9).sign(&forged.payload);
     assert_problem(c.post_envelope("/v1/actions", &forged), 401, "bad-signature");
     assert_eq!(c.footprint(), before);
 }

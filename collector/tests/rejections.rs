@@ -64,12 +64,12 @@ fn each_bad_submission_gets_its_own_problem_and_stores_nothing() {
     let device = Device::new(7);
     let payload = submission(&c, &device, "marie.curie@example.org", "Marie");
     let mut envelope = device.seal(&payload);
-    envelope.signature = Device::new(8).sign_text(&envelope.payload);
+    envelope.signature = Device::new(8).sign(&envelope.payload);
     assert_problem(c.post_envelope("/v1/submissions", &envelope), 401, "bad-signature");
     // Not canonical (a space), then the honeypot filled.
     let mut spaced = device.seal(&payload);
     spaced.payload = spaced.payload.replacen(':', ": ", 1);
-    spaced.signature = device.sign_text(&spaced.payload);
+    spaced.signature = device.sign(&spaced.payload);
     assert_problem(c.post_envelope("/v1/submissions", &spaced), 400, "malformed");
     let mut bot = device.seal(&payload);
     bot.hp = Some("https://spam.example".into());

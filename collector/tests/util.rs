@@ -1,26 +1,20 @@
 //! The real `collector` binary on a loopback port, a device key made like WebCrypto's (P-256, P1363, JWK), and
 //! direct reads of the ledger's SQLite file.
 
-use consent::Locale;
-use consent::protocol::{
-    Action, ActionPayload, ChallengeClaims, Jwk, SignedEnvelope, SubmissionPayload, WidgetConfig, b64url_encode,
-};
+use consent::protocol::{ChallengeClaims, SignedEnvelope, SubmissionPayload, WidgetConfig};
 use consent::signature::CollectorKey;
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
 use reqwest::blocking::{Client, Response};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use test_kit::Serve;
 
 /// The test site's configuration (a copy of the association example).
 pub const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/consent.toml");
-/// The site id.
-pub const SITE: &str = "association-exemple";
-/// An allowed origin.
-pub const ORIGIN: &str = "http://127.0.0.1:8080";
+/// The site id, an allowed origin, the device key and valid submissions: shared with the other suites.
+pub use test_kit::{Alumnus, Device, ORIGIN, SITE, free_port};
 
 /// A running collector.
 pub struct Collector {
@@ -29,7 +23,7 @@ pub struct Collector {
     /// The site's consent.toml (the association example unless the test chose another).
     pub config: PathBuf,
     pub extra: Vec<String>,
-    child: Option<Child>,
+    process: Option<Serve>,
     pub client: Client,
 }
 
@@ -47,7 +41,7 @@ impl Collector {
             base: String::new(),
             config: config.to_owned(),
             extra: extra.iter().map(|s| (*s).to_owned()).collect(),
-            child: None,
+            process: None,
             client: Client::builder().build().unwrap(),
         };
         c.spawn();
@@ -63,7 +57,8 @@ impl Collector {
         // IPv4 loopback unless the test chose its own address (`--listen` may be given once).
         let listen: &[&str] =
             if self.extra.iter().any(|a| a == "--listen") { &[] } else { &["--listen", "127.0.0.1:0"] };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_collector"));
+        command
             .args(["serve", "--config"])
             .arg(&self.config)
             .args(listen)
@@ -73,23 +68,16 @@ impl Collector {
             .env("COLLECTOR_LOG", "error")
             // A DATABASE_URL in the caller's environment would send every SQLite test to that server.
             .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the collector");
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let addr = line.trim().strip_prefix("collector listening on ").unwrap_or_else(|| panic!("banner: {line:?}"));
-        self.base = addr.to_owned();
-        self.child = Some(child);
+            .stderr(Stdio::inherit());
+        let process = Serve::spawn(&mut command).unwrap_or_else(|e| panic!("{e}"));
+        self.base = process.url.clone();
+        self.process = Some(process);
     }
 
     /// Stops the collector (SIGKILL: nothing is flushed on the way out, as in a crash).
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some(mut process) = self.process.take() {
+            process.kill9();
         }
     }
 
@@ -197,76 +185,16 @@ impl Drop for Collector {
     }
 }
 
-/// A browser's device key: ECDSA P-256, public half as a JWK, signatures in IEEE P1363 form.
-pub struct Device {
-    key: SigningKey,
-    pub jwk: Jwk,
-}
-
-impl Device {
-    pub fn new(seed: u8) -> Device {
-        let key = SigningKey::from_bytes(&[seed; 32].into()).unwrap();
-        let point = key.verifying_key().to_encoded_point(false);
-        let jwk = Jwk {
-            kty: "EC".into(),
-            crv: "P-256".into(),
-            x: b64url_encode(point.x().unwrap()),
-            y: b64url_encode(point.y().unwrap()),
-        };
-        Device { key, jwk }
-    }
-
-    pub fn sign_text(&self, text: &str) -> String {
-        let signature: Signature = self.key.sign(text.as_bytes());
-        b64url_encode(&signature.to_bytes())
-    }
-
-    pub fn seal(&self, payload: &SubmissionPayload) -> SignedEnvelope {
-        let text = payload.to_canonical().unwrap();
-        SignedEnvelope { signature: self.sign_text(&text), payload: text, hp: None }
-    }
-
-    pub fn seal_action(&self, payload: &ActionPayload) -> SignedEnvelope {
-        let text = consent::canonical::to_canonical_string(payload).unwrap();
-        SignedEnvelope { signature: self.sign_text(&text), payload: text, hp: None }
-    }
-
-    pub fn action(&self, challenge: String, record_id: Option<&str>, action: Action) -> ActionPayload {
-        ActionPayload {
-            v: 1,
-            site: SITE.into(),
-            record_id: record_id.map(Into::into),
-            action,
-            challenge,
-            submitted_at: "2026-11-29T08:00:00.000Z".into(),
-            device_key: self.jwk.clone(),
-        }
-    }
-}
-
 /// A valid submission for the `join` CTA.
 pub fn submission(c: &Collector, device: &Device, email: &str, first_name: &str) -> SubmissionPayload {
-    let config = c.widget_config();
-    SubmissionPayload {
-        v: 1,
-        site: SITE.into(),
-        cta: "join".into(),
+    let alumnus = Alumnus {
+        first_name: first_name.into(),
+        promo: "2015".into(),
         page_url: "http://127.0.0.1:8080/portrait/marie/?utm_source=x".into(),
-        locale: Locale::Fr,
-        notice_version: config.notice_version,
-        challenge: c.challenge(),
-        subject: BTreeMap::from([
-            ("last_name".into(), "Curie".into()),
-            ("first_name".into(), first_name.into()),
-            ("promo".into(), "2015".into()),
-            ("programme".into(), "Ingénieur généraliste".into()),
-            ("email".into(), email.into()),
-        ]),
         choices: BTreeMap::from([("community".into(), true), ("jobs".into(), true), ("events".into(), false)]),
-        privacy_ack: true,
-        submitted_at: "2026-11-29T08:00:00.000Z".into(),
-        device_key: device.jwk.clone(),
-    }
+        ..Alumnus::new(email)
+    };
+    alumnus.submission(&c.widget_config(), c.challenge(), &device.jwk)
 }
 
 /// Asserts a problem+json answer of this type and status.
@@ -312,11 +240,6 @@ impl Mail {
             .unwrap_or_else(|| panic!("no {path} link in {}", self.text))
             .to_owned()
     }
-}
-
-/// A free loopback port (bound then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl SmtpSink {
@@ -500,7 +423,8 @@ pub fn output_of(program: &str, args: &[&str]) -> String {
 /// A collector whose log (at `info`) goes to a file the test reads.
 pub struct Logged {
     pub c: Collector,
-    child: Child,
+    /// Held for its lifetime: dropping it kills the collector.
+    _process: Serve,
     log: PathBuf,
 }
 
@@ -511,24 +435,17 @@ impl Logged {
         let mut c = Collector::start(&[]);
         c.stop();
         let log = c.dir.path().join("collector.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_collector"));
+        command
             .args(["serve", "--config", CONFIG, "--listen", "127.0.0.1:0", "--data"])
             .arg(c.data())
             .args(extra)
             .env("COLLECTOR_LOG", "info")
             .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start the collector");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        c.base = line
-            .trim()
-            .strip_prefix("collector listening on ")
-            .unwrap_or_else(|| panic!("banner: {line:?}"))
-            .to_owned();
-        Logged { c, child, log }
+            .stderr(std::fs::File::create(&log).unwrap());
+        let process = Serve::spawn(&mut command).unwrap_or_else(|e| panic!("{e}"));
+        c.base = process.url.clone();
+        Logged { c, _process: process, log }
     }
 
     pub fn log(&self) -> String {
@@ -546,12 +463,5 @@ impl Logged {
             assert!(std::time::Instant::now() < deadline, "`{what}` never logged:\n{log}");
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-    }
-}
-
-impl Drop for Logged {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

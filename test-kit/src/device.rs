@@ -2,7 +2,7 @@
 //! `crypto.subtle.exportKey("jwk")` gives (minus `ext`/`key_ops`), signatures in IEEE P1363 form (r ‖ s), as
 //! WebCrypto makes them. Deterministic (RFC 6979) and from fixed seeds, so that documented examples are real bytes.
 
-use consent::protocol::{ActionPayload, Jwk, SignedEnvelope, SubmissionPayload, b64url_encode};
+use consent::protocol::{Action, ActionPayload, Jwk, SignedEnvelope, SubmissionPayload, b64url_encode};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 
@@ -50,6 +50,19 @@ impl Device {
     pub fn seal_action(&self, payload: &ActionPayload) -> SignedEnvelope {
         let text = consent::canonical::to_canonical_string(payload).unwrap_or_else(|e| panic!("canonical action: {e}"));
         self.seal_text(text)
+    }
+
+    /// An action of this device on the association example (`record_id` none: the device's latest record).
+    pub fn action(&self, challenge: String, record_id: Option<&str>, action: Action) -> ActionPayload {
+        ActionPayload {
+            v: 1,
+            site: crate::SITE.into(),
+            record_id: record_id.map(Into::into),
+            action,
+            challenge,
+            submitted_at: "2026-11-29T08:00:00.000Z".into(),
+            device_key: self.jwk.clone(),
+        }
     }
 
     /// Any text signed as the payload (for payloads that are deliberately not valid).

@@ -18,7 +18,8 @@ impl Serve {
     /// Spawns `command` — a `collector serve …` — and waits for its banner. An early exit is an error that
     /// says how it ended (its stderr is the caller's to route).
     pub fn spawn(command: &mut Command) -> Result<Serve, String> {
-        let mut child = command.stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start the collector: {e}"))?;
+        let mut child =
+            command.stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start the collector: {e}"))?;
         let Some(stdout) = child.stdout.take() else { return Err("the collector's stdout was not piped".into()) };
         let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
@@ -28,7 +29,10 @@ impl Serve {
             _ => {
                 let _ = child.kill();
                 let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                Err(format!("the collector did not start ({status}); it printed {line:?} {}", read.err().unwrap_or_default()))
+                Err(format!(
+                    "the collector did not start ({status}); it printed {line:?} {}",
+                    read.err().unwrap_or_default()
+                ))
             }
         }
     }
