@@ -196,6 +196,7 @@ pub fn rows() -> anyhow::Result<Vec<Row>> {
         });
     }
     rows.push(super::access::row(&bin)?);
+    rows.extend(super::import::rows(&bin)?);
     rows.push(super::reads::row(&bin)?);
     rows.extend(pgbench()?);
     // The same sustained window with the ledger in that PostgreSQL cluster (`--database`).

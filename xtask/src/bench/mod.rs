@@ -3,6 +3,7 @@
 
 mod access;
 mod collector;
+mod import;
 pub(crate) mod load;
 mod reads;
 mod site;
