@@ -192,3 +192,56 @@ fn verify_passes_while_submissions_arrive_on_postgres() {
         "0",
     ]));
 }
+
+/// Two `collector serve` on one PostgreSQL database, submissions sent to both in turn: every 201 is in the ledger
+/// and `verify` passes, each one's receipts verify with the key both sign with, a challenge used on one is refused
+/// on the other, and their two mail senders deliver each confirmation exactly once (counted at a real SMTP
+/// server: before emails were claimed, both senders took every due email).
+#[test]
+fn two_collectors_on_one_postgres_database_share_the_ledger_nonces_and_mail_queue() {
+    let pg = PgCluster::start();
+    pg.create_database("ledger");
+    let mut sink = SmtpSink::new(free_port());
+    sink.start();
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+    let url = pg.url("ledger");
+    let c = Collector::start(&["--database", &url, "--smtp", &smtp, "--ip-rate-limit", "0", "--email-rate-limit", "0"]);
+    let other = Beside::start(&c);
+    let key = c.key().public();
+    const EACH: usize = 15;
+    let mut accepted_ids = Vec::new();
+    for i in 0..2 * EACH {
+        let base = if i % 2 == 0 { &c.base } else { &other.base };
+        let response = submit_to(&c, base, &format!("both-{i}@example.org"));
+        assert_eq!(response.status().as_u16(), 201, "submission {i}");
+        let answer: SubmissionAccepted = response.json().unwrap();
+        key.verify_receipt(&answer.receipt).unwrap_or_else(|e| panic!("receipt {i}: {e}"));
+        accepted_ids.push(answer.record_id.0);
+    }
+    // A challenge fetched from one and used there is spent on the other too.
+    let device = Device::new(31);
+    let envelope = serde_json::to_vec(&device.seal(&submission(&c, &device, "once@example.org", "Ada"))).unwrap();
+    let post = |base: &str| {
+        c.client
+            .post(format!("{base}/v1/submissions"))
+            .header("content-type", "application/json")
+            .header("origin", ORIGIN)
+            .body(envelope.clone())
+            .send()
+            .unwrap()
+    };
+    assert_eq!(post(&c.base).status().as_u16(), 201);
+    assert_problem(post(&other.base), 409, "challenge-reused");
+
+    let mails = sink.wait_for(2 * EACH + 1);
+    // Time for a second copy to arrive, if either sender were to send one.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let mails = if sink.messages().len() > mails.len() { sink.messages() } else { mails };
+    let mut recipients: Vec<String> = mails.iter().flat_map(|m| m.to.clone()).collect();
+    recipients.sort();
+    let sent = recipients.len();
+    recipients.dedup();
+    assert_eq!((sent, recipients.len()), (2 * EACH + 1, 2 * EACH + 1), "each confirmation exactly once");
+    let verified = staff_ok(&c, &["verify"]);
+    assert!(verified.contains(&format!("ledger OK: {} events", 2 * EACH + 1)), "{verified} ({accepted_ids:?})");
+}

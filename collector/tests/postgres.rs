@@ -363,10 +363,14 @@ fn script(store: &mut dyn Store) -> Vec<String> {
         let mail = NewMail { to: "a@example.org".into(), job: format!("{{\"record_id\":\"{record}\"}}") };
         store.enqueue_mail(&mail, 1000).unwrap();
     }
-    let due = store.due_mail(1000, 10).unwrap();
-    note("due", format!("{due:?}"));
+    let due = store.claim_mail(1000, 10, 3000).unwrap();
+    note("claimed", format!("{due:?}"));
+    note("claimed again while leased", format!("{:?}", store.claim_mail(2999, 10, 9000).unwrap()));
     store.mail_retry(due[0].id, 1, 5000).unwrap();
-    note("due later", format!("{:?} {:?}", store.due_mail(1000, 10).unwrap(), store.due_mail(5000, 1).unwrap()));
+    note(
+        "due later",
+        format!("{:?} {:?}", store.claim_mail(3000, 1, 4000).unwrap(), store.claim_mail(5000, 10, 9000).unwrap()),
+    );
     store.delete_mail_of_record("r2").unwrap();
     note("queue", format!("{}", store.mail_queue_len().unwrap()));
     store.mail_sent(due[0].id).unwrap();

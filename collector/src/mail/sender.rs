@@ -207,37 +207,50 @@ fn write_message(
     }
 }
 
-/// Runs forever: composes and sends what is due, then waits for a wake-up or one second. The queue is scanned
-/// on the read pool; only the outcomes go through the writer.
+/// How long a claimed email is this sender's: sent or rescheduled well within it, or left to another sender.
+const LEASE_MS: i64 = 5 * 60_000;
+
+/// Runs forever: claims what is due (through the writer: a claim is a write, which senders in several collectors
+/// on one database take in turns), reads what the emails are about on the read pool, composes and sends them,
+/// records the outcomes, then waits for a wake-up or one second.
 pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailContext) {
     let (writer, clock, metrics) = (&state.writer, &state.clock, &state.metrics);
     loop {
         let now = clock.now_ms();
-        let due = state
-            .read(move |l| {
-                let due = l.store().due_mail(now, 256)?;
-                let mut about = Vec::with_capacity(due.len());
-                for mail in &due {
-                    let job: Option<MailJob> = serde_json::from_str(&mail.job).ok();
-                    let found = match &job {
-                        Some(job) => l.store().record(job.record_id())?.map(|record| (record, job.clone())),
-                        None => None,
-                    };
-                    let Some((record, job)) = found else {
-                        about.push((job, None));
-                        continue;
-                    };
-                    let data = l.store().record_data(&record.record_id)?;
-                    let held = l.store().subject(&record.subject_id)?.is_some_and(|s| s.anonymised_at.is_none());
-                    let submission = data
-                        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.data).ok())
-                        .and_then(|v| v.get("payload").and_then(|p| p.as_str()).map(str::to_owned))
-                        .and_then(|p| serde_json::from_str::<SubmissionPayload>(&p).ok());
-                    about.push((Some(job), Some(Subjectmatter { record, submission, held })));
-                }
-                Ok((due, about))
-            })
-            .await;
+        let claimed = writer.run(move |l| Ok(l.store().claim_mail(now, 256, now + LEASE_MS)?)).await;
+        let claimed = claimed.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot claim from the mail queue");
+            Vec::new()
+        });
+        let due = if claimed.is_empty() {
+            Ok((Vec::new(), Vec::new()))
+        } else {
+            state
+                .read(move |l| {
+                    let due = claimed;
+                    let mut about = Vec::with_capacity(due.len());
+                    for mail in &due {
+                        let job: Option<MailJob> = serde_json::from_str(&mail.job).ok();
+                        let found = match &job {
+                            Some(job) => l.store().record(job.record_id())?.map(|record| (record, job.clone())),
+                            None => None,
+                        };
+                        let Some((record, job)) = found else {
+                            about.push((job, None));
+                            continue;
+                        };
+                        let data = l.store().record_data(&record.record_id)?;
+                        let held = l.store().subject(&record.subject_id)?.is_some_and(|s| s.anonymised_at.is_none());
+                        let submission = data
+                            .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.data).ok())
+                            .and_then(|v| v.get("payload").and_then(|p| p.as_str()).map(str::to_owned))
+                            .and_then(|p| serde_json::from_str::<SubmissionPayload>(&p).ok());
+                        about.push((Some(job), Some(Subjectmatter { record, submission, held })));
+                    }
+                    Ok((due, about))
+                })
+                .await
+        };
         let (due, about) = match due {
             Ok(found) => found,
             Err(e) => {

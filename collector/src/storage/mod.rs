@@ -292,8 +292,10 @@ pub trait Store: Send {
 
     /// Queues an email; it survives restarts until sent.
     fn enqueue_mail(&mut self, mail: &NewMail, now_ms: i64) -> Result<(), StoreError>;
-    /// Emails due now.
-    fn due_mail(&mut self, now_ms: i64, limit: usize) -> Result<Vec<QueuedMail>, StoreError>;
+    /// Claims up to `limit` emails due at `now_ms` for one sender: they are not due again before `lease_until_ms`
+    /// (sent by then, or rescheduled), so that senders in several collectors on one database never take the same
+    /// email, and one that dies mid-send leaves its emails to the others when the lease ends.
+    fn claim_mail(&mut self, now_ms: i64, limit: usize, lease_until_ms: i64) -> Result<Vec<QueuedMail>, StoreError>;
     /// Removes a sent email from the queue.
     fn mail_sent(&mut self, id: i64) -> Result<(), StoreError>;
     /// Schedules another attempt.

@@ -703,13 +703,18 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    fn due_mail(&mut self, now_ms: i64, limit: usize) -> Result<Vec<QueuedMail>, StoreError> {
+    fn claim_mail(&mut self, now_ms: i64, limit: usize, lease_until_ms: i64) -> Result<Vec<QueuedMail>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // SKIP LOCKED: a sender never waits for the rows another one is claiming (writers already take turns on
+        // the ledger's advisory lock; this keeps the claim itself from ever blocking on a row).
         let rows = self.query(
-            "SELECT id, to_addr, message, attempts FROM mail_queue WHERE next_attempt_at <= $1 ORDER BY id LIMIT $2",
-            &[&now_ms, &limit],
+            "UPDATE mail_queue SET next_attempt_at = $3 WHERE id IN \
+             (SELECT id FROM mail_queue WHERE next_attempt_at <= $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, to_addr, message, attempts",
+            &[&now_ms, &limit, &lease_until_ms],
         )?;
-        rows.iter()
+        let mut claimed = rows
+            .iter()
             .map(|r| {
                 Ok(QueuedMail {
                     id: r.try_get(0).map_err(corrupt)?,
@@ -718,7 +723,9 @@ impl Store for PostgresStore {
                     attempts: r.try_get::<_, i32>(3).map_err(corrupt)?.unsigned_abs(),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
     }
 
     fn mail_sent(&mut self, id: i64) -> Result<(), StoreError> {

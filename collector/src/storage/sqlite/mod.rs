@@ -481,19 +481,24 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn due_mail(&mut self, now_ms: i64, limit: usize) -> Result<Vec<QueuedMail>, StoreError> {
+    fn claim_mail(&mut self, now_ms: i64, limit: usize, lease_until_ms: i64) -> Result<Vec<QueuedMail>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, to_addr, message, attempts FROM mail_queue WHERE next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+                "UPDATE mail_queue SET next_attempt_at = ?3 WHERE id IN \
+                 (SELECT id FROM mail_queue WHERE next_attempt_at <= ?1 ORDER BY id LIMIT ?2) \
+                 RETURNING id, to_addr, message, attempts",
             )
             .map_err(db)?;
         let rows = stmt
-            .query_map(params![now_ms, limit as i64], |r| {
+            .query_map(params![now_ms, limit as i64, lease_until_ms], |r| {
                 Ok(QueuedMail { id: r.get(0)?, to: r.get(1)?, job: r.get(2)?, attempts: r.get(3)? })
             })
             .map_err(db)?;
-        rows.map(|r| r.map_err(db)).collect()
+        let mut claimed = rows.map(|r| r.map_err(db)).collect::<Result<Vec<_>, _>>()?;
+        // RETURNING follows no ORDER BY: oldest first, as they were queued.
+        claimed.sort_by_key(|m| m.id);
+        Ok(claimed)
     }
 
     fn mail_sent(&mut self, id: i64) -> Result<(), StoreError> {
