@@ -60,6 +60,11 @@ pub struct ServeArgs {
     /// Data folder (collector key, and the SQLite ledger unless --database is given).
     #[arg(long)]
     pub data: PathBuf,
+    /// The collector's signing key (a 32-byte Ed25519 seed, created mode 0600 if missing) instead of
+    /// DATA/collector-key.seed. Collectors sharing one database must share this file: challenges, email links and
+    /// receipts signed by one are checked by the others.
+    #[arg(long, value_name = "FILE", env = "COLLECTOR_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
     /// Keep the ledger in PostgreSQL instead of SQLite: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (or
     /// postgresql://…; `?host=/run/postgresql` for a Unix socket). The tables are created on first start.
     #[arg(long, value_name = "URL", env = "DATABASE_URL", hide_env_values = true)]

@@ -28,7 +28,13 @@ pub enum KeyError {
 
 /// Loads the key of a data folder, creating it on first use.
 pub fn load_or_create(data_dir: &Path) -> Result<CollectorKey, KeyError> {
-    let path = seed_path(data_dir);
+    load_or_create_at(&seed_path(data_dir))
+}
+
+/// Loads the key kept in the seed file `path`, creating it on first use (`serve --key-file`: one file shared by
+/// every collector of a database, so that what one signs the others check).
+pub fn load_or_create_at(path: &Path) -> Result<CollectorKey, KeyError> {
+    let path = path.to_owned();
     let io = |source| KeyError::Io { path: path.clone(), source };
     match std::fs::read(&path) {
         Ok(bytes) => {

@@ -15,9 +15,14 @@ struct Beside {
 
 impl Beside {
     fn start(c: &Collector) -> Beside {
+        Beside::start_in(c, &c.data())
+    }
+
+    /// With a data folder of its own (as on another machine): only what `extra` says is shared.
+    fn start_in(c: &Collector, data: &std::path::Path) -> Beside {
         let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
             .args(["serve", "--config", CONFIG, "--listen", "127.0.0.1:0", "--data"])
-            .arg(c.data())
+            .arg(data)
             .args(&c.extra)
             .env("COLLECTOR_LOG", "error")
             .env_remove("DATABASE_URL")
@@ -193,10 +198,11 @@ fn verify_passes_while_submissions_arrive_on_postgres() {
     ]));
 }
 
-/// Two `collector serve` on one PostgreSQL database, submissions sent to both in turn: every 201 is in the ledger
-/// and `verify` passes, each one's receipts verify with the key both sign with, a challenge used on one is refused
-/// on the other, and their two mail senders deliver each confirmation exactly once (counted at a real SMTP
-/// server: before emails were claimed, both senders took every due email).
+/// Two `collector serve` on one PostgreSQL database, each with its own data folder (as on two machines) and one
+/// shared `--key-file`, submissions sent to both in turn: every 201 is in the ledger and `verify` passes, each
+/// one's receipts verify with the shared key, a challenge from one is spent on the other, and their two mail
+/// senders deliver each confirmation exactly once (counted at a real SMTP server: before emails were claimed,
+/// both senders took every due email).
 #[test]
 fn two_collectors_on_one_postgres_database_share_the_ledger_nonces_and_mail_queue() {
     let pg = PgCluster::start();
@@ -205,9 +211,26 @@ fn two_collectors_on_one_postgres_database_share_the_ledger_nonces_and_mail_queu
     sink.start();
     let smtp = format!("smtp://127.0.0.1:{}", sink.port);
     let url = pg.url("ledger");
-    let c = Collector::start(&["--database", &url, "--smtp", &smtp, "--ip-rate-limit", "0", "--email-rate-limit", "0"]);
-    let other = Beside::start(&c);
-    let key = c.key().public();
+    let secrets = tempfile::tempdir().unwrap();
+    let key_file = secrets.path().join("collector-key.seed");
+    let key_path = key_file.to_str().unwrap();
+    let c = Collector::start(&[
+        "--key-file",
+        key_path,
+        "--database",
+        &url,
+        "--smtp",
+        &smtp,
+        "--ip-rate-limit",
+        "0",
+        "--email-rate-limit",
+        "0",
+    ]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = Beside::start_in(&c, elsewhere.path());
+    let key =
+        consent::signature::CollectorKey::from_seed(std::fs::read(&key_file).unwrap().try_into().unwrap()).public();
+    assert!(!c.data().join("collector-key.seed").exists(), "the key comes from --key-file only");
     const EACH: usize = 15;
     let mut accepted_ids = Vec::new();
     for i in 0..2 * EACH {

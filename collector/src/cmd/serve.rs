@@ -55,7 +55,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-    let key = keys::load_or_create(&args.data)?;
+    let key = match &args.key_file {
+        Some(file) => keys::load_or_create_at(file)?,
+        None => keys::load_or_create(&args.data)?,
+    };
     let public_key = key.public().to_base64url();
     let mut loaded = Vec::new();
     for path in &args.config {
