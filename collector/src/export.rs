@@ -2,7 +2,7 @@
 //! `;`-separated for French spreadsheets, safe against formula injection) or JSON.
 
 use crate::clock::rfc3339;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Event, EventKind, Ledger, LedgerError};
 use crate::sites::Site;
 use crate::storage::{ConsentRow, submission_of};
 use consent::protocol::SubmissionPayload;
@@ -42,6 +42,24 @@ pub fn held_consents(ledger: &mut Ledger, site: &str, purpose: Option<&str>) -> 
     Ok(held)
 }
 
+/// The notice version a consent in force was given under: the one its `changed` event names when the answer was
+/// last set on the manage page, else the one its signed submission names (a confirmation, a device change, or a
+/// change recorded before changes named their notice).
+fn notice_version_of(ledger: &mut Ledger, held: &HeldConsent) -> Result<String, LedgerError> {
+    let set_at = rfc3339(held.consent.updated_at);
+    let events = ledger.store().events_of_subject(&held.consent.subject_id)?;
+    let changed = events.iter().rev().filter_map(|e| serde_json::from_str::<Event>(&e.body).ok()).find(|e| {
+        e.kind == EventKind::Changed
+            && e.at == set_at
+            && e.record_id.as_deref() == Some(held.consent.record_id.as_str())
+            && e.detail.get("choices").and_then(|c| c.get(&held.consent.purpose)).is_some()
+    });
+    Ok(changed
+        .as_ref()
+        .and_then(Event::notice_version)
+        .map_or_else(|| held.submission.notice_version.clone(), str::to_owned))
+}
+
 /// Makes a cell safe for spreadsheets: a leading `= + - @`, tab or carriage return would start a formula, so
 /// it is prefixed with `'`; then RFC 4180 quoting.
 pub fn csv_cell(value: &str) -> String {
@@ -62,11 +80,12 @@ pub fn export(ledger: &mut Ledger, site: &Site, purpose: &str, format: Format) -
     let held = held_consents(ledger, site.config.site().as_str(), Some(purpose))?;
     let fields: Vec<String> = site.config.fields().iter().map(|f| f.id.to_string()).collect();
     let extra = ["consented_at", "notice_version", "cta", "record_id"];
-    let row = |h: &HeldConsent| -> Vec<String> {
+    let versions: Vec<String> = held.iter().map(|h| notice_version_of(ledger, h)).collect::<Result<_, _>>()?;
+    let row = |(h, version): (&HeldConsent, &String)| -> Vec<String> {
         let mut cells: Vec<String> =
             fields.iter().map(|f| h.submission.subject.get(f).cloned().unwrap_or_default()).collect();
         cells.push(rfc3339(h.consent.updated_at));
-        cells.push(h.submission.notice_version.clone());
+        cells.push(version.clone());
         cells.push(h.submission.cta.to_string());
         cells.push(h.consent.record_id.clone());
         cells
@@ -77,7 +96,7 @@ pub fn export(ledger: &mut Ledger, site: &Site, purpose: &str, format: Format) -
             let header: Vec<String> = fields.iter().map(String::as_str).chain(extra).map(csv_cell).collect();
             out.push_str(&header.join(";"));
             out.push_str("\r\n");
-            for h in &held {
+            for h in held.iter().zip(&versions) {
                 let cells: Vec<String> = row(h).iter().map(|c| csv_cell(c)).collect();
                 out.push_str(&cells.join(";"));
                 out.push_str("\r\n");
@@ -88,6 +107,7 @@ pub fn export(ledger: &mut Ledger, site: &Site, purpose: &str, format: Format) -
             let names: Vec<&str> = fields.iter().map(String::as_str).chain(extra).collect();
             let rows: Vec<Value> = held
                 .iter()
+                .zip(&versions)
                 .map(|h| {
                     let object: Map<String, Value> =
                         names.iter().zip(row(h)).map(|(k, v)| ((*k).to_owned(), Value::String(v))).collect();

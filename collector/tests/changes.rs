@@ -95,6 +95,13 @@ fn a_change_names_the_notice_shown_in_the_event_the_download_and_the_proof() {
     assert_eq!(events, [("submitted", v1.as_str()), ("confirmed", v1.as_str()), ("changed", v2.as_str())]);
     assert_eq!(held["events"][2]["notice_url"], format!("{}/v1/notices/{v2}", c.base));
 
+    // The staff export names the notice each consent in force was given under: community, set under v2.
+    let csv = c.export("community");
+    let header: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().next().unwrap().split(';').collect();
+    let column = header.iter().position(|h| *h == "notice_version").unwrap();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(';').collect();
+    assert_eq!(row[column], v2, "{csv}");
+
     // The proof bundle holds both notices' texts and names v2 for the change; it verifies offline.
     let bundle = bundle_of(&c, "marie.curie@example.org");
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bundle[..])).unwrap();
