@@ -77,29 +77,40 @@ impl Zone {
     }
 
     /// A moment (Unix ms) as people write it in `locale`, in this zone: `2 décembre 2026 à 20 h 42`,
-    /// `1er mars 2026 à 9 h 05`, `2 December 2026 at 20:42`. Outside the representable range: the UTC text.
+    /// `1er mars 2026 à 9 h 05`, `2 December 2026 at 20:42`. Outside the representable range: the number.
     pub fn date_time(&self, unix_ms: i64, locale: Locale) -> String {
-        let Ok(at) = Timestamp::from_millisecond(unix_ms) else { return unix_ms.to_string() };
-        let local = at.to_zoned_datetime(self.tz.clone());
-        let (day, month, year) = (local.day(), usize::try_from(local.month() - 1).unwrap_or(0), local.year());
+        let Some(local) = self.local(unix_ms) else { return unix_ms.to_string() };
         let (hour, minute) = (local.hour(), local.minute());
         match locale {
-            Locale::Fr => {
-                let day = if day == 1 { "1er".to_owned() } else { day.to_string() };
-                format!("{day} {} {year} à {hour} h {minute:02}", MONTHS_FR[month % 12])
-            }
-            Locale::En => format!("{day} {} {year} at {hour:02}:{minute:02}", MONTHS_EN[month % 12]),
+            Locale::Fr => format!("{} à {hour} h {minute:02}", date_of(&local, locale)),
+            Locale::En => format!("{} at {hour:02}:{minute:02}", date_of(&local, locale)),
         }
     }
 
     /// A day (Unix ms) as people write it in `locale`, in this zone: `2 décembre 2026`, `2 December 2026`.
     pub fn date(&self, unix_ms: i64, locale: Locale) -> String {
-        let full = self.date_time(unix_ms, locale);
-        let cut = match locale {
-            Locale::Fr => full.find(" à "),
-            Locale::En => full.find(" at "),
-        };
-        cut.map_or(full.clone(), |at| full[..at].to_owned())
+        self.local(unix_ms).map_or_else(|| unix_ms.to_string(), |local| date_of(&local, locale))
+    }
+
+    fn local(&self, unix_ms: i64) -> Option<jiff::ZonedDateTime> {
+        Some(Timestamp::from_millisecond(unix_ms).ok()?.to_zoned_datetime(self.tz.clone()))
+    }
+}
+
+/// A month's name (1–12) in `locale`, lowercase in French as French writes it.
+pub fn month_name(month: i8, locale: Locale) -> &'static str {
+    let names = match locale {
+        Locale::Fr => &MONTHS_FR,
+        Locale::En => &MONTHS_EN,
+    };
+    usize::try_from(month - 1).ok().and_then(|i| names.get(i)).copied().unwrap_or_default()
+}
+
+fn date_of(local: &jiff::ZonedDateTime, locale: Locale) -> String {
+    let (day, month, year) = (local.day(), month_name(local.month(), locale), local.year());
+    match locale {
+        Locale::Fr if day == 1 => format!("1er {month} {year}"),
+        _ => format!("{day} {month} {year}"),
     }
 }
 
@@ -125,6 +136,10 @@ mod tests {
         let montreal = Zone::named("America/Montreal").unwrap();
         assert_eq!(montreal.date_time(at, Locale::Fr), "2 décembre 2026 à 14 h 42");
         assert_eq!(Zone::default().name(), "Europe/Paris");
+        assert_eq!(
+            (month_name(8, Locale::Fr), month_name(8, Locale::En), month_name(13, Locale::Fr)),
+            ("août", "August", "")
+        );
     }
 
     #[test]
