@@ -82,7 +82,7 @@ pub struct ServeArgs {
     /// The collector's public base URL, for links in emails (default: http://LISTEN).
     #[arg(long)]
     pub public_url: Option<String>,
-    /// Sender address of emails (default: the first site's controller email).
+    /// Sender address of every email (default: each site's emails come from its own controller's address).
     #[arg(long)]
     pub mail_from: Option<String>,
     /// Requests per minute per client IP (0: unlimited).

@@ -296,3 +296,27 @@ fn an_english_form_gets_english_emails_and_pages() {
     let r = c.client.get(c.url("/v1/sites/nope/config")).header("accept-language", "en-GB,en;q=0.9").send().unwrap();
     assert_eq!(assert_problem(r, 404, "unknown-site")["detail"], "This site is not set up to collect consent.");
 }
+
+/// A collector serving two sites sends each site's emails from that site's controller, in the header and the
+/// envelope alike — not every site's from the first site's address (the association's, which sorts first).
+#[test]
+fn each_site_emails_from_its_own_controller_address() {
+    let mut sink = SmtpSink::new(free_port());
+    sink.start();
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+    let school = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ecole-exemple/consent.toml");
+    let c = Collector::start(&["--config", school, "--smtp", &smtp]);
+    let config: consent::protocol::WidgetConfig = c.get("/v1/sites/ecole-exemple/config").json().unwrap();
+    let challenge: serde_json::Value = c.get("/v1/challenge?site=ecole-exemple").json().unwrap();
+    let device = Device::new(12);
+    let alumnus = Alumnus {
+        choices: std::collections::BTreeMap::from([("community".into(), true), ("mentoring".into(), false)]),
+        ..Alumnus::new("ada@example.org")
+    };
+    let payload = alumnus.submission(&config, challenge["token"].as_str().unwrap().to_owned(), &device.jwk);
+    let response = c.post_envelope("/v1/submissions", &device.seal(&payload));
+    assert_eq!(response.status().as_u16(), 201, "{}", response.text().unwrap_or_default());
+    let mail = &sink.wait_for(1)[0];
+    assert_eq!(mail.mail_from, "alumni@ecole-exemple.fr", "envelope sender");
+    assert!(mail.from.contains("alumni@ecole-exemple.fr"), "From: {}", mail.from);
+}

@@ -226,6 +226,12 @@ pub struct SmtpSink {
 #[derive(Debug, serde::Deserialize)]
 pub struct Mail {
     pub to: Vec<String>,
+    /// The envelope sender (`MAIL FROM`).
+    #[serde(default)]
+    pub mail_from: String,
+    /// The `From:` header.
+    #[serde(default)]
+    pub from: String,
     pub subject: String,
     pub text: String,
     pub html: String,

@@ -90,7 +90,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         sites: sites.clone(),
         key: key.clone(),
         public_url: public_url.clone(),
-        from: mail_from.clone(),
+        from: args.mail_from.clone(),
         log_links: args.demo_log_links,
     };
     let place = StaffPlace::new(&args.data, args.database.as_deref());

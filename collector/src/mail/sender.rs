@@ -68,11 +68,20 @@ impl MailTransport {
     /// Sends one composed message now, outside the queue (the staff console's password links: they concern no
     /// record, and a lost one is simply asked for again).
     pub async fn send_now(&self, to: &str, message: &[u8]) -> Result<(), String> {
-        self.deliver(&QueuedMail { id: 0, to: to.to_owned(), job: String::new(), attempts: 0 }, None, message).await
+        let mail = QueuedMail { id: 0, to: to.to_owned(), job: String::new(), attempts: 0 };
+        self.deliver(&mail, None, None, message).await
     }
 
-    /// Writes and/or sends one email; the error text is safe to log (addresses redacted).
-    async fn deliver(&self, mail: &QueuedMail, record_id: Option<&str>, message: &[u8]) -> Result<(), String> {
+    /// Writes and/or sends one email, from `sender` (the message's `From:`; the transport's address when none)
+    /// so that the envelope and the header name the same controller; the error text is safe to log (addresses
+    /// redacted).
+    async fn deliver(
+        &self,
+        mail: &QueuedMail,
+        record_id: Option<&str>,
+        sender: Option<&str>,
+        message: &[u8],
+    ) -> Result<(), String> {
         if let Some(outbox) = &self.outbox
             && mail.attempts == 0
         {
@@ -81,8 +90,8 @@ impl MailTransport {
         }
         if let Some(smtp) = &self.smtp {
             let to: Address = mail.to.parse().map_err(|_| "recipient address".to_owned())?;
-            let envelope =
-                Envelope::new(Some(self.from.clone()), vec![to]).map_err(|e| redact_addresses(&e.to_string()))?;
+            let from = sender.and_then(|s| s.parse::<Address>().ok()).unwrap_or_else(|| self.from.clone());
+            let envelope = Envelope::new(Some(from), vec![to]).map_err(|e| redact_addresses(&e.to_string()))?;
             // SMTP servers often echo the recipient in their refusal ("550 <x@y>: user unknown"), and lettre
             // passes the reply on: the address is personal data and stays out of the log.
             smtp.send_raw(&envelope, message).await.map_err(|e| redact_addresses(&e.to_string()))?;
@@ -132,8 +141,9 @@ pub struct MailContext {
     pub key: CollectorKey,
     /// The collector's public base URL.
     pub public_url: String,
-    /// The sender address.
-    pub from: String,
+    /// The sender address for every site (`--mail-from`); without it, each site's emails come from its own
+    /// controller's address.
+    pub from: Option<String>,
     /// Log each email's links (`--demo-log-links` only: they are credentials).
     pub log_links: bool,
 }
@@ -153,7 +163,7 @@ fn write_message(
     job: &MailJob,
     about: Option<&Subjectmatter>,
     now: i64,
-) -> Option<Vec<u8>> {
+) -> Option<(String, Vec<u8>)> {
     let about = about.filter(|a| a.held)?;
     let record = &about.record;
     let site = ctx.sites.get(&record.site)?;
@@ -162,6 +172,7 @@ fn write_message(
             links::sign(&ctx.key, LinkKind::Manage, &record.site, &record.record_id, now, links::MANAGE_LINK_DAYS);
         links::url(&ctx.public_url, LinkKind::Manage, &token)
     };
+    let from = ctx.from.clone().unwrap_or_else(|| site.config.controller().email.clone());
     let message = match job {
         MailJob::Confirmation { .. } => {
             if record.status != RecordStatus::Pending {
@@ -180,7 +191,7 @@ fn write_message(
             compose::confirmation(
                 site,
                 record.locale,
-                &ctx.from,
+                &from,
                 &mail.to,
                 first_name,
                 &record.cta,
@@ -195,11 +206,11 @@ fn write_message(
             if ctx.log_links {
                 tracing::info!(record_id = %record.record_id, manage = %manage_url, "demo: manage link");
             }
-            compose::manage_link(site, record.locale, &ctx.from, &mail.to, &manage_url)
+            compose::manage_link(site, record.locale, &from, &mail.to, &manage_url)
         }
     };
     match message {
-        Ok(bytes) => Some(bytes),
+        Ok(bytes) => Some((from, bytes)),
         Err(e) => {
             tracing::error!(mail_id = mail.id, error = %e, "cannot compose an email; dropped");
             None
@@ -264,12 +275,12 @@ pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailCont
         let mut retries = Vec::new();
         for (mail, (job, subject)) in due.iter().zip(&about) {
             let message = job.as_ref().and_then(|job| write_message(&ctx, mail, job, subject.as_ref(), now));
-            let Some(message) = message else {
+            let Some((from, message)) = message else {
                 tracing::info!(mail_id = mail.id, "nothing to send any more; dropped from the queue");
                 done.push(mail.id);
                 continue;
             };
-            match transport.deliver(mail, job.as_ref().map(MailJob::record_id), &message).await {
+            match transport.deliver(mail, job.as_ref().map(MailJob::record_id), Some(&from), &message).await {
                 Ok(()) => {
                     metrics.mail_sent();
                     tracing::info!(mail_id = mail.id, "email sent");

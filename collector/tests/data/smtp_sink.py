@@ -1,5 +1,5 @@
 """A real SMTP server on loopback for the tests (aiosmtpd): each message received is parsed with Python's
-email package and written as one JSON file {to, subject, text, html} in the folder given, then renamed into
+email package and written as one JSON file {to, mail_from, from, subject, text, html} in the folder given, then renamed into
 place so that readers never see half a file. Prints "ready" once listening.
 
 Usage: python3 smtp_sink.py PORT FOLDER
@@ -21,7 +21,14 @@ class Sink:
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        parts = {"to": envelope.rcpt_tos, "subject": str(message["subject"]), "text": "", "html": ""}
+        parts = {
+            "to": envelope.rcpt_tos,
+            "mail_from": envelope.mail_from,
+            "from": str(message["from"]),
+            "subject": str(message["subject"]),
+            "text": "",
+            "html": "",
+        }
         for part in message.walk():
             if part.get_content_type() == "text/plain":
                 parts["text"] = part.get_content()
