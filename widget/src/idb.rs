@@ -29,21 +29,36 @@ fn settle(request: &IdbRequest) -> Promise {
     })
 }
 
-async fn open() -> Result<IdbDatabase, JsValue> {
+/// The database, or `None` when it does not exist and `create` is false: reading or deleting in a browser that never
+/// stored anything here leaves no database behind, so that its existence tells the loader
+/// (`widget/loader/alumni-consent.js`) that this browser keeps a key or a record here and has a summary to show.
+async fn open(create: bool) -> Result<Option<IdbDatabase>, JsValue> {
     let factory = web_sys::window()
         .ok_or_else(|| JsValue::from_str("no window"))?
         .indexed_db()?
         .ok_or_else(|| JsValue::from_str("no indexeddb"))?;
     let request = factory.open_with_u32(DB_NAME, 1)?;
     let upgrading = request.clone();
+    let missing = std::rc::Rc::new(std::cell::Cell::new(false));
+    let absent = missing.clone();
+    // Version 1 is the only one: an upgrade means the database is new.
     let on_upgrade = Closure::once_into_js(move || {
-        if let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
+        if !create {
+            // Aborting the creation's own transaction deletes the new database again.
+            absent.set(true);
+            if let Some(transaction) = upgrading.transaction() {
+                let _ = transaction.abort();
+            }
+        } else if let Ok(db) = upgrading.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
             let _ = db.create_object_store(STORE);
         }
     });
     request.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
-    let db = JsFuture::from(settle(&request)).await?;
-    db.dyn_into::<IdbDatabase>()
+    match JsFuture::from(settle(&request)).await {
+        Ok(db) => Ok(Some(db.dyn_into::<IdbDatabase>()?)),
+        Err(_) if missing.get() => Ok(None),
+        Err(error) => Err(error),
+    }
 }
 
 /// One request on the store; an enum rather than a closure so that [`run`]'s async code exists once.
@@ -55,7 +70,9 @@ enum Op<'a> {
 }
 
 async fn run(key: &str, op: Op<'_>) -> Result<JsValue, JsValue> {
-    let db = open().await?;
+    let writes = matches!(op, Op::Put(_) | Op::Add(_));
+    // Nothing stored yet: nothing to read or delete.
+    let Some(db) = open(writes).await? else { return Ok(JsValue::UNDEFINED) };
     let mode = if matches!(op, Op::Get) { IdbTransactionMode::Readonly } else { IdbTransactionMode::Readwrite };
     let store = db.transaction_with_str_and_mode(STORE, mode)?.object_store(STORE)?;
     let key = JsValue::from_str(key);

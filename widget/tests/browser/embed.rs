@@ -155,3 +155,38 @@ async fn a_config_the_entry_module_already_asked_for_is_taken_once() {
         "without an answer waiting, the widget asks the network itself"
     );
 }
+
+/// Settles with the request's result once it succeeds.
+fn done(request: &web_sys::IdbRequest) -> js_sys::Promise {
+    let request = request.clone();
+    js_sys::Promise::new(&mut |resolve, reject| {
+        let on_success = wasm_bindgen::closure::Closure::once_into_js(move || resolve.call0(&JsValue::NULL));
+        let on_error = wasm_bindgen::closure::Closure::once_into_js(move || reject.call0(&JsValue::NULL));
+        request.set_onsuccess(Some(on_success.unchecked_ref()));
+        request.set_onerror(Some(on_error.unchecked_ref()));
+    })
+}
+
+async fn database_exists() -> bool {
+    let factory = web_sys::window().unwrap().indexed_db().unwrap().unwrap();
+    let databases: js_sys::Function = js_sys::Reflect::get(&factory, &"databases".into()).unwrap().unchecked_into();
+    let list = databases.call0(&factory).unwrap().unchecked_into::<js_sys::Promise>();
+    let list: js_sys::Array = wasm_bindgen_futures::JsFuture::from(list).await.unwrap().unchecked_into();
+    list.iter().any(|db| js_sys::Reflect::get(&db, &"name".into()).unwrap() == "alumni-consent")
+}
+
+/// The loader loads the form at idle only where the form's database exists (it has a summary to show): reading
+/// or deleting in a browser that never stored anything must not create it.
+#[wasm_bindgen_test]
+async fn reading_where_nothing_was_stored_leaves_no_database() {
+    let factory = web_sys::window().unwrap().indexed_db().unwrap().unwrap();
+    wasm_bindgen_futures::JsFuture::from(done(&factory.delete_database("alumni-consent").unwrap())).await.unwrap();
+    assert!(!database_exists().await);
+    assert!(widget::idb::get("probe").await.unwrap().is_undefined(), "nothing is stored");
+    widget::idb::delete("probe").await.unwrap();
+    assert!(!database_exists().await, "a read and a delete leave no database behind");
+    widget::idb::put("probe", &JsValue::from_str("x")).await.unwrap();
+    assert!(database_exists().await, "a write creates it");
+    assert_eq!(widget::idb::get("probe").await.unwrap(), "x");
+    widget::idb::delete("probe").await.unwrap();
+}
