@@ -247,3 +247,38 @@ fn a_legacy_consent_for_a_soft_opt_in_purpose_is_refused() {
     assert!(!ok && err.contains("« network » repose sur le soft opt-in"), "{err}");
     assert_eq!(footprint(&c), (0, 0, 0, 0));
 }
+
+#[test]
+fn the_school_examples_list_imports_cleanly() {
+    let c = school();
+    let file = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ecole-exemple/import/diplomes-2026.csv"));
+    let (ok, out, err) = import(&c, file, &["--dry-run"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("erreurs / errors : 0") && out.contains("would be created : 4"), "{out}");
+}
+
+#[test]
+fn an_import_into_postgresql_is_all_or_nothing_and_verifies() {
+    let pg = crate::util::PgCluster::start();
+    pg.create_database("ledger");
+    let url = pg.url("ledger");
+    let c = Collector::start_with_config(Path::new(SCHOOL), &["--database", &url]);
+    let run = |file: &Path| {
+        let out = c.command(&["import", file.to_str().unwrap(), "--database", &url, "--source", SOURCE]);
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let mut db = pg.client("ledger");
+    let mut count = |sql: &str| -> i64 { db.query_one(sql, &[]).unwrap().get(0) };
+    let bad = csv_file(&c, "bad.csv", format!("{HEADER}{GOOD}Dupont;Jo;jo@exemple.fr;1850;\r\n").as_bytes());
+    let (ok, out) = run(&bad);
+    assert!(!ok && out.contains(&format!("{}:4: ", bad.display())), "{out}");
+    assert_eq!((count("SELECT count(*) FROM events"), count("SELECT count(*) FROM subjects")), (0, 0));
+    let good = csv_file(&c, "good.csv", format!("{HEADER}{GOOD}").as_bytes());
+    let (ok, out) = run(&good);
+    assert!(ok, "{out}");
+    assert_eq!(count("SELECT count(*) FROM records WHERE status = 'imported'"), 2);
+    assert_eq!(count("SELECT count(*) FROM events WHERE body LIKE '%\"kind\":\"imported\"%'"), 2);
+    let out = c.command(&["verify", "--database", &url]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("personal data of 2 records"), "{stdout}");
+}

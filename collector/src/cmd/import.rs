@@ -48,6 +48,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         people: plan.people(),
     };
     let now = SystemClock.now_ms();
+    ledger.store().expect_bulk_write()?;
     let outcome = ledger.transaction(|l| l.import(&batch, now))?;
     print!("{}", report(&file, &plan, &outcome.known, false));
     Ok(ExitCode::SUCCESS)

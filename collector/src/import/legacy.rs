@@ -54,6 +54,8 @@ pub fn legacy_consents(ledger: &mut Ledger, site: &str, purpose: Option<&str>) -
             held.push(HeldLegacy { record: record.clone(), data: data.clone(), purpose: p.clone(), evidence });
         }
     }
+    // In the order of the lists they came from, not of their random ids.
+    held.sort_by_key(|h| (h.record.created_at, h.data.imported.line));
     Ok(held)
 }
 

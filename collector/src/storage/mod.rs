@@ -212,6 +212,12 @@ pub trait Store: Send {
     /// Starts a read-only transaction whose reads all see one snapshot (ended by `rollback`): a check that reads
     /// the chain, then the data, sees no commit that happened in between.
     fn begin_snapshot(&mut self) -> Result<(), StoreError>;
+    /// Says that the next transaction writes many rows at once (`collector import`, in a process of its own):
+    /// SQLite lets this connection's page cache grow so that the transaction's pages are neither spilled to the
+    /// WAL nor read back from it; PostgreSQL needs nothing.
+    fn expect_bulk_write(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Opens a savepoint for one operation of the batch.
     fn savepoint(&mut self) -> Result<(), StoreError>;
     /// Keeps the operation's writes.

@@ -68,7 +68,7 @@ pub(super) fn rows(bin: &Path) -> anyhow::Result<Vec<Row>> {
     println!("    dry run {:.2} s, real run {:.2} s", dry.as_secs_f64(), real.as_secs_f64());
     let what = |run: &str| {
         format!(
-            "collector: import of {GRADUATES} graduates, {run} (`collector import`, the whole command: a 7 MB CSV \
+            "collector: import of {GRADUATES} graduates, {run} (`collector import`, the whole command: an 8 MB CSV \
              UTF-8 with BOM, `;`, CRLF; every row checked and looked up; release, SQLite, `serve` running)"
         )
     };
