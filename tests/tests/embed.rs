@@ -126,6 +126,8 @@ async fn wordpress_custom_html_block() -> anyhow::Result<()> {
     let browser = Browser::start().await?;
     browser.goto(&format!("{origin}/")).await?;
     assert_eq!(ctas(&browser, 1).await?, ["Rejoindre la communauté alumni"]);
+    let configs = "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/config')).length";
+    assert_eq!(browser.client.execute(configs, vec![]).await?, serde_json::json!(1), "the block's preload is reused");
     browser.screenshot("embed-wordpress").await?;
     browser.close().await;
     Ok(())
@@ -211,6 +213,9 @@ async fn hugo_partial_and_shortcode_in_a_real_hugo_build() -> anyhow::Result<()>
     let mut labels = ctas(&browser, 2).await?;
     labels.sort();
     assert_eq!(labels, ["Participez à cet événement", "Rejoindre la communauté alumni"]);
+    // The partial's preload (twice on the page: partial and shortcode) is the request the loader uses.
+    let configs = "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/config')).length";
+    assert_eq!(browser.client.execute(configs, vec![]).await?, serde_json::json!(1), "one config request");
     browser.screenshot("embed-hugo").await?;
     browser.close().await;
     Ok(())

@@ -22,6 +22,18 @@ add_shortcode('alumni_consent', function ($atts) {
     return '<div data-alumni-consent data-cta="' . esc_attr($atts['cta']) . '"></div>';
 });
 
+// Where a post uses the shortcode, hints in <head>: the loader and the config are asked for while the head is
+// read, not when the footer's script tag is reached (examples/embed/README.md).
+add_action('wp_head', function () {
+    $post = get_post();
+    if (!$post || !has_shortcode($post->post_content, 'alumni_consent')) {
+        return;
+    }
+    $config = rtrim(ALUMNI_CONSENT_ENDPOINT, '/') . '/v1/sites/' . rawurlencode(ALUMNI_CONSENT_SITE) . '/config';
+    printf('<link rel="modulepreload" href="%s">', esc_url(ALUMNI_CONSENT_SCRIPT));
+    printf('<link rel="preload" as="fetch" crossorigin href="%s">', esc_url($config));
+});
+
 add_action('wp_footer', function () {
     if (empty($GLOBALS['alumni_consent_used'])) {
         return;
