@@ -63,4 +63,9 @@ fn markup_in_records_and_configuration_is_text_on_pages_and_in_emails() {
     let last_name = "Curie &amp; &lt;b onmouseover=&quot;x()&quot;&gt;Fils&lt;/b&gt;";
     assert_escaped("manage page", &manage, &[controller, purpose, name, last_name]);
     assert!(!manage.contains("<b "), "{manage}");
+
+    // The readable notice names the controller and the purpose too.
+    let version = c.widget_config().notice_version;
+    let notice = c.client.get(c.url(&format!("/v1/notices/{version}"))).header("accept", "text/html").send().unwrap();
+    assert_escaped("notice page", &notice.text().unwrap(), &["Association &lt;script&gt;alert(&quot;nom&quot;)"]);
 }

@@ -1,15 +1,15 @@
 //! `GET /v1/notices/{version}`: the full text of a notice version, as stored when it was first served — the
 //! canonical JSON (whose SHA-256 is the version), or a readable page when a browser asks for HTML.
 
-use crate::html::{escape, page};
+use crate::html::frame;
 use crate::problem::{ApiError, Lang};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use consent::Locale;
 use consent::protocol::ProblemType;
-use std::fmt::Write;
+use maud::{Markup, html};
 
 /// Serves a stored notice version.
 pub async fn notice(
@@ -32,7 +32,7 @@ pub async fn notice(
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.split(',').next().is_some_and(|first| first.trim().starts_with("text/html")));
     if wants_html {
-        return Ok(Html(readable(&version, &text, locale)).into_response());
+        return Ok(readable(&version, &text, locale).into_response());
     }
     Ok((
         [
@@ -45,22 +45,23 @@ pub async fn notice(
 }
 
 /// Both layers in every locale, as preformatted text (the second layer is CommonMark source).
-fn readable(version: &str, canonical: &str, locale: Locale) -> String {
+fn readable(version: &str, canonical: &str, locale: Locale) -> Markup {
     let value: serde_json::Value = serde_json::from_str(canonical).unwrap_or_default();
     let title = match locale {
         Locale::Fr => "Notice d'information, version",
         Locale::En => "Privacy notice, version",
     };
-    let mut body = format!("<h1>{} <code>{}</code></h1>\n", escape(title), escape(&version[..12]));
-    if let Some(layers) = value.get("layers").and_then(|l| l.as_object()) {
-        for (tag, layer) in layers {
-            for part in ["first", "second"] {
-                if let Some(text) = layer.get(part).and_then(|t| t.as_str()) {
-                    let _ =
-                        write!(body, "<h2>{tag} — {part}</h2>\n<pre lang=\"{}\">{}</pre>\n", escape(tag), escape(text));
+    let layers = value.get("layers").and_then(|l| l.as_object()).cloned().unwrap_or_default();
+    let body = html! {
+        h1 { (title) " " code { (version.get(..12).unwrap_or(version)) } }
+        @for (tag, layer) in &layers {
+            @for part in ["first", "second"] {
+                @if let Some(text) = layer.get(part).and_then(|t| t.as_str()) {
+                    h2 { (tag) " — " (part) }
+                    pre lang=(tag) { (text) }
                 }
             }
         }
-    }
-    page(locale, title, &body)
+    };
+    frame(locale, title, body)
 }
