@@ -282,3 +282,107 @@ fn an_import_into_postgresql_is_all_or_nothing_and_verifies() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && stdout.contains("personal data of 2 records"), "{stdout}");
 }
+
+/// Posts the console's import form as a browser does (multipart/form-data, same origin).
+fn post_import(s: &crate::staff_console::Session, fields: &[(&str, &str)], file: &[u8]) -> (u16, String) {
+    let boundary = "----import-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"diplomes.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = s
+        .http
+        .post(format!("{}/staff/import", s.base))
+        .header("Cookie", &s.cookie)
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .unwrap();
+    (response.status().as_u16(), response.text().unwrap())
+}
+
+#[test]
+fn admins_check_then_import_a_list_from_the_console() {
+    let c = school();
+    let admin = crate::staff_console::sign_in(&c, "dpo@ecole-exemple.fr", "admin", "ecole-exemple");
+    let page = admin.get("/staff/import?site=ecole-exemple").text().unwrap();
+    assert!(page.contains("Import des diplômés") && page.contains("enctype=\"multipart/form-data\""), "{page}");
+    let csrf = crate::staff_console::field(&page, "csrf");
+    let post = |run: &str, file: &str| {
+        post_import(
+            &admin,
+            &[("csrf", &csrf), ("site", "ecole-exemple"), ("source", SOURCE), ("run", run)],
+            file.as_bytes(),
+        )
+    };
+
+    let bad = format!("{HEADER}{GOOD}Dupont;Jo;jo@exemple.fr;1850;\r\n");
+    let (status, page) = post("import", &bad);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Rien n'a été importé") && page.contains("<td>4</td><td>Promotion</td>"), "{page}");
+    assert!(page.contains("« 1850 » n'est pas une année de promotion plausible"), "{page}");
+    assert_eq!(footprint(&c), (0, 0, 0, 0));
+
+    let good = format!("{HEADER}{GOOD}");
+    let (status, page) = post("dry", &good);
+    assert!(status == 200 && page.contains("Essai : rien n'a été enregistré."), "{page}");
+    assert_eq!(footprint(&c), (0, 0, 0, 0));
+    let (status, page) = post("import", &good);
+    assert!(status == 200 && page.contains("Importé."), "{page}");
+    assert_eq!(c.event_kinds(), ["imported", "imported"]);
+    assert!(c.verify().0);
+
+    // Without the form's token: refused, nothing more stored.
+    let (status, _) =
+        post_import(&admin, &[("site", "ecole-exemple"), ("source", SOURCE), ("run", "import")], good.as_bytes());
+    assert_eq!(status, 403);
+    assert_eq!(c.events(), 2);
+    // Staff who are not admins do not see the page.
+    let staff = crate::staff_console::sign_in(&c, "alumni@ecole-exemple.fr", "staff", "ecole-exemple");
+    assert_eq!(staff.get("/staff/import").status().as_u16(), 403);
+}
+
+#[test]
+fn the_console_offers_an_association_only_consents_from_before_and_says_why() {
+    let c = Collector::start(&[]);
+    let admin = crate::staff_console::sign_in(&c, "dpo@association-exemple.fr", "admin", crate::util::SITE);
+    let page = admin.get("/staff/import").text().unwrap();
+    assert!(page.contains("Ce site ne peut pas importer de liste sans consentement préalable"), "{page}");
+    assert!(page.contains(&maud::html! { (consent::Regime::Association.explain_fr()) }.into_string()), "{page}");
+    assert!(!page.contains("<option value=\"\">"), "the page offers an import without consent: {page}");
+    let csrf = crate::staff_console::field(&page, "csrf");
+    let file = format!("{HEADER}{GOOD}");
+    let (status, page) = post_import(
+        &admin,
+        &[("csrf", &csrf), ("site", crate::util::SITE), ("source", SOURCE), ("run", "import")],
+        file.as_bytes(),
+    );
+    assert!(status == 200 && page.contains("le régime du site (« association »)"), "{page}");
+    assert_eq!(footprint(&c), (0, 0, 0, 0));
+    let (status, page) = post_import(
+        &admin,
+        &[
+            ("csrf", &csrf),
+            ("site", crate::util::SITE),
+            ("source", SOURCE),
+            ("legacy", "events"),
+            ("evidence", "Formulaire papier, gala 2016"),
+            ("run", "import"),
+        ],
+        file.as_bytes(),
+    );
+    assert!(status == 200 && page.contains("Importé."), "{page}");
+    assert_eq!(c.event_kinds(), ["imported", "legacy", "imported", "legacy"]);
+}

@@ -183,11 +183,11 @@ fn the_dashboard_model_counts_consents_in_force_as_the_ledger_does() {
 }
 
 /// A console session over HTTP: the cookie and the form token.
-struct Session {
-    base: String,
-    cookie: String,
-    csrf: String,
-    http: reqwest::blocking::Client,
+pub(crate) struct Session {
+    pub(crate) base: String,
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
+    pub(crate) http: reqwest::blocking::Client,
 }
 
 fn set_cookie(response: &reqwest::blocking::Response, name: &str) -> String {
@@ -202,13 +202,13 @@ fn set_cookie(response: &reqwest::blocking::Response, name: &str) -> String {
         .to_owned()
 }
 
-fn field(page: &str, name: &str) -> String {
+pub(crate) fn field(page: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     page.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or_default().to_owned()
 }
 
 /// `collector staff add`, the password link, then sign-in.
-fn sign_in(c: &Collector, email: &str, role: &str, site: &str) -> Session {
+pub(crate) fn sign_in(c: &Collector, email: &str, role: &str, site: &str) -> Session {
     let data = c.data();
     let out = c.command(&[
         "staff",
@@ -253,7 +253,7 @@ fn sign_in(c: &Collector, email: &str, role: &str, site: &str) -> Session {
 }
 
 impl Session {
-    fn get(&self, path: &str) -> reqwest::blocking::Response {
+    pub(crate) fn get(&self, path: &str) -> reqwest::blocking::Response {
         self.http.get(format!("{}{path}", self.base)).header("Cookie", &self.cookie).send().unwrap()
     }
     fn post(&self, path: &str, form: &[(&str, &str)], site_header: &str) -> reqwest::blocking::Response {

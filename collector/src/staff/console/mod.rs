@@ -8,6 +8,7 @@
 
 pub mod dashboard;
 pub mod exports;
+pub mod import;
 pub mod insights;
 pub mod period;
 pub mod register;
@@ -31,6 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/register/{site}/{subject}", get(register::subject))
         .route("/register/{site}/{subject}/proof", post(register::proof))
         .route("/exports", get(exports::page).post(exports::download))
+        .route(
+            "/import",
+            get(import::page)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES)),
+        )
         .route("/requests", get(requests::list).post(requests::create))
         .route("/requests/{id}", get(requests::show).post(requests::act))
 }
