@@ -460,3 +460,30 @@ fn a_refused_statement_is_logged_with_its_sqlstate_and_constraint_but_not_the_ro
     submit(&l.c, &Device::new(23), "grace@example.org", "Grace");
     assert_eq!(count(&mut db, "SELECT count(*) FROM subjects"), 2);
 }
+
+/// `sslmode=require` reaches a PostgreSQL server over TLS, checking its certificate against `sslrootcert`; a
+/// server whose certificate nobody vouches for is refused with a clear error rather than trusted.
+#[test]
+fn sslmode_require_connects_over_verified_tls() {
+    let pg = PgCluster::start();
+    pg.create_database("ledger");
+    let ca = pg.restart_with_tls();
+    let tcp = format!("postgres://postgres@127.0.0.1:{}/ledger?sslmode=require", pg.port);
+    let verified = format!("{tcp}&sslrootcert={}", ca.display());
+    let c = Collector::start(&["--database", &verified]);
+    submit(&c, &Device::new(41), "tls@example.org", "Ada");
+    let mut db = pg.client("ledger");
+    let encrypted = count(
+        &mut db,
+        "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) \
+         WHERE ssl AND application_name = 'alumni-consent-collector'",
+    );
+    assert_eq!(encrypted, 1, "the writer's connection is encrypted");
+    assert_eq!(count(&mut db, "SELECT count(*) FROM events"), 1);
+
+    // The same server without the CA: the certificate is unknown, the collector does not start.
+    let (code, _, stderr) = staff(&c, &["verify", "--database", &tcp]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("cannot connect to PostgreSQL at postgres://postgres@127.0.0.1"), "{stderr}");
+    assert!(stderr.to_lowercase().contains("certificate"), "the cause is named: {stderr}");
+}

@@ -388,9 +388,87 @@ impl PgCluster {
         // --no-sync: the cluster is thrown away; the server itself keeps fsync on (durable commits, as in use).
         cluster.run("initdb", &["-D", &data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
         let options = format!("-k {root} -p {} -c listen_addresses=''", cluster.port);
-        let log = format!("{root}/server.log");
-        cluster.run("pg_ctl", &["-D", &data, "-o", &options, "-l", &log, "-w", "start"]);
+        cluster.pg_ctl_start(&options);
         cluster
+    }
+
+    fn pg_ctl_start(&self, options: &str) {
+        let root = self.dir.path().to_str().unwrap().to_owned();
+        let (data, log) = (format!("{root}/data"), format!("{root}/server.log"));
+        self.run("pg_ctl", &["-D", &data, "-o", options, "-l", &log, "-w", "start"]);
+    }
+
+    /// Restarts the cluster listening on 127.0.0.1 with TLS only for TCP (a certificate for 127.0.0.1 signed by a
+    /// test CA made here with openssl); returns the CA's PEM file, for `sslrootcert`.
+    pub fn restart_with_tls(&self) -> PathBuf {
+        let root = self.dir.path().to_str().unwrap().to_owned();
+        let data = format!("{root}/data");
+        self.run("pg_ctl", &["-D", &data, "-w", "stop"]);
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(self.dir.path()).output().expect("openssl");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=alumni-consent test CA",
+        ]);
+        std::fs::write(
+            self.dir.path().join("san.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        let key = format!("{root}/server.key");
+        if self.as_postgres {
+            let owner = Command::new("chown").args(["postgres:postgres", &key, &format!("{root}/server.crt")]).status();
+            assert!(owner.unwrap().success());
+        }
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let options = format!(
+            "-k {root} -p {} -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file={root}/server.crt -c ssl_key_file={key}",
+            self.port
+        );
+        self.pg_ctl_start(&options);
+        self.dir.path().join("ca.crt")
     }
 
     /// A `postgres://` URL to a database of this cluster (created with [`PgCluster::create_database`]).

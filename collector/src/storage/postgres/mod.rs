@@ -15,6 +15,7 @@
 pub mod console;
 mod error;
 pub mod staff;
+mod tls;
 
 pub use error::PgFailure;
 
@@ -72,26 +73,38 @@ pub fn describe(config: &Config) -> String {
     format!("postgres://{user}@{}/{dbname}", hosts.join(","))
 }
 
+/// Where and how to connect: the client library's settings and, for `sslmode=require`, the TLS connector.
+struct Target {
+    config: Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+}
+
 /// Parses a `postgres://` URL without ever echoing it (it may hold a password).
-fn parse_url(url: &str) -> Result<Config, StoreError> {
+fn parse_url(url: &str) -> Result<Target, StoreError> {
     if !is_postgres_url(url) {
         return Err(StoreError::Database("the database URL must start with postgres:// or postgresql://".into()));
     }
+    let tls = tls::options(url);
     let mut config: Config =
-        url.parse().map_err(|e| StoreError::Database(format!("invalid PostgreSQL URL (not shown): {e}")))?;
+        tls.url.parse().map_err(|e| StoreError::Database(format!("invalid PostgreSQL URL (not shown): {e}")))?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
     if config.get_application_name().is_none() {
         config.application_name("alumni-consent-collector");
     }
-    Ok(config)
+    let tls = if tls.required { Some(tls::connector(tls.root_cert.as_deref())?) } else { None };
+    Ok(Target { config, tls })
 }
 
-/// Opens a connection and makes its commits durable.
-fn connect(config: &Config) -> Result<Client, StoreError> {
-    let mut client = config
-        .connect(NoTls)
+/// Opens a connection (over TLS when the URL asks) and makes its commits durable.
+fn connect(target: &Target) -> Result<Client, StoreError> {
+    let config = &target.config;
+    let connected = match &target.tls {
+        Some(tls) => config.connect(tls.clone()),
+        None => config.connect(NoTls),
+    };
+    let mut client = connected
         .map_err(|e| PgFailure::new(e, Some(format!("cannot connect to PostgreSQL at {}", describe(config)))))?;
     client
         .batch_execute("SET synchronous_commit = on")
@@ -101,7 +114,7 @@ fn connect(config: &Config) -> Result<Client, StoreError> {
 
 /// A connection to the collector's PostgreSQL database.
 pub struct PostgresStore {
-    config: Config,
+    target: Target,
     client: Client,
     /// Statements prepared once per connection, by SQL text (all `'static`: no SQL is built at run time).
     statements: HashMap<&'static str, Statement>,
@@ -115,7 +128,7 @@ pub struct PostgresStore {
 
 impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PostgresStore({})", describe(&self.config))
+        write!(f, "PostgresStore({})", describe(&self.target.config))
     }
 }
 
@@ -222,10 +235,10 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 impl PostgresStore {
     /// Connects to the database a `postgres://` URL names, creating or upgrading the collector's tables.
     pub fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let config = parse_url(url)?;
-        let client = connect(&config)?;
+        let target = parse_url(url)?;
+        let client = connect(&target)?;
         let mut store = PostgresStore {
-            config,
+            target,
             client,
             statements: HashMap::new(),
             in_transaction: false,
@@ -246,20 +259,20 @@ impl PostgresStore {
 
     /// Like [`PostgresStore::open`], for staff commands: fails if `serve` never created the tables there.
     pub fn open_existing(url: &str) -> Result<PostgresStore, StoreError> {
-        let config = parse_url(url)?;
-        let mut client = connect(&config)?;
+        let target = parse_url(url)?;
+        let mut client = connect(&target)?;
         let found = client
             .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
             .and_then(|row| row.try_get::<_, bool>(0))
-            .map_err(|e| PgFailure::new(e, Some(format!("PostgreSQL at {}", describe(&config)))))?;
+            .map_err(|e| PgFailure::new(e, Some(format!("PostgreSQL at {}", describe(&target.config)))))?;
         if !found {
             return Err(StoreError::Database(format!(
                 "no ledger in the PostgreSQL database {} (start `collector serve --database …` on it first)",
-                describe(&config)
+                describe(&target.config)
             )));
         }
         let mut store = PostgresStore {
-            config,
+            target,
             client,
             statements: HashMap::new(),
             in_transaction: false,
@@ -272,7 +285,7 @@ impl PostgresStore {
 
     /// Applies the missing migrations, each recorded in `schema_migrations`, under an advisory lock.
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let place = describe(&self.config);
+        let place = describe(&self.target.config);
         let fail = |e: postgres::Error| PgFailure::new(e, Some(format!("migrating PostgreSQL at {place}"))).into();
         let mut tx = self.client.transaction().map_err(fail)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(fail)?;
@@ -296,7 +309,7 @@ impl PostgresStore {
     /// Replaces a closed connection (prepared statements belong to the old one).
     fn reconnect(&mut self) -> Result<(), StoreError> {
         tracing::warn!("the PostgreSQL connection was closed; reconnecting");
-        self.client = connect(&self.config)?;
+        self.client = connect(&self.target)?;
         self.statements.clear();
         Ok(())
     }

@@ -18,10 +18,10 @@ fn int(n: u64) -> i64 {
 
 /// Opens one more connection to the database a `postgres://` URL names (already migrated by the ledger's store).
 pub fn connect(url: &str) -> Result<Client, StoreError> {
-    let mut config = super::parse_url(url)?;
+    let mut target = super::parse_url(url)?;
     // Told apart from the ledger writer's connection in `pg_stat_activity`.
-    config.application_name("alumni-consent-collector-staff");
-    super::connect(&config)
+    target.config.application_name("alumni-consent-collector-staff");
+    super::connect(&target)
 }
 
 macro_rules! account_select {
