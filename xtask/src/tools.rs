@@ -273,7 +273,7 @@ pub struct Browser {
 }
 
 /// What `xtask test` needs: the widget tools, axe-core, Chromium with chromedriver, Firefox ESR with geckodriver,
-/// aiosmtpd and PostgreSQL.
+/// aiosmtpd, PostgreSQL, and openssl (the PostgreSQL TLS test makes its certificates with it).
 pub fn ensure_all_for_tests() -> anyhow::Result<Browser> {
     ensure_all_for_widget()?;
     ensure_npm_packages(&["axe-core"])?;
@@ -281,5 +281,6 @@ pub fn ensure_all_for_tests() -> anyhow::Result<Browser> {
     let (firefox, geckodriver) = ensure_firefox()?;
     ensure_pip("aiosmtpd")?;
     ensure_postgresql()?;
+    ensure_apt("openssl", "openssl")?;
     Ok(Browser { chromium, chromedriver, firefox, geckodriver })
 }
