@@ -343,6 +343,13 @@ fn admins_check_then_import_a_list_from_the_console() {
     assert!(status == 200 && page.contains("Importé."), "{page}");
     assert_eq!(c.event_kinds(), ["imported", "imported"]);
     assert!(c.verify().0);
+    // The register shows an imported person's row and says what holds them.
+    let subject: String = c
+        .db()
+        .query_row("SELECT subject_id FROM subjects WHERE email = 'jean.dupont@exemple.fr'", [], |r| r.get(0))
+        .unwrap();
+    let page = admin.get(&format!("/staff/register/ecole-exemple/{subject}")).text().unwrap();
+    assert!(page.contains("Dupont") && page.contains("importé (soft opt-in, aucun consentement)"), "{page}");
 
     // Without the form's token: refused, nothing more stored.
     let (status, _) =

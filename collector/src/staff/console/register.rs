@@ -138,7 +138,16 @@ fn render(staff: &Staff, site: &Site, file: &SubjectFile) -> Markup {
     let page_of = |record_id: &str| {
         file.data.iter().find(|d| d.record_id == record_id).and_then(|d| submission_of(&d.data)).map(|p| p.page_url)
     };
-    let fields = file.data.last().and_then(|d| submission_of(&d.data)).map(|p| p.subject).unwrap_or_default();
+    // The latest data held: a signed submission's fields, or an imported row's (collector import).
+    let fields = file
+        .data
+        .last()
+        .and_then(|d| {
+            submission_of(&d.data)
+                .map(|p| p.subject)
+                .or_else(|| crate::ledger::import::ImportedData::parse(&d.data).map(|i| i.subject))
+        })
+        .unwrap_or_default();
     let events: Vec<(Event, &str)> =
         file.events.iter().filter_map(|e| serde_json::from_str(&e.body).ok().map(|ev| (ev, e.hash.as_str()))).collect();
     let base = format!("/staff/register/{}/{}", site.config.site(), subject.subject_id);
