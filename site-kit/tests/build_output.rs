@@ -71,6 +71,10 @@ fn cta_shortcode_and_front_matter_yield_the_embed_markup() {
         "<script type=\"module\" src=\"/widget/alumni-consent.js\" data-endpoint=\"http://127.0.0.1:8787\" \
          data-site=\"association-exemple\" data-config=\"/widget/config.json\"></script>"
     ));
+    // The loader and the config are asked for while the head is read (the form itself only on intent).
+    assert_eq!(attrs(&event, "link[rel=modulepreload]", "href"), ["/widget/alumni-consent.js"]);
+    assert_eq!(attrs(&event, "link[rel=preload][as=fetch][crossorigin]", "href"), ["/widget/config.json"]);
+    assert!(!event.contains("alumni-consent-form.js"), "the form is not preloaded");
 
     // Front matter `cta = "join"`: a mount point after the body.
     let search = page(out.path(), "/l-ecole-recherche-ses-anciens/");
