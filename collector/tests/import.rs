@@ -393,3 +393,25 @@ fn the_console_offers_an_association_only_consents_from_before_and_says_why() {
     assert!(status == 200 && page.contains("Importé."), "{page}");
     assert_eq!(c.event_kinds(), ["imported", "legacy", "imported", "legacy"]);
 }
+
+#[test]
+fn imported_people_are_anonymised_when_the_soft_opt_in_retention_ends() {
+    let c = school();
+    let file = csv_file(&c, "diplomes.csv", format!("{HEADER}{GOOD}").as_bytes());
+    assert!(import(&c, &file, &[]).0);
+    let data = c.data();
+    let purge = |now: &str| {
+        let out = c.command(&["purge", "--data", data.to_str().unwrap(), "--now", now]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Within the network purpose's 3 years from the import: kept.
+    assert!(purge("2028-06-01T00:00:00Z").contains("0 subjects anonymised"));
+    assert_eq!(c.count("SELECT count(*) FROM record_data"), 2);
+    let out = purge("2035-01-01T00:00:00Z");
+    assert!(out.contains("2 subjects anonymised"), "{out}");
+    assert_eq!(c.count("SELECT count(*) FROM record_data"), 0);
+    assert_eq!(c.count("SELECT count(*) FROM subjects WHERE email IS NOT NULL"), 0);
+    assert_eq!(c.count("SELECT count(*) FROM records WHERE status = 'expired'"), 2, "imported records end as expired");
+    assert!(c.verify().0);
+}
