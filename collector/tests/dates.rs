@@ -62,4 +62,13 @@ fn the_manage_page_and_the_emails_write_dates_in_the_sites_zone_and_the_pages_la
         // The raw RFC 3339 time appears only inside the attribute.
         assert_eq!(page.matches(&rfc3339(at)).count(), 1, "{page}");
     }
+
+    // A new manage link by email says until when it works (90 days from sending).
+    let before = now_ms();
+    let asked = c.client.post(c.url("/access")).form(&[("site", SITE), ("email", "marie@example.org")]).send();
+    assert_eq!(asked.unwrap().status().as_u16(), 200);
+    let mail = &sink.wait_for(3)[2];
+    let after = now_ms();
+    let days = [before, after].map(|t| format!("valable jusqu'au {} à ", zone.date(t + 90 * DAY_MS, Locale::Fr)));
+    assert!(days.iter().any(|d| mail.text.contains(d.as_str())), "{days:?} not in {}", mail.text);
 }

@@ -163,19 +163,33 @@ pub fn confirmation(
     build(from, to, &subject, text, frame_html(site, locale, html))
 }
 
-/// The email answering `POST /v1/access`: a fresh manage link.
-pub fn manage_link(site: &Site, locale: Locale, from: &str, to: &str, manage_url: &str) -> Result<Vec<u8>, MailError> {
+/// The email answering `POST /v1/access`: a fresh manage link, working until `valid_until` (Unix ms).
+pub fn manage_link(
+    site: &Site,
+    locale: Locale,
+    from: &str,
+    to: &str,
+    manage_url: &str,
+    valid_until: i64,
+) -> Result<Vec<u8>, MailError> {
     let controller = &site.config.controller().name;
+    let until = site.config.time_zone().date_time(valid_until, locale);
     let (subject, body) = match locale {
         Locale::Fr => (
             format!("Gérer vos données — {controller}"),
-            "Voici le lien pour voir, modifier ou retirer vos consentements, télécharger ou effacer vos données\u{a0}:",
+            format!(
+                "Voici le lien pour voir, modifier ou retirer vos consentements, télécharger ou effacer vos données \
+                 (valable jusqu'au {until})\u{a0}:"
+            ),
         ),
         Locale::En => (
             format!("Manage your data — {controller}"),
-            "Here is the link to see, change or withdraw your consents, download or erase your data:",
+            format!(
+                "Here is the link to see, change or withdraw your consents, download or erase your data (valid \
+                 until {until}):"
+            ),
         ),
     };
     let text = format!("{body}\n{manage_url}\n\n{}", footer_text(site, locale));
-    build(from, to, &subject, text, frame_html(site, locale, link_paragraph(body, manage_url)))
+    build(from, to, &subject, text, frame_html(site, locale, link_paragraph(&body, manage_url)))
 }

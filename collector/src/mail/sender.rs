@@ -206,7 +206,8 @@ fn write_message(
             if ctx.log_links {
                 tracing::info!(record_id = %record.record_id, manage = %manage_url, "demo: manage link");
             }
-            compose::manage_link(site, record.locale, &from, &mail.to, &manage_url)
+            let valid_until = now + links::MANAGE_LINK_DAYS * crate::clock::DAY_MS;
+            compose::manage_link(site, record.locale, &from, &mail.to, &manage_url, valid_until)
         }
     };
     match message {
