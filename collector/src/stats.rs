@@ -24,6 +24,8 @@ pub struct Stats {
     pub tables: BTreeMap<&'static str, Breakdown>,
     /// The subjects whose data were removed at the end of retention or on withdrawal, kept as counts only.
     pub anonymised: Anonymised,
+    /// Imported people and consents from before still to reconfirm (`collector import`): never consents in force.
+    pub apart: crate::import::legacy::Apart,
 }
 
 /// What stays of anonymised subjects: counts, by the same dimensions as the consents in force (each subject
@@ -66,7 +68,8 @@ pub fn compute(ledger: &mut Ledger, site: &Site) -> Result<Stats, LedgerError> {
         }
         anonymised.tables.entry(row.dimension).or_default().insert(row.value, count);
     }
-    Ok(Stats { subjects: subjects.len(), tables, anonymised })
+    let apart = crate::import::legacy::apart(ledger, site.config.site().as_str())?;
+    Ok(Stats { subjects: subjects.len(), tables, anonymised, apart })
 }
 
 /// The statistics as text, every count k-suppressed.
@@ -88,6 +91,14 @@ pub fn render_text(site: &Site, stats: &Stats) -> String {
     for (dimension, title) in TITLES.iter().chain(&[("ended", "Fin / ended by")]) {
         write_table(&mut out, title, stats.anonymised.tables.get(*dimension));
     }
+    let _ = writeln!(
+        out,
+        "\nSite {} — hors consentements : listes importées / apart from consents: imported lists",
+        site.config.site()
+    );
+    let _ = writeln!(out, "Personnes importées (soft opt-in) / imported subjects: {}", shown(stats.apart.imported));
+    let legacy = (!stats.apart.legacy.is_empty()).then_some(&stats.apart.legacy);
+    write_table(&mut out, "Consentements antérieurs à reconfirmer / consents from before, to reconfirm", legacy);
     out
 }
 
@@ -135,6 +146,10 @@ pub fn render_json(site: &Site, stats: &Stats) -> String {
         "k": K_ANONYMITY,
         "tables": tables,
         "anonymised": anonymised,
+        "imported": {
+            "subjects": shown(stats.apart.imported),
+            "legacy_to_reconfirm": tables_json(std::iter::once(("purpose", &stats.apart.legacy)))["purpose"],
+        },
     });
     serde_json::to_string_pretty(&value).unwrap_or_default()
 }

@@ -415,3 +415,26 @@ fn imported_people_are_anonymised_when_the_soft_opt_in_retention_ends() {
     assert_eq!(c.count("SELECT count(*) FROM records WHERE status = 'expired'"), 2, "imported records end as expired");
     assert!(c.verify().0);
 }
+
+#[test]
+fn stats_count_imported_people_and_consents_from_before_apart_from_consents() {
+    let c = school();
+    let rows: String = (0..6).map(|i| format!("Dupont;Jean;jean.{i}@exemple.fr;2015;\r\n")).collect();
+    let file = csv_file(&c, "gala.csv", format!("{HEADER}{rows}").as_bytes());
+    let (ok, out, err) =
+        import(&c, &file, &["--legacy-consent", "community", "--evidence", "Formulaire papier, gala 2016"]);
+    assert!(ok, "{out}{err}");
+    let data = c.data();
+    let out = c.command(&["stats", "--data", data.to_str().unwrap(), "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["subjects"], "< 5", "no consent in force: {stats}");
+    assert_eq!(stats["imported"]["subjects"], "6", "{stats}");
+    assert_eq!(stats["imported"]["legacy_to_reconfirm"]["community"], "6", "{stats}");
+    let out = c.command(&["stats", "--data", data.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Personnes importées (soft opt-in) / imported subjects: 6"), "{text}");
+    assert!(
+        text.contains("Consentements antérieurs à reconfirmer / consents from before, to reconfirm\n  community"),
+        "{text}"
+    );
+}

@@ -59,13 +59,34 @@ pub fn legacy_consents(ledger: &mut Ledger, site: &str, purpose: Option<&str>) -
     Ok(held)
 }
 
-/// How many legacy consents are still to reconfirm, per purpose.
-pub fn count(ledger: &mut Ledger, site: &str) -> Result<Vec<(String, u64)>, LedgerError> {
-    let mut counts = std::collections::BTreeMap::<String, u64>::new();
-    for h in legacy_consents(ledger, site, None)? {
-        *counts.entry(h.purpose).or_default() += 1;
+/// What `collector stats` shows apart from the consents in force: the people held because they were imported
+/// (soft opt-in, or a consent from before), and the consents from before still to reconfirm, per purpose.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Apart {
+    /// Imported people whose data are held and who have not answered through the form since.
+    pub imported: usize,
+    /// Consents from before still to reconfirm, by purpose.
+    pub legacy: std::collections::BTreeMap<String, usize>,
+}
+
+/// Counts what [`Apart`] shows.
+pub fn apart(ledger: &mut Ledger, site: &str) -> Result<Apart, LedgerError> {
+    let mut imported = 0;
+    for stored in ledger.store().all_record_data()? {
+        if ImportedData::parse(&stored.data).is_some()
+            && ledger
+                .store()
+                .record(&stored.record_id)?
+                .is_some_and(|r| r.site == site && r.status == RecordStatus::Imported)
+        {
+            imported += 1;
+        }
     }
-    Ok(counts.into_iter().collect())
+    let mut legacy = std::collections::BTreeMap::new();
+    for h in legacy_consents(ledger, site, None)? {
+        *legacy.entry(h.purpose).or_default() += 1;
+    }
+    Ok(Apart { imported, legacy })
 }
 
 /// The export of one purpose's legacy consents: the site's fields, then `status` ("à reconfirmer"), `evidence`,
