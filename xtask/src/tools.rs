@@ -273,7 +273,7 @@ pub struct Browser {
 }
 
 /// What `xtask test` needs: the widget tools, axe-core, Chromium with chromedriver, Firefox ESR with geckodriver,
-/// aiosmtpd, PostgreSQL, and openssl (the PostgreSQL TLS test makes its certificates with it).
+/// aiosmtpd, PostgreSQL, openssl (the PostgreSQL TLS test makes its certificates with it), nginx and sqlite3.
 pub fn ensure_all_for_tests() -> anyhow::Result<Browser> {
     ensure_all_for_widget()?;
     ensure_npm_packages(&["axe-core"])?;
@@ -282,5 +282,8 @@ pub fn ensure_all_for_tests() -> anyhow::Result<Browser> {
     ensure_pip("aiosmtpd")?;
     ensure_postgresql()?;
     ensure_apt("openssl", "openssl")?;
+    // collector/tests/operating.rs runs docs/operating.md's nginx and SQLite backup blocks with the real programs.
+    ensure_apt("nginx-light", "nginx")?;
+    ensure_apt("sqlite3", "sqlite3")?;
     Ok(Browser { chromium, chromedriver, firefox, geckodriver })
 }
