@@ -13,6 +13,7 @@ mod import;
 mod leaks;
 mod lifecycle;
 mod limits;
+mod operating;
 mod postgres;
 mod protocol_doc;
 mod proxies;

@@ -287,6 +287,11 @@ impl PostgresStore {
     fn migrate(&mut self) -> Result<(), StoreError> {
         let place = describe(&self.target.config);
         let fail = |e: postgres::Error| PgFailure::new(e, Some(format!("migrating PostgreSQL at {place}"))).into();
+        // Up to date: no DDL and no lock, so the collector's own role needs no CREATE on the schema (least
+        // privilege, docs/operating.md §2); only a pending migration needs the owner.
+        if self.applied_migrations().map_err(fail)? >= MIGRATIONS.len() {
+            return Ok(());
+        }
         let mut tx = self.client.transaction().map_err(fail)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(fail)?;
         tx.batch_execute(
@@ -304,6 +309,18 @@ impl PostgresStore {
                 .map_err(fail)?;
         }
         tx.commit().map_err(fail)
+    }
+
+    /// How many migrations `schema_migrations` lists (0 on a fresh database).
+    fn applied_migrations(&mut self) -> Result<usize, postgres::Error> {
+        let found: bool =
+            self.client.query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?.try_get(0)?;
+        if !found {
+            return Ok(0);
+        }
+        let applied: i32 =
+            self.client.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])?.try_get(0)?;
+        Ok(usize::try_from(applied).unwrap_or(0))
     }
 
     /// Replaces a closed connection (prepared statements belong to the old one).
