@@ -438,3 +438,36 @@ fn stats_count_imported_people_and_consents_from_before_apart_from_consents() {
         "{text}"
     );
 }
+
+#[test]
+fn a_consent_from_before_reaches_people_already_imported_once() {
+    let c = school();
+    let list = csv_file(&c, "diplomes.csv", format!("{HEADER}{GOOD}").as_bytes());
+    assert!(import(&c, &list, &[]).0);
+    // The gala's paper forms: one graduate already held, one new.
+    let gala = csv_file(
+        &c,
+        "gala.csv",
+        format!("{HEADER}Dupont;Jean;Jean.Dupont@exemple.fr;2015;\r\nNguyen;Thomas;thomas@exemple.fr;2016;\r\n")
+            .as_bytes(),
+    );
+    let legacy = ["--legacy-consent", "community", "--evidence", "Formulaire papier, gala 2016"];
+    let (ok, out, _) = import(&c, &gala, &[&legacy[..], &["--dry-run"]].concat());
+    assert!(
+        ok && out.contains("to reconfirm : 2 pour / for « community »") && out.contains("already held : 1)"),
+        "{out}"
+    );
+    assert!(out.contains("would be created : 1,"), "{out}");
+    let (ok, out, _) = import(&c, &gala, &legacy);
+    assert!(ok && out.contains("created : 1,") && out.contains("already held : 1)"), "{out}");
+    assert_eq!(c.count("SELECT count(*) FROM subjects"), 3);
+    assert_eq!(c.event_kinds(), ["imported", "imported", "imported", "legacy", "imported", "legacy"]);
+    // Brought once: the same file again adds nothing.
+    let (ok, out, _) = import(&c, &gala, &legacy);
+    assert!(ok && out.contains("left as they are : 2") && out.contains("to reconfirm : 0"), "{out}");
+    assert_eq!(c.events(), 6);
+    let data = c.data();
+    let out = c.command(&["export", "--data", data.to_str().unwrap(), "--purpose", "community", "--legacy"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).matches("à reconfirmer").count(), 2);
+    assert!(c.verify().0);
+}

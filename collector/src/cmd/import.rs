@@ -33,8 +33,8 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     };
     let site_id = site.config.site().as_str();
     if plan.has_problems() || args.dry_run {
-        let known = ledger.known_lines(site_id, plan.people())?;
-        print!("{}", report(&file, &plan, &known, true));
+        let outcome = ledger.survey(site_id, plan.people(), plan.legacy.as_ref())?;
+        print!("{}", report(&file, &plan, &outcome, true));
         return Ok(if plan.has_problems() { ExitCode::from(1) } else { ExitCode::SUCCESS });
     }
     let batch = ImportBatch {
@@ -50,6 +50,6 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let now = SystemClock.now_ms();
     ledger.store().expect_bulk_write()?;
     let outcome = ledger.transaction(|l| l.import(&batch, now))?;
-    print!("{}", report(&file, &plan, &outcome.known, false));
+    print!("{}", report(&file, &plan, &outcome, false));
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ pub mod decode;
 pub mod legacy;
 pub mod rows;
 
-use crate::ledger::import::{ImportedPerson, LegacyConsent};
+use crate::ledger::import::{ImportOutcome, ImportedPerson, LegacyConsent};
 use crate::ledger::sha256_hex;
 use crate::sites::Site;
 use consent::protocol::{FieldErrorCode, is_hidden};
@@ -386,7 +386,7 @@ pub fn plan(site: &Site, bytes: &[u8], options: &ImportOptions) -> Result<Plan, 
 }
 
 /// The report a run prints: rows, problems with their lines, known addresses, what is (or would be) created.
-pub fn report(file: &str, plan: &Plan, known: &[u64], dry_run: bool) -> String {
+pub fn report(file: &str, plan: &Plan, outcome: &ImportOutcome, dry_run: bool) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let delimiter = if plan.delimiter == '\t' { "tab".to_owned() } else { plan.delimiter.to_string() };
@@ -406,6 +406,7 @@ pub fn report(file: &str, plan: &Plan, known: &[u64], dry_run: bool) -> String {
     for problem in &plan.rows.problems {
         let _ = writeln!(out, "{file}:{}: {problem}", problem.line);
     }
+    let known = &outcome.known;
     let lines: Vec<String> = known.iter().take(20).map(u64::to_string).collect();
     let more = if known.len() > 20 { ", …" } else { "" };
     let _ = writeln!(
@@ -414,7 +415,7 @@ pub fn report(file: &str, plan: &Plan, known: &[u64], dry_run: bool) -> String {
         known.len(),
         if known.is_empty() { String::new() } else { format!(" (lignes / lines {}{more})", lines.join(", ")) }
     );
-    let created = plan.rows.people.len().saturating_sub(known.len());
+    let created = outcome.created;
     let held = if plan.purposes.is_empty() { "—".to_owned() } else { plan.purposes.join(", ") };
     let verb = if dry_run { "seraient créées / would be created" } else { "créées / created" };
     let _ = writeln!(
@@ -425,9 +426,12 @@ pub fn report(file: &str, plan: &Plan, known: &[u64], dry_run: bool) -> String {
     if let Some(legacy) = &plan.legacy {
         let _ = writeln!(
             out,
-            "consentements antérieurs, à reconfirmer / consents from before, to reconfirm : {created} pour / for « {} », \
-             preuve / evidence « {} »",
-            legacy.purpose, legacy.evidence
+            "consentements antérieurs, à reconfirmer / consents from before, to reconfirm : {} pour / for « {} », \
+             preuve / evidence « {} » (dont pour des personnes déjà connues / of which for people already held : {})",
+            outcome.legacy,
+            legacy.purpose,
+            legacy.evidence,
+            outcome.legacy.saturating_sub(created)
         );
     }
     if plan.has_problems() {

@@ -72,8 +72,8 @@ pub struct ImportOutcome {
     pub created: u64,
     /// Legacy consents recorded.
     pub legacy: u64,
-    /// Lines whose address the site already holds: left as they are (a re-import of next year's list adds
-    /// only the new graduates).
+    /// Lines whose address the site already holds, left as they are (a re-import of next year's list adds only
+    /// the new graduates).
     pub known: Vec<u64>,
 }
 
@@ -106,36 +106,84 @@ impl ImportedData {
     }
 }
 
+/// What an import does with one person.
+enum Decision {
+    /// A new subject.
+    New,
+    /// A subject already held, who gets the consent from before (they have not answered for that purpose).
+    Legacy(SubjectRow),
+    /// A subject already held, left as they are.
+    Known,
+}
+
 impl Ledger {
-    /// The lines of `people` whose address the site already holds (the dry run's "already known").
-    pub fn known_lines(&mut self, site: &str, people: &[ImportedPerson]) -> Result<Vec<u64>, StoreError> {
-        let mut known = Vec::new();
-        for person in people {
-            if self.store.subject_by_email(site, &person.email)?.is_some() {
-                known.push(person.line);
-            }
-        }
-        Ok(known)
+    /// A person whose address the site holds is left as they are, unless the file brings a consent from before
+    /// for a purpose they have neither answered through the form nor been given one for by an earlier import.
+    fn decide(
+        &mut self,
+        site: &str,
+        person: &ImportedPerson,
+        legacy: Option<&LegacyConsent>,
+    ) -> Result<Decision, StoreError> {
+        let Some(subject) = self.store.subject_by_email(site, &person.email)? else { return Ok(Decision::New) };
+        let Some(legacy) = legacy else { return Ok(Decision::Known) };
+        let answered = self.store.consents_of(&subject.subject_id)?.iter().any(|c| c.purpose == legacy.purpose);
+        let brought =
+            self.store.records_of_subject(&subject.subject_id)?.iter().any(|r| {
+                r.status == RecordStatus::Imported && r.choices.get(&legacy.purpose).copied().unwrap_or(false)
+            });
+        Ok(if answered || brought { Decision::Known } else { Decision::Legacy(subject) })
     }
 
-    /// Records every person of a batch not yet held: a subject, an `imported` record with the canonical row
+    /// What [`Ledger::import`] would do, without writing (the dry run).
+    pub fn survey(
+        &mut self,
+        site: &str,
+        people: &[ImportedPerson],
+        legacy: Option<&LegacyConsent>,
+    ) -> Result<ImportOutcome, StoreError> {
+        let mut outcome = ImportOutcome::default();
+        for person in people {
+            match self.decide(site, person, legacy)? {
+                Decision::New => {
+                    outcome.created += 1;
+                    outcome.legacy += u64::from(legacy.is_some());
+                }
+                Decision::Legacy(_) => outcome.legacy += 1,
+                Decision::Known => outcome.known.push(person.line),
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Records every person of a batch: a new subject for an address not held (a known one is left as it is,
+    /// unless it gets a consent from before, see [`Ledger::survey`]), an `imported` record with the canonical row
     /// beside the chain, an `imported` event and, with a legacy consent, a `legacy` event. Run it inside
-    /// [`Ledger::transaction`]: an error leaves nothing.
+    /// [`Ledger::transaction`] (or as one writer operation): an error leaves nothing.
     pub fn import(&mut self, batch: &ImportBatch<'_>, now: i64) -> Result<ImportOutcome, LedgerError> {
         let mut outcome = ImportOutcome::default();
         let purposes = json!(batch.purposes);
         for person in batch.people {
-            if self.store.subject_by_email(batch.site, &person.email)?.is_some() {
-                outcome.known.push(person.line);
-                continue;
-            }
-            let subject = SubjectRow {
-                subject_id: sortable_id(now),
-                site: batch.site.to_owned(),
-                email: Some(person.email.clone()),
-                created_at: now,
-                last_activity_at: now,
-                anonymised_at: None,
+            let subject = match self.decide(batch.site, person, batch.legacy)? {
+                Decision::Known => {
+                    outcome.known.push(person.line);
+                    continue;
+                }
+                Decision::Legacy(mut subject) => {
+                    subject.last_activity_at = subject.last_activity_at.max(now);
+                    subject
+                }
+                Decision::New => {
+                    outcome.created += 1;
+                    SubjectRow {
+                        subject_id: sortable_id(now),
+                        site: batch.site.to_owned(),
+                        email: Some(person.email.clone()),
+                        created_at: now,
+                        last_activity_at: now,
+                        anonymised_at: None,
+                    }
+                }
             };
             self.store.put_subject(&subject)?;
             let record_id = sortable_id(now);
@@ -187,7 +235,6 @@ impl Ledger {
                 self.append(event, now)?;
                 outcome.legacy += 1;
             }
-            outcome.created += 1;
         }
         Ok(outcome)
     }

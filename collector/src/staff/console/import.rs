@@ -101,22 +101,22 @@ pub async fn upload(
     };
     let site_id = site.config.site().to_string();
     let plan = Arc::new(plan);
-    let (known, outcome) = if dry_run || plan.has_problems() {
+    let recorded = !(dry_run || plan.has_problems());
+    let outcome = if !recorded {
         let (id, p) = (site_id.clone(), plan.clone());
-        let known = state.read(move |l| Ok(l.known_lines(&id, p.people())?)).await.map_err(store_error)?;
-        (known, None)
+        state.read(move |l| Ok(l.survey(&id, p.people(), p.legacy.as_ref())?)).await.map_err(store_error)?
     } else {
-        let (recorded, p, now) = (site.clone(), plan.clone(), state.now());
-        let outcome = state
+        let (target, p, now) = (site.clone(), plan.clone(), state.now());
+        state
             .writer
             .run(move |l| {
                 l.import(
                     &ImportBatch {
-                        site: recorded.config.site().as_str(),
+                        site: target.config.site().as_str(),
                         source: &p.source,
                         file_sha256: &p.file_sha256,
-                        notice_version: recorded.notice.version().as_str(),
-                        locale: recorded.config.default_locale(),
+                        notice_version: target.notice.version().as_str(),
+                        locale: target.config.default_locale(),
                         purposes: &p.purposes,
                         legacy: p.legacy.as_ref(),
                         people: p.people(),
@@ -125,26 +125,27 @@ pub async fn upload(
                 )
             })
             .await
-            .map_err(store_error)?;
-        (outcome.known.clone(), Some(outcome))
+            .map_err(store_error)?
     };
     audit::append(
         &state,
         &staff,
-        if outcome.is_some() { "import" } else { "import.dry_run" },
+        if recorded { "import" } else { "import.dry_run" },
         json!({
             "site": site_id,
             "source": plan.source,
             "file_sha256": plan.file_sha256,
             "rows": plan.rows.rows,
             "errors": plan.rows.problems.len(),
-            "known": known.len(),
-            "created": outcome.as_ref().map(|o| o.created),
+            "known": outcome.known.len(),
+            "created": outcome.created,
+            "legacy": outcome.legacy,
+            "recorded": recorded,
             "legacy_purpose": plan.legacy.as_ref().map(|l| l.purpose.clone()),
         }),
     )
     .await?;
-    Ok(render(&staff, &site, Some(Report::Checked { file, plan, known, outcome })))
+    Ok(render(&staff, &site, Some(Report::Checked { file, plan, outcome, recorded })))
 }
 
 /// What a post gives back.
@@ -152,7 +153,7 @@ enum Report {
     /// The file cannot be imported at all.
     Refused(String),
     /// The file was read: its problems, or what was (or would be) created.
-    Checked { file: String, plan: Arc<Plan>, known: Vec<u64>, outcome: Option<ImportOutcome> },
+    Checked { file: String, plan: Arc<Plan>, outcome: ImportOutcome, recorded: bool },
 }
 
 fn render(staff: &Staff, site: &Site, report: Option<Report>) -> Markup {
@@ -181,7 +182,7 @@ fn render(staff: &Staff, site: &Site, report: Option<Report>) -> Markup {
             Some(Report::Refused(message)) => {
                 div role="alert" { p { strong { (s.t("Rien n'a été importé.", "Nothing was imported.")) } } p { (message) } }
             }
-            Some(Report::Checked { file, plan, known, outcome }) => { (checked(s, file, plan, known, outcome.as_ref())) }
+            Some(Report::Checked { file, plan, outcome, recorded }) => { (checked(s, file, plan, outcome, *recorded)) }
             None => {}
         }
         form method="post" action="/staff/import" enctype="multipart/form-data" {
@@ -211,14 +212,13 @@ fn render(staff: &Staff, site: &Site, report: Option<Report>) -> Markup {
 }
 
 /// The report of a file that was read: as `collector import` prints it, problems in a table.
-fn checked(s: &Staff, file: &str, plan: &Plan, known: &[u64], outcome: Option<&ImportOutcome>) -> Markup {
-    let would = plan.people().len().saturating_sub(known.len());
+fn checked(s: &Staff, file: &str, plan: &Plan, outcome: &ImportOutcome, recorded: bool) -> Markup {
     html! {
         section aria-labelledby="report" {
             h2 id="report" { (s.t("Rapport", "Report")) " — " (file) }
             @if plan.has_problems() {
                 div role="alert" { p { strong { (s.t("Rien n'a été importé : corrigez les lignes ci-dessous.", "Nothing was imported: fix the lines below.")) } } }
-            } @else if let Some(outcome) = outcome {
+            } @else if recorded {
                 p role="status" { strong { (s.t("Importé.", "Imported.")) } " " (outcome.created) " " (s.t("personnes créées", "people created")) }
             } @else {
                 p role="status" { (s.t("Essai : rien n'a été enregistré.", "Dry run: nothing was recorded.")) }
@@ -233,12 +233,12 @@ fn checked(s: &Staff, file: &str, plan: &Plan, known: &[u64], outcome: Option<&I
                 }
                 dt { (s.t("Lignes", "Rows")) } dd { (plan.rows.rows) }
                 dt { (s.t("Erreurs", "Errors")) } dd { (plan.rows.problems.len()) }
-                dt { (s.t("Déjà connus (laissés tels quels)", "Already known (left as they are)")) } dd { (known.len()) }
-                dt { @if outcome.is_some() { (s.t("Créées", "Created")) } @else { (s.t("Seraient créées", "Would be created")) } }
-                dd { (outcome.map_or(would as u64, |o| o.created)) }
+                dt { (s.t("Déjà connus (laissés tels quels)", "Already known (left as they are)")) } dd { (outcome.known.len()) }
+                dt { @if recorded { (s.t("Créées", "Created")) } @else { (s.t("Seraient créées", "Would be created")) } }
+                dd { (outcome.created) }
                 @if let Some(legacy) = &plan.legacy {
                     dt { (s.t("Consentements antérieurs, à reconfirmer", "Consents from before, to reconfirm")) }
-                    dd { (outcome.map_or(would as u64, |o| o.legacy)) " — " code { (legacy.purpose) } ", « " (legacy.evidence) " »" }
+                    dd { (outcome.legacy) " — " code { (legacy.purpose) } ", « " (legacy.evidence) " »" }
                 }
             }
             @if plan.has_problems() {
