@@ -515,3 +515,55 @@ fn an_sqlite_backup_taken_while_serving_restores_and_verifies() {
     let published = c.key().public().to_base64url();
     receipts_verify(&c, &kept, &published, &["--data", restored.to_str().unwrap()]);
 }
+
+/// §4's unit, checked by `systemd-analyze verify` (no warning either): unknown keys, bad system-call groups, a
+/// missing program. Where systemd's tools are not installed, it says so and checks nothing.
+#[test]
+fn the_systemd_unit_passes_systemd_analyze_verify() {
+    if Command::new("systemd-analyze").arg("--version").output().is_err() {
+        eprintln!("systemd-analyze is not installed: the unit of docs/operating.md §4 is not checked here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let unit = guide("consent-collector.service", &[("/usr/local/bin/collector", env!("CARGO_BIN_EXE_collector"))]);
+    let file = write(dir.path(), "consent-collector.service", &unit);
+    let out = Command::new("systemd-analyze").arg("verify").arg(&file).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
+    // The check can fail: a misspelt key is reported.
+    let typo = write(dir.path(), "typo.service", &unit.replace("ProtectClock=", "ProtectClok="));
+    let out = Command::new("systemd-analyze").arg("verify").arg(&typo).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ProtectClok"));
+}
+
+/// §8: after a new key, receipts made under the old one verify with the old public key (and not with the new
+/// one), while links signed by the old key are refused: what rotation without key ids means.
+#[test]
+fn a_new_key_keeps_old_receipts_verifiable_but_refuses_old_links() {
+    let mut c = Collector::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let kept = receipts(&c, dir.path(), 2);
+    let first: SubmissionAccepted = serde_json::from_str(&std::fs::read_to_string(&kept[0]).unwrap()).unwrap();
+    let old = c.key();
+    let manage = |key: &CollectorKey, base: &str| {
+        links::url(base, LinkKind::Manage, &links::sign(key, LinkKind::Manage, SITE, &first.record_id.0, now_ms(), 90))
+    };
+    let old_link = manage(&old, &c.base);
+    assert_eq!(c.client.get(&old_link).send().unwrap().status().as_u16(), 200);
+
+    let new_file = dir.path().join("new-key.seed");
+    shell(&guide("key.sh", &[("/etc/consent-collector/collector-key.seed", new_file.to_str().unwrap())]), &[]);
+    c.extra.extend(["--key-file".to_owned(), new_file.to_str().unwrap().to_owned()]);
+    c.restart();
+    let new = key_of(&new_file);
+    let jwk: serde_json::Value = c.get("/.well-known/consent-receipt-key").json().unwrap();
+    assert_eq!(jwk["x"], new.public().to_base64url().as_str(), "the new key is published");
+    let data = c.data();
+    receipts_verify(&c, &kept, &old.public().to_base64url(), &["--data", data.to_str().unwrap()]);
+    let against_new =
+        c.command(&["receipt", "verify", kept[0].to_str().unwrap(), "--key", &new.public().to_base64url()]);
+    assert_eq!(against_new.status.code(), Some(1), "{}", String::from_utf8_lossy(&against_new.stdout));
+    let old_link = old_link.replace(old_link.split("/manage/").next().unwrap(), &c.base);
+    assert_ne!(c.client.get(&old_link).send().unwrap().status().as_u16(), 200, "an old manage link after rotation");
+    assert_eq!(c.client.get(manage(&new, &c.base)).send().unwrap().status().as_u16(), 200);
+}
