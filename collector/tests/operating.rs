@@ -76,9 +76,38 @@ fn run_ok(c: &Collector, args: &[&str]) -> String {
 fn least_privilege(pg: &PgCluster) -> (String, String) {
     psql(&pg.url("postgres"), &guide("roles.sql", &[]));
     let owner = as_role(pg, "consent", "consent_owner");
-    Collector::start(&["--database", &owner]).stop();
+    first_start(&owner);
     psql(&owner, &guide("grants.sql", &[]));
     (owner, as_role(pg, "consent", "consent_app"))
+}
+
+/// §2's first start as the owner, in the foreground as the guide says, stopped with Ctrl-C (SIGINT to the
+/// foreground process group, as a terminal sends it) once it says it listens; the block goes on to `rm`.
+fn first_start(owner: &str) {
+    let url = format!("'{owner}'");
+    let script = guide(
+        "first-start.sh",
+        &[
+            ("'postgres://consent_owner:PASSWORD@db.internal/consent?sslmode=require'", &url),
+            ("/etc/consent-collector/sites/ecole-exemple/consent.toml", CONFIG),
+        ],
+    );
+    let bin = Path::new(env!("CARGO_BIN_EXE_collector")).parent().unwrap();
+    let mut command = Command::new("bash");
+    command
+        .args(["-eu", "-c", &format!("{script}echo removed")])
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+        .env("COLLECTOR_LOG", "error")
+        .stdout(Stdio::piped());
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let banner = lines.next().unwrap().unwrap();
+    assert!(banner.starts_with("collector listening on "), "{banner}");
+    let interrupted = Command::new("kill").args(["-INT", "--", &format!("-{}", child.id())]).status().unwrap();
+    assert!(interrupted.success());
+    assert_eq!(lines.next().map(Result::unwrap).as_deref(), Some("removed"), "the block ran to its end");
+    assert!(child.wait().unwrap().success());
 }
 
 /// A submission through `base` (challenge and POST), from a device of its own; the 201's answer.
