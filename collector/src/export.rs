@@ -2,9 +2,9 @@
 //! `;`-separated for French spreadsheets, safe against formula injection) or JSON.
 
 use crate::clock::rfc3339;
-use crate::ledger::{Event, EventKind, Ledger, LedgerError};
+use crate::ledger::{Event, EventKind, Ledger, LedgerError, held_submission};
 use crate::sites::Site;
-use crate::storage::{ConsentRow, submission_of};
+use crate::storage::ConsentRow;
 use consent::protocol::SubmissionPayload;
 use serde_json::{Map, Value};
 
@@ -36,7 +36,8 @@ pub fn held_consents(ledger: &mut Ledger, site: &str, purpose: Option<&str>) -> 
     let mut held = Vec::with_capacity(consents.len());
     for consent in consents {
         let Some(data) = ledger.store().record_data(&consent.record_id)? else { continue };
-        let Some(submission) = submission_of(&data.data) else { continue };
+        // The fields as held now: corrected ones once the subject rectified them.
+        let Some(submission) = held_submission(&data.data) else { continue };
         held.push(HeldConsent { consent, submission });
     }
     Ok(held)

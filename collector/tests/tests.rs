@@ -17,6 +17,7 @@ mod operating;
 mod postgres;
 mod protocol_doc;
 mod proxies;
+mod rectification;
 mod rejections;
 mod retention;
 mod staff_auth;

@@ -34,6 +34,9 @@ pub enum EventKind {
     /// A consent given before the collector (a paper form, an older site), brought in with its evidence: counted
     /// and exported apart, "à reconfirmer", never an ordinary confirmed consent.
     Legacy,
+    /// The subject corrected their data (art. 16) on the manage page: names the fields changed (never their
+    /// values) and holds the SHA-256 of the record's new held data.
+    Rectified,
 }
 
 impl EventKind {
@@ -48,6 +51,7 @@ impl EventKind {
             EventKind::Expired => "expired",
             EventKind::Imported => "imported",
             EventKind::Legacy => "legacy",
+            EventKind::Rectified => "rectified",
         }
     }
 }

@@ -8,10 +8,12 @@
 
 mod event;
 pub mod import;
+mod rectify;
 mod verify;
 
 pub use crate::storage::StoredEvent;
 pub use event::{Event, EventKind, GENESIS_HASH, sha256_hex};
+pub use rectify::{held_fields, held_submission, signed_data};
 pub use verify::{Broken, VerifyFailure, VerifyReport, verify_chain};
 
 use crate::clock::rfc3339;

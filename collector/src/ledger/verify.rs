@@ -39,7 +39,8 @@ pub enum Broken {
         /// What is wrong.
         reason: String,
     },
-    /// Personal data held for a record do not match the hash in its `submitted` (or `imported`) event.
+    /// Personal data held for a record do not match the hash in its `submitted` (or `imported`, or latest
+    /// `rectified`) event.
     #[error("record {record_id}: stored personal data do not match the hash in the ledger")]
     Data {
         /// The record.
@@ -108,8 +109,9 @@ fn walk(store: &mut dyn Store) -> Result<VerifyReport, VerifyFailure> {
             if event.prev_hash != expected_prev {
                 return Err(Broken::Link { seq, prev_seq: seq - 1 }.into());
             }
-            // A submission's data are its signed message; an imported person's, the canonical row (ledger::import).
-            if matches!(event.kind, EventKind::Submitted | EventKind::Imported)
+            // A submission's data are its signed message; an imported person's, the canonical row (ledger::import);
+            // once rectified, the data the latest `rectified` event names (ledger::rectify).
+            if matches!(event.kind, EventKind::Submitted | EventKind::Imported | EventKind::Rectified)
                 && let (Some(record), Some(hash)) = (event.record_id, event.data_sha256)
             {
                 data_hashes.insert(record, hash);

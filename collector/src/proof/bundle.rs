@@ -123,7 +123,11 @@ fn events_json(input: &ProofInput) -> Vec<Value> {
 pub(super) fn files(input: &ProofInput, key: &CollectorKey) -> Result<Files, ProofError> {
     let mut files = Files::new();
     for data in &input.file.data {
-        files.insert(format!("submissions/{}.json", data.record_id), data.data.clone().into_bytes());
+        // As signed, without later corrections (art. 16): the proof is of the consent as given.
+        files.insert(
+            format!("submissions/{}.json", data.record_id),
+            crate::ledger::signed_data(&data.data).into_bytes(),
+        );
     }
     for (version, canonical) in &input.notices {
         files.insert(format!("notices/{version}.json"), canonical.clone().into_bytes());

@@ -3,7 +3,7 @@
 
 use crate::clock::rfc3339;
 use crate::html::{frame, other};
-use crate::ledger::{Actor, Event, LedgerError, Request, SubjectFile};
+use crate::ledger::{Actor, Event, LedgerError, Request, SubjectFile, held_fields};
 use crate::links::{self, LinkClaims, LinkKind};
 use crate::routes::pages::{error_page, link_problem};
 use crate::sites::Site;
@@ -13,7 +13,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use consent::Locale;
-use consent::protocol::ProblemType;
+use consent::protocol::{FieldErrorCode, ProblemType, SubmissionError, check_subject};
+use consent::vocabulary::FieldKind;
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -44,6 +45,12 @@ struct Words {
     erase_unconfirmed: &'static str,
     stale: &'static str,
     notice: &'static str,
+    rectify_title: &'static str,
+    rectify_text: &'static str,
+    rectify: &'static str,
+    done_rectified: &'static str,
+    rectify_refused: &'static str,
+    markup: &'static str,
     status: fn(&str) -> &'static str,
 }
 
@@ -73,6 +80,13 @@ const FR: Words = Words {
     stale: "La notice d'information a changé depuis l'affichage de cette page\u{a0}: vos choix n'ont pas été \
             enregistrés. Lisez la nouvelle notice ci-dessous, puis enregistrez à nouveau vos choix.",
     notice: "Vos choix portent sur la notice d'information en vigueur\u{a0}:",
+    rectify_title: "Corriger mes informations",
+    rectify_text: "Corrigez ce qui est inexact ou incomplet (RGPD, article 16). Un champ facultatif laissé vide est \
+                   supprimé.",
+    rectify: "Enregistrer les corrections",
+    done_rectified: "Vos informations sont corrigées.",
+    rectify_refused: "Vos corrections n'ont pas été enregistrées\u{a0}: corrigez les champs signalés.",
+    markup: "Ce texte ne peut pas contenir les caractères < et >.",
     status: |s| match s {
         "pending" => "en attente",
         "confirmed" => "confirmé",
@@ -108,6 +122,13 @@ const EN: Words = Words {
     stale: "The privacy notice has changed since this page was shown: your choices were not saved. Read the new \
             notice below, then save your choices again.",
     notice: "Your choices are made under the privacy notice in force:",
+    rectify_title: "Correct my details",
+    rectify_text: "Correct what is inaccurate or incomplete (GDPR, article 16). An optional field left empty is \
+                   removed.",
+    rectify: "Save the corrections",
+    done_rectified: "Your details are corrected.",
+    rectify_refused: "Your corrections were not saved: fix the fields marked.",
+    markup: "This text cannot contain the characters < and >.",
     status: |s| match s {
         "pending" => "pending",
         "confirmed" => "confirmed",
@@ -146,6 +167,13 @@ async fn file(state: &AppState, record_id: &str) -> Result<SubjectFile, LedgerEr
     state.read(move |l| l.subject_file(&id)).await
 }
 
+/// The link opened and its subject's file, or the page that says why not.
+async fn opened_file(state: &AppState, token: &str) -> Result<(Opened, SubjectFile), Response> {
+    let opened = open(state, token).map_err(|kind| link_problem(state, token, kind))?;
+    let file = file(state, &opened.claims.record_id).await.map_err(|e| ledger_error_page(&e))?;
+    Ok((opened, file))
+}
+
 fn ledger_error_page(e: &LedgerError) -> Response {
     match e {
         LedgerError::Refused(kind) => error_page(*kind, Locale::Fr),
@@ -156,15 +184,9 @@ fn ledger_error_page(e: &LedgerError) -> Response {
     }
 }
 
-/// The subject's fields from their latest signed submission still held.
+/// The subject's fields as held in their latest submission still held (corrected, if they were).
 fn latest_fields(file: &SubjectFile) -> BTreeMap<String, String> {
-    file.data
-        .last()
-        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.data).ok())
-        .and_then(|v| v.get("payload").and_then(|p| p.as_str()).map(str::to_owned))
-        .and_then(|p| serde_json::from_str::<consent::protocol::SubmissionPayload>(&p).ok())
-        .map(|p| p.subject)
-        .unwrap_or_default()
+    file.data.last().and_then(|d| held_fields(&d.data)).unwrap_or_default()
 }
 
 /// `GET /manage/{token}`.
@@ -178,12 +200,44 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>, Quer
         Err(e) => return ledger_error_page(&e),
     };
     let locale = file.records.last().map_or(site.config.default_locale(), |r| r.locale);
-    render(&site, &token, &file, locale, done.done.as_deref()).into_response()
+    render(&site, &token, &file, locale, done.done.as_deref(), None).into_response()
 }
 
-fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Option<&str>) -> Markup {
+/// Why a corrected field was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// The submission rules (required, too long, control characters, email, year).
+    Field(FieldErrorCode),
+    /// `<` or `>`: nobody's name holds markup.
+    Markup,
+}
+
+impl Refusal {
+    fn message(self, locale: Locale) -> &'static str {
+        match self {
+            Refusal::Field(code) => code.message(locale),
+            Refusal::Markup => words(locale).markup,
+        }
+    }
+}
+
+/// A refused correction: the values as typed (shown again in the form) and why each field was refused.
+struct Correction {
+    typed: BTreeMap<String, String>,
+    refused: BTreeMap<String, Refusal>,
+}
+
+fn render(
+    site: &Site,
+    token: &str,
+    file: &SubjectFile,
+    locale: Locale,
+    done: Option<&str>,
+    correction: Option<&Correction>,
+) -> Markup {
     let w = words(locale);
     let flash = match done {
+        Some("rectified") => Some(w.done_rectified),
         Some("saved") => Some(w.done_saved),
         Some("withdrawn") => Some(w.done_withdrawn),
         Some("erased") => Some(w.done_erased),
@@ -245,6 +299,33 @@ fn render(site: &Site, token: &str, file: &SubjectFile, locale: Locale, done: Op
                 }
             }
         }
+        h2 id="rectify" { (w.rectify_title) }
+        p { (w.rectify_text) }
+        @if correction.is_some() {
+            p.notice role="alert" { (w.rectify_refused) }
+            p.muted lang=(other(locale).tag()) { (words(other(locale)).rectify_refused) }
+        }
+        form method="post" action={ "/manage/" (token) "/rectify" } novalidate {
+            @for field in &site.widget.fields {
+                @let id = field.id.as_str();
+                @let value = correction.and_then(|c| c.typed.get(id)).or_else(|| fields.get(id));
+                @let refusal = correction.and_then(|c| c.refused.get(id)).copied();
+                label for={ "f-" (id) } { (field.label.get(locale)) @if field.required { " *" } }
+                input id={ "f-" (id) } name=(id) value=[value]
+                    type=(if field.kind == FieldKind::Email { "email" } else { "text" })
+                    inputmode=[(field.kind == FieldKind::Year).then_some("numeric")]
+                    required[field.required]
+                    aria-invalid=[refusal.map(|_| "true")]
+                    aria-describedby=[refusal.map(|_| format!("e-{id}"))];
+                @if let Some(refusal) = refusal {
+                    p.error id={ "e-" (id) } {
+                        (refusal.message(locale)) " "
+                        span lang=(other(locale).tag()) { (refusal.message(other(locale))) }
+                    }
+                }
+            }
+            button type="submit" { (w.rectify) }
+        }
         h2 { (w.history) }
         table {
             thead { tr { @for column in w.columns { th scope="col" { (column) } } } }
@@ -300,7 +381,7 @@ pub async fn change(
             Err(e) => return ledger_error_page(&e),
         };
         let locale = file.records.last().map_or(site.config.default_locale(), |r| r.locale);
-        return (StatusCode::CONFLICT, render(&site, &token, &file, locale, Some("stale"))).into_response();
+        return (StatusCode::CONFLICT, render(&site, &token, &file, locale, Some("stale"), None)).into_response();
     }
     let ticked: Vec<&str> = form.iter().filter(|(k, _)| k == "purpose").map(|(_, v)| v.as_str()).collect();
     let choices: BTreeMap<String, bool> =
@@ -324,6 +405,62 @@ pub async fn withdraw(State(state): State<AppState>, Path(token): Path<String>) 
     let id = claims.record_id.clone();
     match state.writer.run(move |l| l.act(&id, &Actor::ManageLink, &Request::Withdraw, now)).await {
         Ok(_) => back(&token, "withdrawn"),
+        Err(e) => ledger_error_page(&e),
+    }
+}
+
+/// `POST /manage/{token}/rectify` with one `field id = value` per field of the form (art. 16). The values are
+/// checked by the submissions' rules ([`check_subject`]), and markup is refused; a refusal answers 422 with the
+/// form as typed and stores nothing. Otherwise each record whose held data change gets a `rectified` event.
+pub async fn rectify(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (Opened { claims, site }, file) = match opened_file(&state, &token).await {
+        Ok(opened) => opened,
+        Err(page) => return page,
+    };
+    if file.subject.anonymised_at.is_some() {
+        return error_page(ProblemType::UnknownRecord, Locale::Fr);
+    }
+    let locale = file.records.last().map_or(site.config.default_locale(), |r| r.locale);
+    let fields = &site.widget.fields;
+    let typed: BTreeMap<String, String> =
+        form.into_iter().filter(|(k, _)| fields.iter().any(|f| f.id.as_str() == k)).collect();
+    let mut candidate = latest_fields(&file);
+    for (id, value) in &typed {
+        match value.trim() {
+            "" => candidate.remove(id),
+            value => candidate.insert(id.clone(), value.to_owned()),
+        };
+    }
+    let mut refused: BTreeMap<String, Refusal> = match check_subject(fields, &candidate) {
+        // A field held from an older form (no longer asked) is not the subject's mistake.
+        Err(SubmissionError::Fields(errors)) => errors
+            .into_iter()
+            .filter(|e| e.code != FieldErrorCode::Unknown)
+            .map(|e| (e.field, Refusal::Field(e.code)))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    for (id, value) in &typed {
+        if value.contains(['<', '>']) {
+            refused.entry(id.clone()).or_insert(Refusal::Markup);
+        }
+    }
+    if !refused.is_empty() {
+        let correction = Correction { typed, refused };
+        return (StatusCode::UNPROCESSABLE_ENTITY, render(&site, &token, &file, locale, None, Some(&correction)))
+            .into_response();
+    }
+    let email_field = fields.iter().find(|f| f.kind == FieldKind::Email).map(|f| f.id.to_string());
+    let corrections: BTreeMap<String, String> =
+        typed.into_iter().filter(|(id, _)| Some(id) != email_field.as_ref()).collect();
+    let now = state.now();
+    let id = claims.record_id.clone();
+    match state.writer.run(move |l| l.rectify(&id, &corrections, None, now)).await {
+        Ok(_) => back(&token, "rectified"),
         Err(e) => ledger_error_page(&e),
     }
 }
@@ -412,6 +549,7 @@ pub async fn download(State(state): State<AppState>, Path(token): Path<String>) 
                 "submitted_at": rfc3339(r.created_at),
                 "confirmed_at": r.confirmed_at.map(rfc3339),
                 "updated_at": rfc3339(r.updated_at),
+                "fields": data.get(r.record_id.as_str()).and_then(|d| held_fields(d)),
                 "submission": payload,
                 "signed_submission": submission,
             })

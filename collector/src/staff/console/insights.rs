@@ -323,7 +323,7 @@ impl Model {
             }
             // The dashboard counts consents: an imported person gives none, and a consent from before stays apart
             // until reconfirmed (collector::import::legacy).
-            EventKind::Imported | EventKind::Legacy => {}
+            EventKind::Imported | EventKind::Legacy | EventKind::Rectified => {}
         }
     }
 

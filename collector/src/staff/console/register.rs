@@ -138,13 +138,12 @@ fn render(staff: &Staff, site: &Site, file: &SubjectFile) -> Markup {
     let page_of = |record_id: &str| {
         file.data.iter().find(|d| d.record_id == record_id).and_then(|d| submission_of(&d.data)).map(|p| p.page_url)
     };
-    // The latest data held: a signed submission's fields, or an imported row's (collector import).
+    // The latest data held: a signed submission's fields (as corrected, art. 16), or an imported row's.
     let fields = file
         .data
         .last()
         .and_then(|d| {
-            submission_of(&d.data)
-                .map(|p| p.subject)
+            crate::ledger::held_fields(&d.data)
                 .or_else(|| crate::ledger::import::ImportedData::parse(&d.data).map(|i| i.subject))
         })
         .unwrap_or_default();
