@@ -103,7 +103,12 @@ fn first_start(owner: &str) {
     let mut child = command.spawn().unwrap();
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
     let banner = lines.next().unwrap().unwrap();
-    assert!(banner.starts_with("collector listening on "), "{banner}");
+    let url = banner.strip_prefix("collector listening on ").unwrap_or_else(|| panic!("{banner}"));
+    // A person presses Ctrl-C seconds later; the collector installs its SIGINT handler when it starts serving,
+    // just after the banner: wait for its first answer.
+    while reqwest::blocking::get(format!("{url}/healthz")).is_err() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let interrupted = Command::new("kill").args(["-INT", "--", &format!("-{}", child.id())]).status().unwrap();
     assert!(interrupted.success());
     assert_eq!(lines.next().map(Result::unwrap).as_deref(), Some("removed"), "the block ran to its end");
