@@ -311,7 +311,7 @@ fn rights_promised_through_the_manage_link_must_be_offered_there() {
     assert_eq!(
         messages,
         [
-            "the privacy page promises the right of rectification (art. 16) through the manage link, which does not offer it",
+            // Rectification (art. 16) is offered there since issue 15.1; restriction is not.
             "the privacy page promises the right to restriction of processing (art. 18) through the manage link, which does not offer it",
         ],
         "{report}"

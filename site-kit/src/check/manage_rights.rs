@@ -1,13 +1,14 @@
 //! `rights`: every right the privacy page says alumni can exercise "through the manage link" must be offered on
 //! the collector's manage page. The page (collector/src/routes/manage.rs) shows the data held and the history
-//! (access, art. 15), changes each purpose and withdraws everything (objection, art. 21, and withdrawal, art. 7(3)),
-//! downloads everything as JSON (portability, art. 20) and erases (art. 17). [`MANAGE_PAGE_OFFERS`] says so in
-//! one place: when the manage page gains a right, add its article here.
+//! (access, art. 15), corrects the subject's details (rectification, art. 16), changes each purpose and withdraws
+//! everything (objection, art. 21, and withdrawal, art. 7(3)), downloads everything as JSON (portability, art. 20)
+//! and erases (art. 17). [`MANAGE_PAGE_OFFERS`] says so in one place: when the manage page gains a right, add its
+//! article here.
 
 use super::{Finding, Severity};
 
 /// GDPR articles of the rights the manage page offers.
-pub const MANAGE_PAGE_OFFERS: [u32; 4] = [15, 17, 20, 21];
+pub const MANAGE_PAGE_OFFERS: [u32; 5] = [15, 16, 17, 20, 21];
 
 /// The data subject's rights of GDPR chapter III, by article, as the messages name them.
 const RIGHTS: [(u32, &str); 6] = [
@@ -77,13 +78,13 @@ mod tests {
 
     #[test]
     fn only_the_manage_link_sentence_counts() {
-        let text = "Vous disposez des droits d'accès (art. 15) et de rectification (art. 16). Vous pouvez les exercer \
-                    depuis le lien de gestion.\nSur demande écrite : limitation (art. 18).";
+        let text = "Vous disposez des droits d'accès (art. 15) et à la limitation (art. 18). Vous pouvez les exercer \
+                    depuis le lien de gestion.\nSur demande écrite : opposition (art. 21).";
         let found = lint(text, "consent.toml", 3, "a@b.fr");
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
             found[0].message,
-            "the privacy page promises the right of rectification (art. 16) through the manage link, which does not offer it"
+            "the privacy page promises the right to restriction of processing (art. 18) through the manage link, which does not offer it"
         );
         assert!(lint("You can exercise them through the manage link (art. 15, art. 20).", "c", 1, "a").is_empty());
     }
