@@ -76,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .route("/manage/{token}/withdraw", post(manage::withdraw))
         .route("/manage/{token}/erase", post(manage::erase))
         .route("/manage/{token}/rectify", post(manage::rectify))
+        .route("/address/{token}", get(manage::show_address).post(manage::confirm_address))
         .route("/manage/{token}/data.json", get(manage::download))
         .route("/access", post(access::access_form))
         .layer(middleware::map_response(page_headers));

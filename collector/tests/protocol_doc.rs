@@ -99,6 +99,7 @@ fn examples() -> Vec<(&'static str, String)> {
         record_id: "Nq1m2bQ0S4yOe3Yb9pXh7w".into(),
         iat: IAT,
         exp: IAT + 90 * 86_400,
+        email: None,
     };
     let problem = Problem::new(ProblemType::StaleNotice, Locale::Fr);
     vec![

@@ -145,3 +145,80 @@ fn an_expired_or_forged_manage_link_cannot_rectify() {
     let held = held(&c, &record);
     assert!(!held.contains("Mallory"));
 }
+
+fn address_of(c: &Collector, record: &str) -> Option<String> {
+    c.db()
+        .query_row(
+            "SELECT s.email FROM subjects s JOIN records r ON r.subject_id = s.subject_id WHERE r.record_id = ?1",
+            [record],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_new_address_takes_effect_once_it_confirms_and_another_subjects_is_refused() {
+    let mut sink = SmtpSink::new(free_port());
+    sink.start();
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+    let c = Collector::start(&["--smtp", &smtp]);
+    let (record, manage) = confirmed(&c, "marie.curie@example.org");
+    let other = submit(&c, &Device::new(8), "pierre.curie@example.org");
+    confirm(&c, &other);
+
+    // An address another subject holds is refused without saying whose; nothing stored.
+    let before = c.events();
+    let taken = rectify(&c, &manage, &[("email", "Pierre.Curie@example.org"), ("first_name", "Marie-Anne")]);
+    assert_eq!(taken.status().as_u16(), 422);
+    let page = taken.text().unwrap();
+    assert!(page.contains("Cette adresse ne peut pas être utilisée.") && page.contains("This address cannot be used."));
+    assert!(!page.contains("Pierre") || page.contains("value=\"Pierre.Curie@example.org\""), "{page}");
+    assert!(page.contains("value=\"Marie-Anne\""), "the form keeps what was typed: {page}");
+    assert_eq!(c.events(), before);
+    assert_eq!(address_of(&c, &record).as_deref(), Some("marie.curie@example.org"));
+
+    // A new address: a link goes to it; until it is followed, nothing changes.
+    let asked = rectify(&c, &manage, &[("email", "marie@curie.example.org")]);
+    assert_eq!(asked.status().as_u16(), 200);
+    assert!(asked.text().unwrap().contains("Un lien de confirmation a été envoyé à la nouvelle adresse"));
+    // The confirmations of the two submissions may or may not have gone (they are not sent once confirmed).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mail = loop {
+        if let Some(mail) = sink.messages().into_iter().find(|m| m.to == ["marie@curie.example.org"]) {
+            break mail;
+        }
+        assert!(std::time::Instant::now() < deadline, "no email to the new address");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(mail.subject.contains("Confirmez votre nouvelle adresse"), "{}", mail.subject);
+    let link = mail.link("/address/");
+    assert_eq!(c.events(), before, "nothing recorded before the new address confirms");
+    assert_eq!(address_of(&c, &record).as_deref(), Some("marie.curie@example.org"));
+    let download: serde_json::Value = c.client.get(format!("{manage}/data.json")).send().unwrap().json().unwrap();
+    assert_eq!(download["email"], "marie.curie@example.org");
+
+    // Opening the link only shows a button (mail scanners fetch links); the POST moves the address.
+    assert_eq!(c.client.get(&link).send().unwrap().status().as_u16(), 200);
+    assert_eq!(address_of(&c, &record).as_deref(), Some("marie.curie@example.org"));
+    let moved = c.client.post(&link).send().unwrap();
+    assert_eq!(moved.status().as_u16(), 200);
+    assert!(moved.text().unwrap().contains("Votre nouvelle adresse est enregistrée."));
+    assert_eq!(address_of(&c, &record).as_deref(), Some("marie@curie.example.org"));
+    let event = last_event(&c);
+    assert_eq!(event["kind"], "rectified");
+    assert_eq!(event["detail"]["fields"], serde_json::json!(["email"]));
+    assert!(!event.to_string().contains("curie.example.org"), "no address in the chain: {event}");
+    let download: serde_json::Value = c.client.get(format!("{manage}/data.json")).send().unwrap().json().unwrap();
+    assert_eq!(download["email"], "marie@curie.example.org");
+    assert_eq!(download["records"][0]["fields"]["email"], "marie@curie.example.org");
+    let (ok, report) = c.verify();
+    assert!(ok, "{report}");
+
+    // Following the link again changes nothing more; a manage link is not an address link.
+    let after = c.events();
+    assert_eq!(c.client.post(&link).send().unwrap().status().as_u16(), 200);
+    assert_eq!(c.events(), after);
+    let token = manage.rsplit('/').next().unwrap();
+    assert!(c.client.post(c.url(&format!("/address/{token}"))).send().unwrap().status().is_client_error());
+    assert_eq!(c.events(), after);
+}

@@ -163,6 +163,40 @@ pub fn confirmation(
     build(from, to, &subject, text, frame_html(site, locale, html))
 }
 
+/// The email to a new address asked for on the manage page: the link that makes it the subject's address,
+/// working until `valid_until` (Unix ms); ignoring it changes nothing.
+pub fn address_change(
+    site: &Site,
+    locale: Locale,
+    from: &str,
+    to: &str,
+    address_url: &str,
+    valid_until: i64,
+) -> Result<Vec<u8>, MailError> {
+    let controller = &site.config.controller().name;
+    let until = site.config.time_zone().date_time(valid_until, locale);
+    let (subject, body, ignore) = match locale {
+        Locale::Fr => (
+            format!("Confirmez votre nouvelle adresse — {controller}"),
+            format!(
+                "Vous avez demandé que cette adresse remplace la précédente. Suivez ce lien pour le confirmer \
+                 (valable jusqu'au {until})\u{a0}:"
+            ),
+            "Si vous n'avez rien demandé, ignorez ce message\u{a0}: rien ne sera changé.",
+        ),
+        Locale::En => (
+            format!("Confirm your new address — {controller}"),
+            format!(
+                "You asked for this address to replace your previous one. Follow this link to confirm (valid until {until}):"
+            ),
+            "If you did not ask for this, ignore this message: nothing will change.",
+        ),
+    };
+    let text = format!("{body}\n{address_url}\n\n{ignore}\n\n{}", footer_text(site, locale));
+    let html = html! { (link_paragraph(&body, address_url)) p { (ignore) } };
+    build(from, to, &subject, text, frame_html(site, locale, html))
+}
+
 /// The email answering `POST /v1/access`: a fresh manage link, working until `valid_until` (Unix ms).
 pub fn manage_link(
     site: &Site,

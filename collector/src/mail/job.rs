@@ -18,6 +18,11 @@ pub enum MailJob {
         /// The subject's latest record.
         record_id: String,
     },
+    /// The link confirming a new address (rectification on the manage page), sent to that address.
+    AddressChange {
+        /// The record whose manage link asked for it.
+        record_id: String,
+    },
 }
 
 impl MailJob {
@@ -29,7 +34,9 @@ impl MailJob {
     /// The record the job is about.
     pub fn record_id(&self) -> &str {
         match self {
-            MailJob::Confirmation { record_id } | MailJob::ManageLink { record_id } => record_id,
+            MailJob::Confirmation { record_id }
+            | MailJob::ManageLink { record_id }
+            | MailJob::AddressChange { record_id } => record_id,
         }
     }
 }

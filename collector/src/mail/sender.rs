@@ -209,6 +209,16 @@ fn write_message(
             let valid_until = now + links::MANAGE_LINK_DAYS * crate::clock::DAY_MS;
             compose::manage_link(site, record.locale, &from, &mail.to, &manage_url, valid_until)
         }
+        MailJob::AddressChange { .. } => {
+            // The new address is the recipient: the link names it, so that following it proves it is theirs.
+            let token = links::sign_address(&ctx.key, &record.site, &record.record_id, &mail.to, now);
+            let address_url = links::url(&ctx.public_url, LinkKind::Address, &token);
+            if ctx.log_links {
+                tracing::info!(record_id = %record.record_id, address = %address_url, "demo: address link");
+            }
+            let valid_until = now + links::ADDRESS_LINK_DAYS * crate::clock::DAY_MS;
+            compose::address_change(site, record.locale, &from, &mail.to, &address_url, valid_until)
+        }
     };
     match message {
         Ok(bytes) => Some((from, bytes)),

@@ -3,8 +3,10 @@
 
 use crate::clock::rfc3339;
 use crate::html::{frame, other};
+use crate::intake::normalise_email;
 use crate::ledger::{Actor, Event, LedgerError, Request, SubjectFile, held_fields};
 use crate::links::{self, LinkClaims, LinkKind};
+use crate::mail::MailJob;
 use crate::routes::pages::{error_page, link_problem};
 use crate::sites::Site;
 use crate::state::AppState;
@@ -51,6 +53,10 @@ struct Words {
     done_rectified: &'static str,
     rectify_refused: &'static str,
     markup: &'static str,
+    address_taken: &'static str,
+    done_address: &'static str,
+    address_changed: &'static str,
+    address_confirm: &'static str,
     status: fn(&str) -> &'static str,
 }
 
@@ -87,6 +93,11 @@ const FR: Words = Words {
     done_rectified: "Vos informations sont corrigées.",
     rectify_refused: "Vos corrections n'ont pas été enregistrées\u{a0}: corrigez les champs signalés.",
     markup: "Ce texte ne peut pas contenir les caractères < et >.",
+    address_taken: "Cette adresse ne peut pas être utilisée.",
+    done_address: "Un lien de confirmation a été envoyé à la nouvelle adresse\u{a0}: elle remplacera l'actuelle une \
+                   fois le lien suivi. D'ici là, rien ne change.",
+    address_changed: "Votre nouvelle adresse est enregistrée.",
+    address_confirm: "Utiliser cette adresse",
     status: |s| match s {
         "pending" => "en attente",
         "confirmed" => "confirmé",
@@ -129,6 +140,11 @@ const EN: Words = Words {
     done_rectified: "Your details are corrected.",
     rectify_refused: "Your corrections were not saved: fix the fields marked.",
     markup: "This text cannot contain the characters < and >.",
+    address_taken: "This address cannot be used.",
+    done_address: "A confirmation link was sent to the new address: it will replace the current one once the link \
+                   is followed. Until then, nothing changes.",
+    address_changed: "Your new address is saved.",
+    address_confirm: "Use this address",
     status: |s| match s {
         "pending" => "pending",
         "confirmed" => "confirmed",
@@ -210,6 +226,8 @@ enum Refusal {
     Field(FieldErrorCode),
     /// `<` or `>`: nobody's name holds markup.
     Markup,
+    /// A new address another subject of the site holds (whose, is not said).
+    AddressTaken,
 }
 
 impl Refusal {
@@ -217,6 +235,7 @@ impl Refusal {
         match self {
             Refusal::Field(code) => code.message(locale),
             Refusal::Markup => words(locale).markup,
+            Refusal::AddressTaken => words(locale).address_taken,
         }
     }
 }
@@ -238,6 +257,7 @@ fn render(
     let w = words(locale);
     let flash = match done {
         Some("rectified") => Some(w.done_rectified),
+        Some("address") => Some(w.done_address),
         Some("saved") => Some(w.done_saved),
         Some("withdrawn") => Some(w.done_withdrawn),
         Some("erased") => Some(w.done_erased),
@@ -449,20 +469,99 @@ pub async fn rectify(
             refused.entry(id.clone()).or_insert(Refusal::Markup);
         }
     }
+    let email_field = fields.iter().find(|f| f.kind == FieldKind::Email).map(|f| f.id.to_string());
+    let new_address = email_field
+        .as_ref()
+        .and_then(|id| typed.get(id))
+        .map(|e| normalise_email(e))
+        .filter(|e| refused.is_empty() && !e.is_empty() && file.subject.email.as_deref() != Some(e.as_str()));
+    if let (Some(address), Some(id)) = (&new_address, &email_field) {
+        let (site_id, address) = (site.config.site().to_string(), address.clone());
+        match state.read(move |l| l.latest_record_of_email(&site_id, &address)).await {
+            Ok(Some(other)) if other.subject_id != file.subject.subject_id => {
+                refused.insert(id.clone(), Refusal::AddressTaken);
+            }
+            Ok(_) => {}
+            Err(e) => return ledger_error_page(&e),
+        }
+    }
     if !refused.is_empty() {
         let correction = Correction { typed, refused };
         return (StatusCode::UNPROCESSABLE_ENTITY, render(&site, &token, &file, locale, None, Some(&correction)))
             .into_response();
     }
-    let email_field = fields.iter().find(|f| f.kind == FieldKind::Email).map(|f| f.id.to_string());
+    // The address changes only once the new one confirms: until then, a link is all that is sent.
     let corrections: BTreeMap<String, String> =
         typed.into_iter().filter(|(id, _)| Some(id) != email_field.as_ref()).collect();
     let now = state.now();
     let id = claims.record_id.clone();
-    match state.writer.run(move |l| l.rectify(&id, &corrections, None, now)).await {
+    let mail = new_address.as_ref().map(|a| MailJob::AddressChange { record_id: id.clone() }.to(a));
+    let done = state
+        .writer
+        .run(move |l| {
+            let changed = l.rectify(&id, &corrections, None, now)?;
+            if let Some(mail) = &mail {
+                l.enqueue_mail(mail, now)?;
+            }
+            Ok(changed)
+        })
+        .await;
+    match done {
+        Ok(_) if new_address.is_some() => {
+            state.mail_wakeup.notify_one();
+            back(&token, "address")
+        }
         Ok(_) => back(&token, "rectified"),
         Err(e) => ledger_error_page(&e),
     }
+}
+
+/// `GET /address/{token}`: the link sent to a new address. A mail scanner may fetch it, so it only shows a
+/// button; the change is the POST.
+pub async fn show_address(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    if let Err(kind) = links::open(&state.public_key, &token, LinkKind::Address, state.now()) {
+        return link_problem(&state, &token, kind);
+    }
+    let w = words(Locale::Fr);
+    frame(
+        Locale::Fr,
+        w.title,
+        html! {
+            h1 { (w.title) }
+            form method="post" {
+                button type="submit" { (w.address_confirm) " / " (EN.address_confirm) }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// `POST /address/{token}`: the new address confirmed; it becomes the subject's, and a `rectified` event names
+/// the field `email`. Following the link again changes nothing more.
+pub async fn confirm_address(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let claims = match links::open(&state.public_key, &token, LinkKind::Address, state.now()) {
+        Ok(claims) => claims,
+        Err(kind) => return link_problem(&state, &token, kind),
+    };
+    let (Some(site), Some(address)) = (state.sites.get(&claims.site).cloned(), claims.email) else {
+        return error_page(ProblemType::InvalidLink, Locale::Fr);
+    };
+    let Some(field) = site.widget.fields.iter().find(|f| f.kind == FieldKind::Email).map(|f| f.id.to_string()) else {
+        return error_page(ProblemType::InvalidLink, Locale::Fr);
+    };
+    let now = state.now();
+    let id = claims.record_id;
+    let fields = BTreeMap::from([(field, address.clone())]);
+    let done = state.writer.run(move |l| l.rectify(&id, &fields, Some(&address), now)).await;
+    let (fr, en) = match done {
+        Ok(_) => (FR.address_changed, EN.address_changed),
+        // Another subject took the address in between: whose is not said.
+        Err(LedgerError::Refused(ProblemType::InvalidField)) => (FR.address_taken, EN.address_taken),
+        Err(e) => return ledger_error_page(&e),
+    };
+    let status = if fr == FR.address_changed { StatusCode::OK } else { StatusCode::CONFLICT };
+    let page = html! { h1 { (FR.title) } p role="status" { (fr) } p lang="en" { (en) } };
+    (status, frame(Locale::Fr, FR.title, page)).into_response()
 }
 
 /// `POST /manage/{token}/erase` with `confirm=yes`.
