@@ -146,6 +146,19 @@ fn an_expired_or_forged_manage_link_cannot_rectify() {
     assert!(!held.contains("Mallory"));
 }
 
+/// The first email to `address` whose subject contains `subject` (waiting at most 30 s). The confirmations of
+/// the submissions may or may not have gone: they are not sent once the record is confirmed.
+fn mail_to(sink: &SmtpSink, address: &str, subject: &str) -> Mail {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(mail) = sink.messages().into_iter().find(|m| m.to == [address] && m.subject.contains(subject)) {
+            return mail;
+        }
+        assert!(std::time::Instant::now() < deadline, "no email to {address} about {subject}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 fn address_of(c: &Collector, record: &str) -> Option<String> {
     c.db()
         .query_row(
@@ -181,15 +194,7 @@ fn a_new_address_takes_effect_once_it_confirms_and_another_subjects_is_refused()
     let asked = rectify(&c, &manage, &[("email", "marie@curie.example.org")]);
     assert_eq!(asked.status().as_u16(), 200);
     assert!(asked.text().unwrap().contains("Un lien de confirmation a été envoyé à la nouvelle adresse"));
-    // The confirmations of the two submissions may or may not have gone (they are not sent once confirmed).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mail = loop {
-        if let Some(mail) = sink.messages().into_iter().find(|m| m.to == ["marie@curie.example.org"]) {
-            break mail;
-        }
-        assert!(std::time::Instant::now() < deadline, "no email to the new address");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let mail = mail_to(&sink, "marie@curie.example.org", "Confirmez");
     assert!(mail.subject.contains("Confirmez votre nouvelle adresse"), "{}", mail.subject);
     let link = mail.link("/address/");
     assert_eq!(c.events(), before, "nothing recorded before the new address confirms");
@@ -213,6 +218,10 @@ fn a_new_address_takes_effect_once_it_confirms_and_another_subjects_is_refused()
     assert_eq!(download["records"][0]["fields"]["email"], "marie@curie.example.org");
     let (ok, report) = c.verify();
     assert!(ok, "{report}");
+    // The previous address is told, without the new one.
+    let told = mail_to(&sink, "marie.curie@example.org", "Votre adresse a été changée");
+    assert!(told.text.contains("Si vous n'êtes pas à l'origine de ce changement, écrivez à"), "{}", told.text);
+    assert!(!told.text.contains("curie.example.org"), "{}", told.text);
 
     // Following the link again changes nothing more; a manage link is not an address link.
     let after = c.events();

@@ -510,8 +510,8 @@ impl Ledger {
         }
         let mut cells = std::collections::BTreeSet::new();
         for consent in &given {
-            let submission =
-                self.store.record_data(&consent.record_id)?.and_then(|d| crate::storage::submission_of(&d.data));
+            // Counted under their promo and programme as corrected (art. 16), if they were.
+            let submission = self.store.record_data(&consent.record_id)?.and_then(|d| held_submission(&d.data));
             cells.extend(crate::dimensions::dimensions(&consent.purpose, submission.as_ref()));
         }
         cells.insert(("ended", ended.to_owned()));

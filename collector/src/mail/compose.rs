@@ -197,6 +197,41 @@ pub fn address_change(
     build(from, to, &subject, text, frame_html(site, locale, html))
 }
 
+/// The email to the previous address once a new one confirmed: what happened, whom to write to if it was not
+/// them, and a manage link (which reaches the data, not the new address).
+pub fn address_changed(
+    site: &Site,
+    locale: Locale,
+    from: &str,
+    to: &str,
+    manage_url: &str,
+) -> Result<Vec<u8>, MailError> {
+    let controller = site.config.controller();
+    let (subject, body, manage) = match locale {
+        Locale::Fr => (
+            format!("Votre adresse a été changée — {controller_name}", controller_name = controller.name),
+            format!(
+                "Une nouvelle adresse électronique a été confirmée pour vos données\u{a0}; nos messages n'arriveront \
+                 plus ici. Si vous n'êtes pas à l'origine de ce changement, écrivez à {}.",
+                controller.email
+            ),
+            "Vos données et vos consentements\u{a0}:",
+        ),
+        Locale::En => (
+            format!("Your address was changed — {controller_name}", controller_name = controller.name),
+            format!(
+                "A new email address was confirmed for your data; our messages will no longer come here. If you did \
+                 not ask for this, write to {}.",
+                controller.email
+            ),
+            "Your data and your consents:",
+        ),
+    };
+    let text = format!("{body}\n\n{manage}\n{manage_url}\n\n{}", footer_text(site, locale));
+    let html = html! { p { (body) } (link_paragraph(manage, manage_url)) };
+    build(from, to, &subject, text, frame_html(site, locale, html))
+}
+
 /// The email answering `POST /v1/access`: a fresh manage link, working until `valid_until` (Unix ms).
 pub fn manage_link(
     site: &Site,

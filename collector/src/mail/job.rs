@@ -23,6 +23,11 @@ pub enum MailJob {
         /// The record whose manage link asked for it.
         record_id: String,
     },
+    /// To the previous address once a new one confirmed: the change is told where it can be disputed.
+    AddressChanged {
+        /// The record whose manage link asked for it.
+        record_id: String,
+    },
 }
 
 impl MailJob {
@@ -36,7 +41,8 @@ impl MailJob {
         match self {
             MailJob::Confirmation { record_id }
             | MailJob::ManageLink { record_id }
-            | MailJob::AddressChange { record_id } => record_id,
+            | MailJob::AddressChange { record_id }
+            | MailJob::AddressChanged { record_id } => record_id,
         }
     }
 }

@@ -219,6 +219,7 @@ fn write_message(
             let valid_until = now + links::ADDRESS_LINK_DAYS * crate::clock::DAY_MS;
             compose::address_change(site, record.locale, &from, &mail.to, &address_url, valid_until)
         }
+        MailJob::AddressChanged { .. } => compose::address_changed(site, record.locale, &from, &mail.to, &manage(now)),
     };
     match message {
         Ok(bytes) => Some((from, bytes)),

@@ -552,7 +552,18 @@ pub async fn confirm_address(State(state): State<AppState>, Path(token): Path<St
     let now = state.now();
     let id = claims.record_id;
     let fields = BTreeMap::from([(field, address.clone())]);
-    let done = state.writer.run(move |l| l.rectify(&id, &fields, Some(&address), now)).await;
+    let done = state
+        .writer
+        .run(move |l| {
+            let previous = l.subject_file(&id)?.subject.email;
+            let changed = l.rectify(&id, &fields, Some(&address), now)?;
+            if let Some(previous) = previous.filter(|p| *p != address) {
+                l.enqueue_mail(&MailJob::AddressChanged { record_id: id.clone() }.to(&previous), now)?;
+            }
+            Ok(changed)
+        })
+        .await;
+    state.mail_wakeup.notify_one();
     let (fr, en) = match done {
         Ok(_) => (FR.address_changed, EN.address_changed),
         // Another subject took the address in between: whose is not said.
