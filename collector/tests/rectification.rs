@@ -74,8 +74,8 @@ fn a_corrected_name_is_shown_recorded_verified_and_downloaded() {
     assert_eq!(event["detail"]["fields"], serde_json::json!(["first_name", "last_name"]));
     let body = event.to_string();
     assert!(!body.contains("Marie-Anne") && !body.contains("Sklodowska"), "no personal data in the chain: {body}");
-    let held = held(&c, &record);
-    assert_eq!(event["data_sha256"], collector::ledger::sha256_hex(held.as_bytes()));
+    let stored = held(&c, &record);
+    assert_eq!(event["data_sha256"], collector::ledger::sha256_hex(stored.as_bytes()));
     let (ok, report) = c.verify();
     assert!(ok, "{report}");
 
@@ -94,6 +94,11 @@ fn a_corrected_name_is_shown_recorded_verified_and_downloaded() {
     assert!(c.export("community").contains("Marie-Anne"));
     let (ok, out) = verify_bundle(&c, &bundle_of(&c, "marie.curie@example.org"));
     assert!(ok, "{out}");
+    // The corrected data are covered by the chain: altered, verify names the record.
+    let altered = held(&c, &record).replace("Marie-Anne", "Mallory");
+    c.db().execute("UPDATE record_data SET data = ?1 WHERE record_id = ?2", [&altered, &record]).unwrap();
+    let (ok, report) = c.verify();
+    assert!(!ok && report.contains(&record), "{report}");
 }
 
 #[test]
