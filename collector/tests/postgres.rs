@@ -486,4 +486,5 @@ fn sslmode_require_connects_over_verified_tls() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("cannot connect to PostgreSQL at postgres://postgres@127.0.0.1"), "{stderr}");
     assert!(stderr.to_lowercase().contains("certificate"), "the cause is named: {stderr}");
+    assert_eq!(stderr.matches("cannot connect to PostgreSQL").count(), 1, "said once: {stderr}");
 }

@@ -34,7 +34,9 @@ pub enum StoreError {
     #[error("corrupt row: {0}")]
     Corrupt(String),
     /// PostgreSQL refused or could not be reached: SQLSTATE and constraint shown, the values it quotes not.
-    #[error("database: {0}")]
+    /// Transparent: with `#[from]` the failure is also this error's source, and a chain printer (anyhow's `{:#}`)
+    /// would say it twice.
+    #[error(transparent)]
     Postgres(#[from] self::postgres::PgFailure),
 }
 
