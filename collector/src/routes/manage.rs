@@ -205,6 +205,11 @@ fn latest_fields(file: &SubjectFile) -> BTreeMap<String, String> {
     file.data.last().and_then(|d| held_fields(&d.data)).unwrap_or_default()
 }
 
+/// Whether the subject's latest held data are a signed submission, whose fields the rectify form corrects.
+fn correctable(file: &SubjectFile) -> bool {
+    file.data.last().is_some_and(|d| crate::storage::submission_of(&d.data).is_some())
+}
+
 /// `GET /manage/{token}`.
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>, Query(done): Query<Done>) -> Response {
     let Opened { claims, site } = match open(&state, &token) {
@@ -319,32 +324,35 @@ fn render(
                 }
             }
         }
-        h2 id="rectify" { (w.rectify_title) }
-        p { (w.rectify_text) }
-        @if correction.is_some() {
-            p.notice role="alert" { (w.rectify_refused) }
-            p.muted lang=(other(locale).tag()) { (words(other(locale)).rectify_refused) }
-        }
-        form method="post" action={ "/manage/" (token) "/rectify" } novalidate {
-            @for field in &site.widget.fields {
-                @let id = field.id.as_str();
-                @let value = correction.and_then(|c| c.typed.get(id)).or_else(|| fields.get(id));
-                @let refusal = correction.and_then(|c| c.refused.get(id)).copied();
-                label for={ "f-" (id) } { (field.label.get(locale)) @if field.required { " *" } }
-                input id={ "f-" (id) } name=(id) value=[value]
-                    type=(if field.kind == FieldKind::Email { "email" } else { "text" })
-                    inputmode=[(field.kind == FieldKind::Year).then_some("numeric")]
-                    required[field.required]
-                    aria-invalid=[refusal.map(|_| "true")]
-                    aria-describedby=[refusal.map(|_| format!("e-{id}"))];
-                @if let Some(refusal) = refusal {
-                    p.error id={ "e-" (id) } {
-                        (refusal.message(locale)) " "
-                        span lang=(other(locale).tag()) { (refusal.message(other(locale))) }
+        // Imported people hold no signed submission: nothing here to correct (yet).
+        @if correctable(file) {
+            h2 id="rectify" { (w.rectify_title) }
+            p { (w.rectify_text) }
+            @if correction.is_some() {
+                p.notice role="alert" { (w.rectify_refused) }
+                p.muted lang=(other(locale).tag()) { (words(other(locale)).rectify_refused) }
+            }
+            form method="post" action={ "/manage/" (token) "/rectify" } novalidate {
+                @for field in &site.widget.fields {
+                    @let id = field.id.as_str();
+                    @let value = correction.and_then(|c| c.typed.get(id)).or_else(|| fields.get(id));
+                    @let refusal = correction.and_then(|c| c.refused.get(id)).copied();
+                    label for={ "f-" (id) } { (field.label.get(locale)) @if field.required { " *" } }
+                    input id={ "f-" (id) } name=(id) value=[value]
+                        type=(if field.kind == FieldKind::Email { "email" } else { "text" })
+                        inputmode=[(field.kind == FieldKind::Year).then_some("numeric")]
+                        required[field.required]
+                        aria-invalid=[refusal.map(|_| "true")]
+                        aria-describedby=[refusal.map(|_| format!("e-{id}"))];
+                    @if let Some(refusal) = refusal {
+                        p.error id={ "e-" (id) } {
+                            (refusal.message(locale)) " "
+                            span lang=(other(locale).tag()) { (refusal.message(other(locale))) }
+                        }
                     }
                 }
+                button type="submit" { (w.rectify) }
             }
-            button type="submit" { (w.rectify) }
         }
         h2 { (w.history) }
         table {
@@ -441,7 +449,7 @@ pub async fn rectify(
         Ok(opened) => opened,
         Err(page) => return page,
     };
-    if file.subject.anonymised_at.is_some() {
+    if file.subject.anonymised_at.is_some() || !correctable(&file) {
         return error_page(ProblemType::UnknownRecord, Locale::Fr);
     }
     let locale = file.records.last().map_or(site.config.default_locale(), |r| r.locale);
