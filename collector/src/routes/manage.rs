@@ -103,6 +103,8 @@ const FR: Words = Words {
         "confirmed" => "confirmé",
         "withdrawn" => "retiré",
         "expired" => "expiré",
+        // A graduate the school imported: held under its soft opt-in, never a consent.
+        "imported" => "importé par l'école (aucun consentement donné)",
         _ => "effacé",
     },
 };
@@ -150,6 +152,7 @@ const EN: Words = Words {
         "confirmed" => "confirmed",
         "withdrawn" => "withdrawn",
         "expired" => "expired",
+        "imported" => "imported by the school (no consent given)",
         _ => "erased",
     },
 };
@@ -698,4 +701,16 @@ pub async fn download(State(state): State<AppState>, Path(token): Path<String>) 
         serde_json::to_string_pretty(&document).unwrap_or_default(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EN, FR};
+
+    #[test]
+    fn an_imported_record_is_not_called_erased() {
+        assert_eq!((FR.status)("imported"), "importé par l'école (aucun consentement donné)");
+        assert_eq!((EN.status)("imported"), "imported by the school (no consent given)");
+        assert_eq!((FR.status)("erased"), "effacé");
+    }
 }
