@@ -104,8 +104,8 @@ fn first_start(owner: &str) {
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
     let banner = lines.next().unwrap().unwrap();
     let url = banner.strip_prefix("collector listening on ").unwrap_or_else(|| panic!("{banner}"));
-    // A person presses Ctrl-C seconds later; the collector installs its SIGINT handler when it starts serving,
-    // just after the banner: wait for its first answer.
+    // A person presses Ctrl-C once the collector answers (its SIGINT handler is installed on its first line, so
+    // an earlier Ctrl-C would be a clean stop too).
     while reqwest::blocking::get(format!("{url}/healthz")).is_err() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }

@@ -45,6 +45,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let stop = Stop::listen().context("listening for SIGINT and SIGTERM")?;
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let local = listener.local_addr()?;
@@ -128,7 +129,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     println!("collector listening on http://{local}");
     let _ = std::io::stdout().flush();
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(stop.wait())
         .await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -151,17 +152,37 @@ fn start_writer(args: &ServeArgs, sites: &Sites, metrics: Arc<Metrics>) -> anyho
     Ok(Writer::start(ledger, metrics)?)
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// The signals that end `serve` (SIGINT, SIGTERM), listened to from its first line: one that arrives while the
+/// ledger is being opened, or before the server's first poll, is a clean stop instead of the default kill.
+struct Stop {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    /// Installs the handlers now (a tokio `Signal` registers on creation, `ctrl_c()` only when first polled).
+    fn listen() -> std::io::Result<Stop> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Stop { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
+        #[cfg(not(unix))]
+        Ok(Stop {})
+    }
+
+    /// Resolves at the first of them.
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let Stop { mut interrupt, mut terminate } = self;
+            tokio::select! { _ = interrupt.recv() => {}, _ = terminate.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
