@@ -8,11 +8,13 @@
 
 mod event;
 pub mod import;
+pub mod profile;
 mod rectify;
 mod verify;
 
 pub use crate::storage::StoredEvent;
 pub use event::{Event, EventKind, GENESIS_HASH, sha256_hex};
+pub use profile::held_profile;
 pub use rectify::{held_fields, held_submission, signed_data};
 pub use verify::{Broken, VerifyFailure, VerifyReport, verify_chain};
 

@@ -37,7 +37,9 @@ pub fn held_submission(data: &str) -> Option<SubmissionPayload> {
 /// which the `submitted` event's `data_sha256` covers).
 pub fn signed_data(data: &str) -> String {
     let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(data) else { return data.to_owned() };
-    if map.remove("rectified").is_none() {
+    // The career profile (ledger::profile) sits beside the submission too.
+    let profiled = map.remove(super::profile::PROFILE_KEY).is_some();
+    if map.remove("rectified").is_none() && !profiled {
         return data.to_owned();
     }
     to_canonical_string(&Value::Object(map)).unwrap_or_else(|_| data.to_owned())

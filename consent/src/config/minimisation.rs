@@ -1,5 +1,6 @@
 //! Whether the notice says only what is true (GDPR art. 5(1)(c), 13(1)(c)): the data categories the purposes
-//! declare are the ones the form's fields collect, and a service CTA requires only what its service needs.
+//! declare are the ones the form's fields (and the career profile's) collect, and a service CTA requires only
+//! what its service needs.
 //!
 //! A valid configuration may still fail these (they are not validation errors, so that an existing ledger's
 //! configuration keeps loading); `site-kit check` reports them with their place in `consent.toml`.
@@ -50,7 +51,9 @@ impl Config {
     /// Every gap between the notice and the form, purposes first, then fields, then CTAs.
     pub fn minimisation(&self) -> Vec<Mismatch> {
         let mut found = Vec::new();
-        let collected: Vec<DataCategory> = self.fields.iter().filter_map(|f| f.data).collect();
+        // The career profile collects its categories too, later, on the manage page.
+        let collected: Vec<DataCategory> =
+            self.fields.iter().filter_map(|f| f.data).chain(self.profile.iter().map(|f| f.data)).collect();
         for (purpose_index, p) in self.purposes.iter().enumerate() {
             for &category in &p.data {
                 if !collected.contains(&category) {
@@ -66,6 +69,9 @@ impl Config {
                 }
                 Some(_) => {}
             }
+        }
+        for f in self.profile.iter().filter(|f| !self.purposes.iter().any(|p| p.data.contains(&f.data))) {
+            found.push(Mismatch::UndeclaredCategory { field: f.id.clone(), category: f.data });
         }
         for (cta_index, c) in self.ctas.iter().enumerate() {
             if c.service.is_none() {

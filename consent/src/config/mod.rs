@@ -7,11 +7,13 @@
 mod defaults;
 mod diagnostic;
 mod minimisation;
+mod profile;
 mod raw;
 mod validate;
 
 pub use diagnostic::{ConfigError, Diagnostic};
 pub use minimisation::Mismatch;
+pub use profile::{PROFILE_MAX_LENGTH, ProfileChoice, ProfileField, ProfileKind, ProfileRefusal};
 
 use crate::dates::Zone;
 use crate::ids::{CtaId, FieldId, PurposeId, SiteId};
@@ -30,6 +32,7 @@ pub struct Config {
     purposes: Vec<Purpose>,
     fields: Vec<Field>,
     ctas: Vec<Cta>,
+    profile: Vec<ProfileField>,
     notice: NoticeSettings,
     collector: CollectorSettings,
 }

@@ -3,6 +3,7 @@
 //! Unknown keys are refused (`deny_unknown_fields`): in particular a purpose has no `default`, so a box can
 //! never be pre-ticked.
 
+use super::profile::ProfileKind;
 use crate::locale::{Locale, Localized};
 use crate::regime::{LegalBasis, Regime};
 use crate::vocabulary::{DataCategory, FieldKind, Operation, Recipient, RetentionStart};
@@ -23,6 +24,8 @@ pub(crate) struct RawConfig {
     pub fields: Vec<Spanned<RawField>>,
     #[serde(default)]
     pub ctas: Vec<Spanned<RawCta>>,
+    #[serde(default)]
+    pub profile: Vec<Spanned<RawProfileField>>,
     pub notice: Option<Spanned<RawNotice>>,
     pub collector: Option<RawCollector>,
 }
@@ -78,6 +81,25 @@ pub(crate) struct RawField {
     pub max: Option<i32>,
     pub max_length: Option<u32>,
     pub data: Option<DataCategory>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProfileField {
+    pub id: Option<Spanned<String>>,
+    pub kind: Option<Spanned<ProfileKind>>,
+    pub label: Option<Spanned<Localized>>,
+    pub if_omitted: Option<Spanned<Localized>>,
+    pub data: Option<Spanned<DataCategory>>,
+    pub choices: Option<Spanned<Vec<Spanned<RawChoice>>>>,
+    pub max_length: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawChoice {
+    pub id: Option<Spanned<String>>,
+    pub label: Option<Spanned<Localized>>,
 }
 
 #[derive(Deserialize)]

@@ -22,7 +22,7 @@ fn examples_are_valid() {
     assert_eq!(c.site().as_str(), "association-exemple");
     assert_eq!(c.controller().regime, Regime::Association);
     let ids: Vec<&str> = c.purposes().iter().map(|p| p.id.as_str()).collect();
-    assert_eq!(ids, ["community", "jobs", "events"]);
+    assert_eq!(ids, ["community", "jobs", "events", "insertion_stats"]);
     let fields: Vec<&str> = c.fields().iter().map(|f| f.id.as_str()).collect();
     assert_eq!(fields, ["last_name", "first_name", "promo", "programme", "email"]);
     assert_eq!(c.cta("join").unwrap().purposes.len(), 3);
@@ -153,14 +153,14 @@ fn minimisation_finds_claims_beyond_the_form() {
         }]
     );
     let own = format!(
-        "{GOOD}\n[[fields]]\nid = \"linkedin\"\nlabel = {{ fr = \"Profil\", en = \"Profile\" }}\ndata = \"career\"\n\
+        "{GOOD}\n[[fields]]\nid = \"linkedin\"\nlabel = {{ fr = \"Profil\", en = \"Profile\" }}\ndata = \"interests\"\n\
          [[fields]]\nid = \"company\"\nlabel = {{ fr = \"Entreprise\", en = \"Company\" }}\n"
     );
     let c = Config::from_toml_str(&own, "c.toml").unwrap();
     assert_eq!(
         c.minimisation(),
         [
-            Mismatch::UndeclaredCategory { field: FieldId::from("linkedin"), category: DataCategory::Career },
+            Mismatch::UndeclaredCategory { field: FieldId::from("linkedin"), category: DataCategory::Interests },
             Mismatch::FieldWithoutCategory { field: FieldId::from("company") },
         ]
     );

@@ -16,18 +16,18 @@ use toml::Spanned;
 const ID_HINT: &str = "identifiers use lowercase letters, digits, `-` and `_`, and start with a letter";
 
 /// Collects diagnostics while building the config.
-struct Check<'a> {
+pub(super) struct Check<'a> {
     at: Locator<'a>,
     found: Vec<Diagnostic>,
 }
 
 impl Check<'_> {
-    fn error(&mut self, span: Range<usize>, message: impl Into<String>, hint: impl Into<Option<String>>) {
+    pub(super) fn error(&mut self, span: Range<usize>, message: impl Into<String>, hint: impl Into<Option<String>>) {
         let d = self.at.at(span, message, hint.into());
         self.found.push(d);
     }
 
-    fn id(&mut self, what: &str, id: &Spanned<String>) -> bool {
+    pub(super) fn id(&mut self, what: &str, id: &Spanned<String>) -> bool {
         if is_valid_id(id.get_ref()) {
             return true;
         }
@@ -41,7 +41,7 @@ impl Check<'_> {
         }
     }
 
-    fn french(&mut self, what: &str, text: &Spanned<Localized>) {
+    pub(super) fn french(&mut self, what: &str, text: &Spanned<Localized>) {
         if !text.get_ref().has(Locale::Fr) {
             self.error(
                 text.span(),
@@ -140,6 +140,8 @@ fn build(check: &mut Check<'_>, raw: RawConfig) -> Option<Config> {
         raw.purposes.iter().filter_map(|p| purpose(check, p, regime, &mut purpose_ids)).collect();
 
     let fields = fields(check, &raw.fields);
+    let form: Vec<_> = fields.iter().map(|f| f.id.clone()).collect();
+    let profile = super::profile::profile(check, &raw.profile, &form);
 
     if raw.ctas.is_empty() {
         check.error(
@@ -203,6 +205,7 @@ fn build(check: &mut Check<'_>, raw: RawConfig) -> Option<Config> {
         purposes,
         fields,
         ctas,
+        profile,
         notice,
         collector,
     })
