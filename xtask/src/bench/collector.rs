@@ -5,6 +5,7 @@
 use super::Row;
 use super::load;
 use load::{Client, Collector, Stats};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -68,15 +69,39 @@ struct Run {
 /// One collector, fresh data: pre-fetch and pre-sign, the sustained window, optionally the fixed-rate window, then
 /// kill -9 and look for every acknowledged record.
 fn measure(bin: &Path, deliver: bool, fixed_rate: bool, database: Option<&str>) -> anyhow::Result<Run> {
+    measure_across(bin, 1, deliver, fixed_rate, database)
+}
+
+/// [`measure`] with `instances` collectors `serve` on one `database` (each its own data folder, as on its own
+/// machine, and one shared `--key-file`), the load alternated between them: connection (or request) `i` goes to
+/// collector `i % instances`.
+fn measure_across(
+    bin: &Path,
+    instances: usize,
+    deliver: bool,
+    fixed_rate: bool,
+    database: Option<&str>,
+) -> anyhow::Result<Run> {
+    anyhow::ensure!(instances == 1 || database.is_some(), "several collectors need one PostgreSQL database");
     let dir = scratch("collector")?;
-    let mut collector = Collector::start(bin, &dir.join("consent.toml"), &dir, deliver, database)?;
+    let key_file = dir.join("collector-key.seed");
+    let mut collectors = Vec::with_capacity(instances);
+    for i in 0..instances {
+        let own = dir.join(format!("instance-{i}"));
+        std::fs::create_dir_all(&own)?;
+        let extra = [std::ffi::OsStr::new("--key-file"), key_file.as_os_str()];
+        // Started one after the other: the first creates the key file the others read.
+        collectors.push(Collector::start_with(bin, &dir.join("consent.toml"), &own, deliver, database, &extra)?);
+    }
     let rt = runtime()?;
-    let client = Client::new(&collector.url, CONNECTIONS)?;
+    let clients =
+        collectors.iter().map(|c| Client::new(&c.url, CONNECTIONS / instances)).collect::<anyhow::Result<Vec<_>>>()?;
+    let client = &clients[0];
     let rate_count = if fixed_rate { RATE as usize * RATE_SECONDS } else { 0 };
     let mails = if deliver { "emails delivered to an outbox folder" } else { "emails left in the durable queue" };
 
     crate::step::say(&format!(
-        "collector ({mails}): fetching {} challenges and signing as many submissions",
+        "{instances} collector(s) ({mails}): fetching {} challenges and signing as many submissions",
         SUSTAINED + rate_count
     ));
     let config = rt.block_on(client.widget_config())?;
@@ -84,20 +109,31 @@ fn measure(bin: &Path, deliver: bool, fixed_rate: bool, database: Option<&str>) 
     let mut bodies = load::sign_all(&config, challenges, 1)?;
     let fixed: Vec<Vec<u8>> = bodies.split_off(SUSTAINED);
 
-    crate::step::say(&format!("collector: {SUSTAINED} submissions over {CONNECTIONS} connections"));
-    let before = rt.block_on(client.metrics(&collector.metrics_url))?;
-    let cpu = (load::cpu_seconds(collector.pid()), load::cpu_seconds(None));
-    let sustained = rt.block_on(load::closed_loop(&client, bodies, CONNECTIONS))?;
+    crate::step::say(&format!("{instances} collector(s): {SUSTAINED} submissions over {CONNECTIONS} connections"));
+    let counters = |rt: &tokio::runtime::Runtime| -> anyhow::Result<Vec<BTreeMap<String, f64>>> {
+        collectors.iter().map(|c| rt.block_on(client.metrics(&c.metrics_url))).collect()
+    };
+    let collectors_cpu = || collectors.iter().map(|c| load::cpu_seconds(c.pid())).sum::<f64>();
+    let before = counters(&rt)?;
+    let cpu = (collectors_cpu(), load::cpu_seconds(None));
+    let sustained = rt.block_on(load::closed_loop(&clients, bodies, CONNECTIONS))?;
     let window = sustained.elapsed.as_secs_f64();
-    let collector_cpu = load::cpu_seconds(collector.pid()) - cpu.0;
+    let collector_cpu = collectors_cpu() - cpu.0;
     let cores = format!(
-        "collector {:.2} cores = {:.0} µs of CPU a submission, load generator {:.2} cores",
+        "collector{} {:.2} cores = {:.0} µs of CPU a submission, load generator {:.2} cores",
+        if instances == 1 { String::new() } else { format!("s together ({instances})") },
         collector_cpu / window,
         collector_cpu * 1e6 / sustained.accepted.len().max(1) as f64,
         (load::cpu_seconds(None) - cpu.1) / window
     );
-    let after = rt.block_on(client.metrics(&collector.metrics_url))?;
-    let delta = |name: &str| after.get(name).copied().unwrap_or(0.0) - before.get(name).copied().unwrap_or(0.0);
+    let after = counters(&rt)?;
+    let delta = |name: &str| {
+        after
+            .iter()
+            .zip(&before)
+            .map(|(a, b)| a.get(name).copied().unwrap_or(0.0) - b.get(name).copied().unwrap_or(0.0))
+            .sum::<f64>()
+    };
     let commits = delta("collector_commit_batches_total");
     let batches = format!(
         "{:.0} commits/s of {:.1} operations on average",
@@ -113,8 +149,8 @@ fn measure(bin: &Path, deliver: bool, fixed_rate: bool, database: Option<&str>) 
         sustained.quantile_ms(0.99)
     );
     let steady = if fixed_rate {
-        crate::step::say(&format!("collector: {RATE}/s for {RATE_SECONDS} s"));
-        let steady = rt.block_on(load::fixed_rate(&client, fixed, RATE))?;
+        crate::step::say(&format!("{instances} collector(s): {RATE}/s for {RATE_SECONDS} s"));
+        let steady = rt.block_on(load::fixed_rate_across(&clients, fixed, RATE))?;
         println!(
             "    p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {}",
             steady.quantile_ms(0.5),
@@ -128,17 +164,42 @@ fn measure(bin: &Path, deliver: bool, fixed_rate: bool, database: Option<&str>) 
     };
 
     // Durable means on disk when the 201 left: kill -9, then look for every acknowledged record.
-    collector.kill9();
+    for collector in &mut collectors {
+        collector.kill9();
+    }
     let acknowledged: Vec<String> =
         sustained.accepted.iter().chain(steady.iter().flat_map(|s| &s.accepted)).cloned().collect();
-    let found = collector.durable(&acknowledged)?;
-    collector.verify()?;
+    let found = collectors[0].durable(&acknowledged)?;
+    collectors[0].verify()?;
     let durable = format!("{found}/{} acknowledged found after kill -9, `collector verify` passes", acknowledged.len());
     println!("    {durable}");
     anyhow::ensure!(found == acknowledged.len(), "acknowledged submissions lost: {durable}");
-    drop(collector);
+    drop(collectors);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Run { sustained, steady, cores, batches, durable })
+}
+
+/// A sustained window's figure, with its errors, durability check, CPU and group commit.
+fn sustained_value(run: &Run) -> String {
+    format!(
+        "{:.0}/s ({}; {}; {}; {})",
+        run.sustained.throughput(),
+        errors(&run.sustained),
+        run.durable,
+        run.cores,
+        run.batches
+    )
+}
+
+/// A fixed-rate window's latency figure.
+fn latency_value(steady: &Stats) -> String {
+    format!(
+        "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({})",
+        steady.quantile_ms(0.5),
+        steady.quantile_ms(0.99),
+        steady.quantile_ms(1.0),
+        errors(steady)
+    )
 }
 
 pub fn rows() -> anyhow::Result<Vec<Row>> {
@@ -154,26 +215,16 @@ pub fn rows() -> anyhow::Result<Vec<Row>> {
              same 2 cores)"
         )
     };
-    let value = |run: &Run| {
-        format!(
-            "{:.0}/s ({}; {}; {}; {})",
-            run.sustained.throughput(),
-            errors(&run.sustained),
-            run.durable,
-            run.cores,
-            run.batches
-        )
-    };
     let mut rows = vec![
         Row {
             what: what("confirmation emails delivered to an outbox folder"),
-            value: value(&delivered),
+            value: sustained_value(&delivered),
             target: "≥ 5,000/s".into(),
             command: command.clone(),
         },
         Row {
             what: what("confirmation emails queued durably, not delivered"),
-            value: value(&queued),
+            value: sustained_value(&queued),
             target: "≥ 5,000/s".into(),
             command: command.clone(),
         },
@@ -184,13 +235,7 @@ pub fn rows() -> anyhow::Result<Vec<Row>> {
                 "collector: latency at a fixed {RATE}/s for {RATE_SECONDS} s (open loop, from each scheduled start; \
                  emails delivered to an outbox folder)"
             ),
-            value: format!(
-                "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({})",
-                steady.quantile_ms(0.5),
-                steady.quantile_ms(0.99),
-                steady.quantile_ms(1.0),
-                errors(steady)
-            ),
+            value: latency_value(steady),
             target: "p99 ≤ 25 ms".into(),
             command: command.clone(),
         });
@@ -198,18 +243,56 @@ pub fn rows() -> anyhow::Result<Vec<Row>> {
     rows.push(super::access::row(&bin)?);
     rows.extend(super::import::rows(&bin)?);
     rows.push(super::reads::row(&bin)?);
-    rows.extend(pgbench()?);
-    // The same sustained window with the ledger in that PostgreSQL cluster (`--database`).
-    match postgres_database().and_then(|url| measure(&bin, false, false, Some(&url))) {
-        Ok(run) => rows.push(Row {
-            what: "collector with `--database postgres://…` (the same local PostgreSQL cluster over its Unix socket, \
-                   synchronous_commit=on; otherwise as the row above with emails queued)"
-                .into(),
-            value: value(&run),
-            target: "the SQLite rows above".into(),
+    Ok(rows)
+}
+
+/// The durable-submission rows of one run (`--only durable`): the sustained window on SQLite, on PostgreSQL with
+/// one collector and with two collectors on that one database (load alternated, no sticky sessions), the fixed
+/// 1,000/s latency through the two, and pgbench's own INSERT on the same cluster as the reference.
+pub fn durable_rows() -> anyhow::Result<Vec<Row>> {
+    let bin = release_binary()?;
+    let command = "cargo xtask bench --only durable".to_owned();
+    let mut rows = pgbench()?;
+    let sqlite = measure(&bin, false, false, None)?;
+    let one = measure(&bin, false, false, Some(&postgres_database()?))?;
+    let two = measure_across(&bin, 2, false, true, Some(&postgres_database()?))?;
+    let what = |ledger: &str| {
+        format!(
+            "durable submissions/s, {ledger} (release, loopback, {CONNECTIONS} connections, {SUSTAINED} submissions \
+             each with its own P-256 key and fresh challenge, pre-fetched and pre-signed; emails queued durably; \
+             load generator on the same 2 cores)"
+        )
+    };
+    rows.push(Row {
+        what: what("SQLite (WAL, synchronous=FULL)"),
+        value: sustained_value(&sqlite),
+        target: "the reference for the rows below".into(),
+        command: command.clone(),
+    });
+    rows.push(Row {
+        what: what("PostgreSQL, one collector (local cluster over its Unix socket, synchronous_commit=on)"),
+        value: sustained_value(&one),
+        target: "≥ SQLite's row".into(),
+        command: command.clone(),
+    });
+    rows.push(Row {
+        what: what(
+            "PostgreSQL, two `collector serve` on one database (one `--key-file`, connections alternated between them)",
+        ),
+        value: sustained_value(&two),
+        target: "≥ SQLite's row".into(),
+        command: command.clone(),
+    });
+    if let Some(steady) = &two.steady {
+        rows.push(Row {
+            what: format!(
+                "latency at a fixed {RATE}/s for {RATE_SECONDS} s through two collectors on one PostgreSQL database \
+                 (open loop, requests alternated, from each scheduled start)"
+            ),
+            value: latency_value(steady),
+            target: "p99 ≤ 25 ms".into(),
             command,
-        }),
-        Err(error) => eprintln!("collector on PostgreSQL not measured: {error:#}"),
+        });
     }
     Ok(rows)
 }

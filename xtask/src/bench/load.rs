@@ -45,6 +45,18 @@ impl Collector {
         deliver: bool,
         database: Option<&str>,
     ) -> anyhow::Result<Collector> {
+        Collector::start_with(bin, config, dir, deliver, database, &[])
+    }
+
+    /// [`Collector::start`] with more options for `serve` (e.g. `--key-file`, shared by collectors on one database).
+    pub fn start_with(
+        bin: &Path,
+        config: &Path,
+        dir: &Path,
+        deliver: bool,
+        database: Option<&str>,
+        extra: &[&std::ffi::OsStr],
+    ) -> anyhow::Result<Collector> {
         let port = test_kit::free_port();
         let url = format!("http://127.0.0.1:{port}");
         let metrics_port = test_kit::free_port();
@@ -72,6 +84,7 @@ impl Collector {
             .arg("--public-url")
             .arg(&url)
             .args(["--ip-rate-limit", "0", "--email-rate-limit", "0"])
+            .args(extra)
             .stderr(Stdio::null());
         let process = Serve::spawn(&mut command).map_err(|e| anyhow::anyhow!(e))?;
         Ok(Collector {
@@ -376,13 +389,15 @@ impl Stats {
 }
 
 /// Sends every body as fast as `connections` concurrent clients can (each waits for its answer, then sends the
-/// next): the sustained rate.
-pub async fn closed_loop(client: &Client, bodies: Vec<Vec<u8>>, connections: usize) -> anyhow::Result<Stats> {
+/// next): the sustained rate, through one or several collectors on one database (connection `i` sends to
+/// `clients[i % n]`).
+pub async fn closed_loop(clients: &[Client], bodies: Vec<Vec<u8>>, connections: usize) -> anyhow::Result<Stats> {
+    anyhow::ensure!(!clients.is_empty(), "no collector to send to");
     let bodies = Arc::new(std::sync::Mutex::new(bodies));
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..connections {
-        let (client, bodies) = (client.clone(), bodies.clone());
+    for i in 0..connections {
+        let (client, bodies) = (clients[i % clients.len()].clone(), bodies.clone());
         tasks.spawn(async move {
             let mut outcomes = Vec::new();
             loop {
@@ -405,13 +420,19 @@ pub async fn closed_loop(client: &Client, bodies: Vec<Vec<u8>>, connections: usi
 
 /// Sends one body every `1/rate` s whatever the answers (open loop), latency counted from each scheduled start.
 pub async fn fixed_rate(client: &Client, bodies: Vec<Vec<u8>>, rate: u32) -> anyhow::Result<Stats> {
+    fixed_rate_across(std::slice::from_ref(client), bodies, rate).await
+}
+
+/// [`fixed_rate`] through several collectors (on one database): request `i` goes to `clients[i % n]`.
+pub async fn fixed_rate_across(clients: &[Client], bodies: Vec<Vec<u8>>, rate: u32) -> anyhow::Result<Stats> {
+    anyhow::ensure!(!clients.is_empty(), "no collector to send to");
     let period = Duration::from_secs(1) / rate.max(1);
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (i, body) in bodies.into_iter().enumerate() {
         let due = start + period * u32::try_from(i).unwrap_or(u32::MAX);
         tokio::time::sleep_until(due.into()).await;
-        let client = client.clone();
+        let client = clients[i % clients.len()].clone();
         tasks.spawn(async move { client.submit(body, due).await });
     }
     let mut stats = Stats::default();

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only these parts (widget, collector, staff, site); all by default.
+    /// Only these parts (widget, collector, durable, staff, site); all by default.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Run the collector soak test for this many seconds instead of the benchmarks.
@@ -58,6 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let rows = match *part {
             "widget" => widget::rows()?,
             "collector" => collector::rows()?,
+            "durable" => collector::durable_rows()?,
             "staff" => staff::rows()?,
             _ => site::rows()?,
         };
@@ -73,8 +74,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 /// The parts of the table, each a section of `docs/benchmarks.md` with its own date: `--only` re-measures some
 /// and keeps the others as they were.
-const PARTS: &[(&str, &str)] =
-    &[("widget", "Widget"), ("collector", "Collector"), ("staff", "Staff console"), ("site", "Site-kit")];
+const PARTS: &[(&str, &str)] = &[
+    ("widget", "Widget"),
+    ("collector", "Collector"),
+    ("durable", "Durable submissions: SQLite, PostgreSQL, two collectors"),
+    ("staff", "Staff console"),
+    ("site", "Site-kit"),
+];
 
 /// `docs/benchmarks.md`: the sections measured now, and the others taken from the `old` document.
 fn document(old: &str, measured: &[(&str, Vec<Row>)]) -> String {
