@@ -12,6 +12,7 @@
 
 pub mod canonical;
 pub mod ids;
+pub mod insertion;
 pub mod locale;
 pub mod protocol;
 pub mod regime;
