@@ -46,6 +46,105 @@ pub enum Command {
     Purge(PurgeArgs),
     /// Import a school's graduates list (CSV) under the site's soft opt-in purposes, or consents from before.
     Import(ImportArgs),
+    /// Campaigns: messages to a school's graduates under soft opt-in, or to reconfirm consents from before.
+    Campaign {
+        /// What to do.
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
+}
+
+/// `collector campaign …`.
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Queue a campaign and send it; if interrupted, `campaign resume ID` sends the rest, no one twice.
+    Send(CampaignSendArgs),
+    /// Send what an interrupted campaign has not sent yet.
+    Resume(CampaignResumeArgs),
+    /// What a campaign did: queued, sent, bounced, objected, consents given since.
+    Report(CampaignReportArgs),
+}
+
+/// How campaign messages leave, and what their links point to.
+#[derive(Debug, clap::Args)]
+pub struct CampaignDelivery {
+    /// SMTP server, as `serve --smtp` (credentials from SMTP_USERNAME and SMTP_PASSWORD).
+    #[arg(long)]
+    pub smtp: Option<String>,
+    /// Also write every message as an .eml file here.
+    #[arg(long)]
+    pub outbox: Option<PathBuf>,
+    /// Sender address (default: the site's controller email).
+    #[arg(long)]
+    pub mail_from: Option<String>,
+    /// The public base URL of `collector serve` (https://…), where the objection and manage links go.
+    #[arg(long, env = "COLLECTOR_PUBLIC_URL")]
+    pub public_url: String,
+    /// The collector's signing key, as `serve --key-file` (default: DATA/collector-key.seed).
+    #[arg(long, value_name = "FILE", env = "COLLECTOR_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Messages in flight at once (also the most that an interruption can leave uncertain; never resent).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Seconds a claimed message stays this sender's (tests shorten it).
+    #[arg(long, default_value_t = 120, hide = true)]
+    pub lease_secs: u32,
+}
+
+/// `collector campaign send`.
+#[derive(Debug, clap::Args)]
+pub struct CampaignSendArgs {
+    /// Where the ledger is.
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// Site id (needed only when the collector serves several).
+    #[arg(long)]
+    pub site: Option<String>,
+    /// The message: Markdown, its subject in a `---`/`subject: …`/`---` front matter or a first `# ` heading,
+    /// placeholders such as {{ first_name }}.
+    #[arg(long)]
+    pub template: PathBuf,
+    /// Who: the imported graduates (soft opt-in), or the people whose consent from before is to reconfirm.
+    #[arg(long, value_parser = ["soft-opt-in", "legacy"])]
+    pub audience: String,
+    /// Check the template and count the recipients; show the first message; record and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// At most this many messages: N/min, N/s or N/h (0: as fast as the server takes them).
+    #[arg(long, default_value = "60/min")]
+    pub rate: String,
+    /// How messages leave.
+    #[command(flatten)]
+    pub delivery: CampaignDelivery,
+}
+
+/// `collector campaign resume`.
+#[derive(Debug, clap::Args)]
+pub struct CampaignResumeArgs {
+    /// The campaign's id (printed by `campaign send`).
+    pub id: String,
+    /// Where the ledger is.
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// Another pace than the campaign's (N/min, N/s, N/h; 0: unthrottled).
+    #[arg(long)]
+    pub rate: Option<String>,
+    /// How messages leave.
+    #[command(flatten)]
+    pub delivery: CampaignDelivery,
+}
+
+/// `collector campaign report`.
+#[derive(Debug, clap::Args)]
+pub struct CampaignReportArgs {
+    /// The campaign's id.
+    pub id: String,
+    /// Where the ledger is.
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `collector serve`.

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod after_answer;
+pub mod campaign;
 pub mod charts;
 pub mod clock;
 pub mod dimensions;
@@ -77,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .route("/manage/{token}/erase", post(manage::erase))
         .route("/manage/{token}/rectify", post(manage::rectify))
         .route("/address/{token}", get(manage::show_address).post(manage::confirm_address))
+        .route("/objection/{token}", get(routes::objection::show).post(routes::objection::object))
         .route("/manage/{token}/data.json", get(manage::download))
         .route("/access", post(access::access_form))
         .layer(middleware::map_response(page_headers));

@@ -2,6 +2,7 @@
 //! folder or in the PostgreSQL database of `--database`.
 
 mod export;
+mod campaign;
 mod import;
 mod proof;
 mod purge;
@@ -34,6 +35,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => stats::run(&args),
         Command::Purge(args) => purge::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Campaign { command } => campaign::run(command),
     }
 }
 

@@ -415,6 +415,17 @@ pub fn report(file: &str, plan: &Plan, outcome: &ImportOutcome, dry_run: bool) -
         known.len(),
         if known.is_empty() { String::new() } else { format!(" (lignes / lines {}{more})", lines.join(", ")) }
     );
+    if !outcome.objected.is_empty() {
+        let lines: Vec<String> = outcome.objected.iter().take(20).map(u64::to_string).collect();
+        let more = if outcome.objected.len() > 20 { ", …" } else { "" };
+        let _ = writeln!(
+            out,
+            "opposés aux messages de l'école, laissés de côté / objected to the school's messages, left out : {} \
+             (lignes / lines {}{more})",
+            outcome.objected.len(),
+            lines.join(", ")
+        );
+    }
     let created = outcome.created;
     let held = if plan.purposes.is_empty() { "—".to_owned() } else { plan.purposes.join(", ") };
     let verb = if dry_run { "seraient créées / would be created" } else { "créées / created" };

@@ -37,6 +37,9 @@ pub enum EventKind {
     /// The subject corrected their data (art. 16) on the manage page: names the fields changed (never their
     /// values) and holds the SHA-256 of the record's new held data.
     Rectified,
+    /// The subject objected to the messages of a basis (soft opt-in, or the reconfirmation of a consent from
+    /// before), by the one-click link of a campaign's message: names the basis, purposes and campaign.
+    Objected,
 }
 
 impl EventKind {
@@ -52,6 +55,7 @@ impl EventKind {
             EventKind::Imported => "imported",
             EventKind::Legacy => "legacy",
             EventKind::Rectified => "rectified",
+            EventKind::Objected => "objected",
         }
     }
 }

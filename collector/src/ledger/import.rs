@@ -75,6 +75,9 @@ pub struct ImportOutcome {
     /// Lines whose address the site already holds, left as they are (a re-import of next year's list adds only
     /// the new graduates).
     pub known: Vec<u64>,
+    /// Lines whose address objected to the school's messages before (kept by address, so that an erased or
+    /// re-imported person stays objected): left out, never held again under soft opt-in.
+    pub objected: Vec<u64>,
 }
 
 /// The personal data held for an imported person (the canonical row).
@@ -114,6 +117,8 @@ enum Decision {
     Legacy(SubjectRow),
     /// A subject already held, left as they are.
     Known,
+    /// An address that objected to the soft opt-in messages: not brought in under it again.
+    Objected,
 }
 
 impl Ledger {
@@ -125,6 +130,9 @@ impl Ledger {
         person: &ImportedPerson,
         legacy: Option<&LegacyConsent>,
     ) -> Result<Decision, StoreError> {
+        if legacy.is_none() && crate::campaign::has_objected(self.store(), site, &person.email, "soft_opt_in")? {
+            return Ok(Decision::Objected);
+        }
         let Some(subject) = self.store.subject_by_email(site, &person.email)? else { return Ok(Decision::New) };
         let Some(legacy) = legacy else { return Ok(Decision::Known) };
         let answered = self.store.consents_of(&subject.subject_id)?.iter().any(|c| c.purpose == legacy.purpose);
@@ -151,6 +159,7 @@ impl Ledger {
                 }
                 Decision::Legacy(_) => outcome.legacy += 1,
                 Decision::Known => outcome.known.push(person.line),
+                Decision::Objected => outcome.objected.push(person.line),
             }
         }
         Ok(outcome)
@@ -167,6 +176,10 @@ impl Ledger {
             let subject = match self.decide(batch.site, person, batch.legacy)? {
                 Decision::Known => {
                     outcome.known.push(person.line);
+                    continue;
+                }
+                Decision::Objected => {
+                    outcome.objected.push(person.line);
                     continue;
                 }
                 Decision::Legacy(mut subject) => {

@@ -8,6 +8,7 @@
 
 mod event;
 pub mod import;
+pub mod objection;
 pub mod profile;
 mod rectify;
 mod verify;

@@ -69,7 +69,20 @@ impl MailTransport {
     /// record, and a lost one is simply asked for again).
     pub async fn send_now(&self, to: &str, message: &[u8]) -> Result<(), String> {
         let mail = QueuedMail { id: 0, to: to.to_owned(), job: String::new(), attempts: 0 };
-        self.deliver(&mail, None, None, message).await
+        self.deliver(&mail, None, None, message).await.map_err(|e| e.to_string())
+    }
+
+    /// Sends one composed message now from `sender`, written to the outbox too under `record_id` (a campaign's
+    /// messages, which their own queue tracks), saying whether a failure is for good.
+    pub async fn send_message(
+        &self,
+        to: &str,
+        sender: &str,
+        record_id: &str,
+        message: &[u8],
+    ) -> Result<(), SendFailure> {
+        let mail = QueuedMail { id: 0, to: to.to_owned(), job: String::new(), attempts: 0 };
+        self.deliver(&mail, Some(record_id), Some(sender), message).await
     }
 
     /// Writes and/or sends one email, from `sender` (the message's `From:`; the transport's address when none)
@@ -81,23 +94,40 @@ impl MailTransport {
         record_id: Option<&str>,
         sender: Option<&str>,
         message: &[u8],
-    ) -> Result<(), String> {
+    ) -> Result<(), SendFailure> {
+        let temporary = |text: String| SendFailure::Temporary(text);
         if let Some(outbox) = &self.outbox
             && mail.attempts == 0
         {
             let path = super::outbox::file_for(outbox, record_id);
-            tokio::fs::write(&path, message).await.map_err(|e| format!("outbox: {e}"))?;
+            tokio::fs::write(&path, message).await.map_err(|e| temporary(format!("outbox: {e}")))?;
         }
         if let Some(smtp) = &self.smtp {
-            let to: Address = mail.to.parse().map_err(|_| "recipient address".to_owned())?;
+            let to: Address = mail.to.parse().map_err(|_| SendFailure::Permanent("recipient address".to_owned()))?;
             let from = sender.and_then(|s| s.parse::<Address>().ok()).unwrap_or_else(|| self.from.clone());
-            let envelope = Envelope::new(Some(from), vec![to]).map_err(|e| redact_addresses(&e.to_string()))?;
+            let envelope =
+                Envelope::new(Some(from), vec![to]).map_err(|e| temporary(redact_addresses(&e.to_string())))?;
             // SMTP servers often echo the recipient in their refusal ("550 <x@y>: user unknown"), and lettre
             // passes the reply on: the address is personal data and stays out of the log.
-            smtp.send_raw(&envelope, message).await.map_err(|e| redact_addresses(&e.to_string()))?;
+            smtp.send_raw(&envelope, message).await.map_err(|e| {
+                let text = redact_addresses(&e.to_string());
+                if e.is_permanent() { SendFailure::Permanent(text) } else { SendFailure::Temporary(text) }
+            })?;
         }
         Ok(())
     }
+}
+
+/// Why an email did not leave; the text is safe to log (addresses redacted).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendFailure {
+    /// Refused for good (an SMTP 5xx answer, an unusable address): the address is marked undeliverable and no
+    /// email goes to it again.
+    #[error("{0}")]
+    Permanent(String),
+    /// May work later (a 4xx answer, no connection, the outbox folder): retried with backoff.
+    #[error("{0}")]
+    Temporary(String),
 }
 
 /// `text` with every email address in it replaced by `[address]`.
@@ -264,6 +294,8 @@ pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailCont
                         };
                         let data = l.store().record_data(&record.record_id)?;
                         let held = l.store().subject(&record.subject_id)?.is_some_and(|s| s.anonymised_at.is_none());
+                        // An address a server refused for good (5xx) is not written to again.
+                        let held = held && !crate::campaign::is_undeliverable(l.store(), &record.site, &mail.to)?;
                         let submission = data
                             .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.data).ok())
                             .and_then(|v| v.get("payload").and_then(|p| p.as_str()).map(str::to_owned))
@@ -285,6 +317,7 @@ pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailCont
         // Deliver the whole batch, then record every outcome in one ledger operation.
         let mut done = Vec::new();
         let mut retries = Vec::new();
+        let mut bounced = Vec::new();
         for (mail, (job, subject)) in due.iter().zip(&about) {
             let message = job.as_ref().and_then(|job| write_message(&ctx, mail, job, subject.as_ref(), now));
             let Some((from, message)) = message else {
@@ -298,6 +331,14 @@ pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailCont
                     tracing::info!(mail_id = mail.id, "email sent");
                     done.push(mail.id);
                 }
+                Err(SendFailure::Permanent(e)) => {
+                    metrics.mail_failed();
+                    tracing::warn!(mail_id = mail.id, error = %e, "email refused for good; address marked undeliverable");
+                    if let Some(about) = subject {
+                        bounced.push((about.record.site.clone(), mail.to.clone(), e));
+                    }
+                    done.push(mail.id);
+                }
                 Err(e) => {
                     metrics.mail_failed();
                     let next = clock.now_ms() + backoff_ms(mail.attempts);
@@ -309,6 +350,9 @@ pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailCont
         if !done.is_empty() || !retries.is_empty() {
             let update = writer
                 .run(move |l| {
+                    for (site, to, reason) in bounced {
+                        crate::campaign::mark_undeliverable(l.store(), &site, &to, &reason, now)?;
+                    }
                     for id in done {
                         l.store().mail_sent(id)?;
                     }

@@ -10,6 +10,7 @@ pub mod health;
 
 pub mod manage;
 pub mod notices;
+pub mod objection;
 pub mod pages;
 pub mod submissions;
 

@@ -312,4 +312,16 @@ pub trait Store: Send {
     fn delete_mail_of_record(&mut self, record_id: &str) -> Result<(), StoreError>;
     /// How many emails wait.
     fn mail_queue_len(&mut self) -> Result<u64, StoreError>;
+
+    /// This store itself, for the features whose SQL lives in files of their own (campaigns, objections,
+    /// undeliverable addresses: `{sqlite,postgres}/campaign.rs`), run on its connection, inside its transaction.
+    fn backend(&mut self) -> Backend<'_>;
+}
+
+/// A store as what it is (see [`Store::backend`]).
+pub enum Backend<'a> {
+    /// The SQLite file.
+    Sqlite(&'a mut sqlite::SqliteStore),
+    /// The PostgreSQL database.
+    Postgres(&'a mut postgres::PostgresStore),
 }

@@ -323,7 +323,8 @@ impl Model {
             }
             // The dashboard counts consents: an imported person gives none, and a consent from before stays apart
             // until reconfirmed (collector::import::legacy).
-            EventKind::Imported | EventKind::Legacy | EventKind::Rectified => {}
+            // An objection ends messages of a basis that is not consent (soft opt-in): no consent count moves.
+            EventKind::Imported | EventKind::Legacy | EventKind::Rectified | EventKind::Objected => {}
         }
     }
 

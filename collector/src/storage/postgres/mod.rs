@@ -12,6 +12,7 @@
 //! them across calls; since PostgreSQL aborts a whole transaction at its first error (SQLite does not), the
 //! store remembers such an error and refuses to report a `COMMIT` that PostgreSQL would turn into a rollback.
 
+pub mod campaign;
 pub mod console;
 mod error;
 pub mod staff;
@@ -30,7 +31,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// The migrations, in order; the table `schema_migrations` lists those applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_staff.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_staff.sql"),
+    include_str!("migrations/0003_campaigns.sql"),
+];
 
 /// The advisory lock taken while migrating, so that several collectors starting at once migrate one at a time
 /// (an arbitrary constant: "consent" in ASCII).
@@ -781,5 +786,9 @@ impl Store for PostgresStore {
     fn mail_queue_len(&mut self) -> Result<u64, StoreError> {
         let row = self.query_opt("SELECT count(*) FROM mail_queue", &[])?;
         Ok(row.map(|r| r.try_get::<_, i64>(0).map_err(corrupt)).transpose()?.unwrap_or(0).unsigned_abs())
+    }
+
+    fn backend(&mut self) -> super::Backend<'_> {
+        super::Backend::Postgres(self)
     }
 }

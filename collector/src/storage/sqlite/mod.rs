@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one file `ledger.sqlite3` in the data folder, WAL with `synchronous=FULL`, so
 //! a commit is on disk when it returns. All SQL of the collector lives here and in `migrations/`.
 
+pub mod campaign;
 pub mod console;
 pub mod staff;
 
@@ -18,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_aggregates.sql"),
     include_str!("migrations/0003_staff.sql"),
+    include_str!("migrations/0004_campaigns.sql"),
 ];
 
 /// The database file inside a data folder.
@@ -534,6 +536,10 @@ impl Store for SqliteStore {
             .query_row("SELECT count(*) FROM mail_queue", [], |r| r.get::<_, i64>(0))
             .map_err(db)
             .map(i64::unsigned_abs)
+    }
+
+    fn backend(&mut self) -> super::Backend<'_> {
+        super::Backend::Sqlite(self)
     }
 }
 
