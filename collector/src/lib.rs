@@ -35,6 +35,7 @@ pub mod staff;
 pub mod state;
 pub mod stats;
 pub mod storage;
+pub mod subject_data;
 pub mod writer;
 
 pub use state::{AppState, Settings};

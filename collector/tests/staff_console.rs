@@ -11,7 +11,7 @@ use collector::staff::console::insights::Model;
 use collector::storage::sqlite::SqliteStore;
 use std::io::{Read, Write};
 
-fn manage(c: &Collector, record: &str) -> String {
+pub(crate) fn manage(c: &Collector, record: &str) -> String {
     links::url(&c.base, LinkKind::Manage, &links::sign(&c.key(), LinkKind::Manage, SITE, record, now_ms(), 90))
 }
 
@@ -256,7 +256,7 @@ impl Session {
     pub(crate) fn get(&self, path: &str) -> reqwest::blocking::Response {
         self.http.get(format!("{}{path}", self.base)).header("Cookie", &self.cookie).send().unwrap()
     }
-    fn post(&self, path: &str, form: &[(&str, &str)], site_header: &str) -> reqwest::blocking::Response {
+    pub(crate) fn post(&self, path: &str, form: &[(&str, &str)], site_header: &str) -> reqwest::blocking::Response {
         self.http
             .post(format!("{}{path}", self.base))
             .header("Cookie", &self.cookie)

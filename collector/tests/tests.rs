@@ -22,6 +22,7 @@ mod rejections;
 mod retention;
 mod staff_auth;
 mod staff_console;
+mod staff_rights;
 mod submissions;
 mod tampering;
 mod writer;

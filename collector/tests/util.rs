@@ -235,6 +235,17 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Attached files (text ones: the access export's JSON).
+    #[serde(default)]
+    pub attachments: Vec<Attached>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, serde::Deserialize)]
+pub struct Attached {
+    pub filename: String,
+    pub content_type: String,
+    pub content: String,
 }
 
 impl Mail {
@@ -285,6 +296,19 @@ impl SmtpSink {
             .collect();
         paths.sort();
         paths.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
+    }
+
+    /// The first message to `address` whose subject contains `subject`, waiting at most 30 s (other emails, such
+    /// as confirmations, may or may not have gone before it).
+    pub fn mail_to(&self, address: &str, subject: &str) -> Mail {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(mail) = self.messages().into_iter().find(|m| m.to == [address] && m.subject.contains(subject)) {
+                return mail;
+            }
+            assert!(std::time::Instant::now() < deadline, "no email to {address} about {subject}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 
     /// Waits (at most 60 s) until `n` messages have arrived.

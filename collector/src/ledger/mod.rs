@@ -120,6 +120,26 @@ pub enum Actor {
     ManageLink,
 }
 
+/// Through which channel an erasure was asked (the `via` of its `erased` event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasedVia {
+    /// The subject, on the manage page.
+    ManageLink,
+    /// An admin of the staff console, answering a request received otherwise (the account is named in the
+    /// audit log, not in the chain).
+    Staff,
+}
+
+impl ErasedVia {
+    /// The value in the event.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErasedVia::ManageLink => "manage_link",
+            ErasedVia::Staff => "staff",
+        }
+    }
+}
+
 /// Everything held about a subject, for the manage page and the art. 20 download.
 #[derive(Debug, Clone)]
 pub struct SubjectFile {
@@ -524,8 +544,14 @@ impl Ledger {
         Ok(())
     }
 
-    /// Erases everything held about the subject of `record_id` (art. 17); an `erased` event stays.
+    /// Erases everything held about the subject of `record_id` (art. 17) at their request through the manage
+    /// link; an `erased` event stays.
     pub fn erase(&mut self, record_id: &str, now: i64) -> Result<(), LedgerError> {
+        self.erase_via(record_id, now, ErasedVia::ManageLink)
+    }
+
+    /// [`Ledger::erase`], saying in the event through which channel it was asked.
+    pub fn erase_via(&mut self, record_id: &str, now: i64, via: ErasedVia) -> Result<(), LedgerError> {
         let record = self.store.record(record_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
         let mut subject = self.store.subject(&record.subject_id)?.ok_or(refused(ProblemType::UnknownRecord))?;
         if subject.anonymised_at.is_some() {
@@ -533,7 +559,7 @@ impl Ledger {
         }
         self.remove_personal_data(&mut subject, RecordStatus::Erased, now)?;
         let mut event = Self::event(EventKind::Erased, now, &record.site, &subject.subject_id, Some(record_id));
-        event.detail.insert("via".into(), json!("manage_link"));
+        event.detail.insert("via".into(), json!(via.as_str()));
         self.append(event, now)?;
         Ok(())
     }

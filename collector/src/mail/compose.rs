@@ -6,7 +6,7 @@ use crate::sites::Site;
 use consent::Locale;
 use lettre::Message;
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use maud::{DOCTYPE, Markup, html};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -24,22 +24,47 @@ pub enum MailError {
 
 /// A multipart (text + HTML) message, RFC 5322 bytes.
 pub fn build(from: &str, to: &str, subject: &str, text: String, html: String) -> Result<Vec<u8>, MailError> {
+    build_with(from, to, subject, text, html, None)
+}
+
+/// A file attached to an email: its name, MIME type and bytes.
+#[derive(Debug, Clone)]
+pub struct Attached {
+    /// File name, as the recipient's mail client shows it.
+    pub name: String,
+    /// MIME type, e.g. `application/json`.
+    pub content_type: &'static str,
+    /// Contents.
+    pub body: Vec<u8>,
+}
+
+/// A text + HTML message, with a file attached when one is given (`multipart/mixed` around the alternative).
+pub fn build_with(
+    from: &str,
+    to: &str,
+    subject: &str,
+    text: String,
+    html: String,
+    attached: Option<Attached>,
+) -> Result<Vec<u8>, MailError> {
     let from: Mailbox = from.parse().map_err(|_| MailError::Address)?;
     let to_box: Mailbox = to.parse().map_err(|_| MailError::Address)?;
     let part = |kind: ContentType, body: String| {
         // lettre picks the transfer encoding (quoted-printable or base64) that fits the text.
         SinglePart::builder().header(kind).body(body)
     };
-    let message = Message::builder()
-        .from(from)
-        .to(to_box)
-        .subject(subject)
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(part(ContentType::TEXT_PLAIN, text))
-                .singlepart(part(ContentType::TEXT_HTML, html)),
-        )
-        .map_err(|e| MailError::Build(e.to_string()))?;
+    let alternative = MultiPart::alternative()
+        .singlepart(part(ContentType::TEXT_PLAIN, text))
+        .singlepart(part(ContentType::TEXT_HTML, html));
+    let builder = Message::builder().from(from).to(to_box).subject(subject);
+    let message = match attached {
+        None => builder.multipart(alternative),
+        Some(file) => {
+            let kind = ContentType::parse(file.content_type).map_err(|e| MailError::Build(e.to_string()))?;
+            builder.multipart(MultiPart::mixed().multipart(alternative).singlepart(Attachment::new(file.name).body(file.body, kind)))
+        }
+    }
+    .map_err(|e| MailError::Build(e.to_string()))?;
     Ok(message.formatted())
 }
 
@@ -261,4 +286,21 @@ pub fn manage_link(
     };
     let text = format!("{body}\n{manage_url}\n\n{}", footer_text(site, locale));
     build(from, to, &subject, text, frame_html(site, locale, link_paragraph(&body, manage_url)))
+}
+
+/// The answer to an access request (art. 15) sent from the staff console: the summary of everything held in the
+/// body, French first then English, and the manage page's JSON download attached.
+pub fn access_export(
+    site: &Site,
+    from: &str,
+    to: &str,
+    file: &crate::ledger::SubjectFile,
+    document: &serde_json::Value,
+) -> Result<Vec<u8>, MailError> {
+    let (subject, text, body) = crate::subject_data::summary(file, site);
+    let text = format!("{text}\n{}", footer_text(site, Locale::Fr));
+    let json = serde_json::to_vec_pretty(document).map_err(|e| MailError::Build(e.to_string()))?;
+    let attached =
+        Attached { name: crate::subject_data::FILE_NAME.to_owned(), content_type: "application/json", body: json };
+    build_with(from, to, &subject, text, frame_html(site, Locale::Fr, body), Some(attached))
 }

@@ -28,6 +28,12 @@ pub enum MailJob {
         /// The record whose manage link asked for it.
         record_id: String,
     },
+    /// The answer to an access request logged in the staff console (art. 15): everything held, as a summary in
+    /// the body and the manage page's JSON download attached, both made from the ledger when sent.
+    AccessExport {
+        /// The subject's latest record.
+        record_id: String,
+    },
 }
 
 impl MailJob {
@@ -42,7 +48,8 @@ impl MailJob {
             MailJob::Confirmation { record_id }
             | MailJob::ManageLink { record_id }
             | MailJob::AddressChange { record_id }
-            | MailJob::AddressChanged { record_id } => record_id,
+            | MailJob::AddressChanged { record_id }
+            | MailJob::AccessExport { record_id } => record_id,
         }
     }
 }

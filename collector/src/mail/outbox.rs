@@ -1,7 +1,7 @@
 //! The outbox folder (`--outbox`): one `.eml` file per email, named after the record it is about so that an
 //! erasure (art. 17) can take the subject's emails with the rest of their data.
 
-use crate::ledger::{LedgerError, sha256_hex};
+use crate::ledger::{ErasedVia, LedgerError, sha256_hex};
 use crate::state::AppState;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,16 @@ pub fn remove_records(outbox: &Path, record_ids: &[String]) -> std::io::Result<u
 
 /// Erases the subject of `record_id` (art. 17) from the ledger, then their emails from the outbox.
 pub async fn erase_subject(state: &AppState, record_id: String, now: i64) -> Result<(), LedgerError> {
+    erase_subject_via(state, record_id, now, ErasedVia::ManageLink).await
+}
+
+/// [`erase_subject`], recording through which channel it was asked.
+pub async fn erase_subject_via(
+    state: &AppState,
+    record_id: String,
+    now: i64,
+    via: ErasedVia,
+) -> Result<(), LedgerError> {
     let record_ids = state
         .writer
         .run(move |l| {
@@ -43,7 +53,7 @@ pub async fn erase_subject(state: &AppState, record_id: String, now: i64) -> Res
                 Some(subject) => l.store().records_of_subject(&subject)?.into_iter().map(|r| r.record_id).collect(),
                 None => Vec::new(),
             };
-            l.erase(&record_id, now)?;
+            l.erase_via(&record_id, now, via)?;
             Ok(ids)
         })
         .await?;

@@ -183,6 +183,8 @@ struct Subjectmatter {
     record: RecordRow,
     submission: Option<SubmissionPayload>,
     held: bool,
+    /// Everything held about the subject, read only for an access export.
+    file: Option<crate::ledger::SubjectFile>,
 }
 
 /// Composes a job's message; `None` when there is nothing to send any more (record gone, erased, expired,
@@ -250,6 +252,11 @@ fn write_message(
             compose::address_change(site, record.locale, &from, &mail.to, &address_url, valid_until)
         }
         MailJob::AddressChanged { .. } => compose::address_changed(site, record.locale, &from, &mail.to, &manage(now)),
+        MailJob::AccessExport { .. } => {
+            let file = about.file.as_ref()?;
+            let document = crate::subject_data::document(file, site, &ctx.public_url, now);
+            compose::access_export(site, &from, &mail.to, file, &document)
+        }
     };
     match message {
         Ok(bytes) => Some((from, bytes)),
@@ -300,7 +307,11 @@ pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailCont
                             .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.data).ok())
                             .and_then(|v| v.get("payload").and_then(|p| p.as_str()).map(str::to_owned))
                             .and_then(|p| serde_json::from_str::<SubmissionPayload>(&p).ok());
-                        about.push((Some(job), Some(Subjectmatter { record, submission, held })));
+                        let file = match &job {
+                            MailJob::AccessExport { .. } if held => Some(l.subject_file(&record.record_id)?),
+                            _ => None,
+                        };
+                        about.push((Some(job), Some(Subjectmatter { record, submission, held, file })));
                     }
                     Ok((due, about))
                 })

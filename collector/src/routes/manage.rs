@@ -4,7 +4,7 @@
 use crate::clock::rfc3339;
 use crate::html::{frame, other};
 use crate::intake::normalise_email;
-use crate::ledger::{Actor, Event, LedgerError, Request, SubjectFile, held_fields};
+use crate::ledger::{Actor, LedgerError, Request, SubjectFile, held_fields};
 use crate::links::{self, LinkClaims, LinkKind};
 use crate::mail::MailJob;
 use crate::routes::pages::{error_page, link_problem};
@@ -607,37 +607,6 @@ pub async fn erase(
     }
 }
 
-/// The subject's ledger events (the store selects them by subject id: no other subject's event is here), each
-/// with what it says about them: kind, time, record, notice version, choices, and the hashes that tie it to the
-/// chain. The `prev_hash` is left out: it is the hash of an event that may be someone else's. Each event is
-/// credited to the notice version it names (a submission's, a change made on the manage page), else to its
-/// record's ([`Event::notice_version_or`]).
-fn events_json(file: &SubjectFile, public_url: &str) -> Vec<serde_json::Value> {
-    let notice_of: BTreeMap<&str, &str> =
-        file.records.iter().map(|r| (r.record_id.as_str(), r.notice_version.as_str())).collect();
-    file.events
-        .iter()
-        .filter_map(|stored| serde_json::from_str::<Event>(&stored.body).ok().map(|e| (e, stored.hash.as_str())))
-        .filter(|(e, _)| e.subject_id == file.subject.subject_id)
-        .map(|(e, hash)| {
-            let notice_version = e.notice_version_or(e.record_id.as_deref().and_then(|r| notice_of.get(r).copied()));
-            serde_json::json!({
-                "seq": e.seq,
-                "kind": e.kind.as_str(),
-                "at": e.at,
-                "record_id": e.record_id,
-                "notice_version": notice_version,
-                "notice_url": notice_version.map(|v| format!("{public_url}/v1/notices/{v}")),
-                "choices": e.detail.get("choices"),
-                "detail": e.detail,
-                "payload_sha256": e.payload_sha256,
-                "data_sha256": e.data_sha256,
-                "hash": hash,
-            })
-        })
-        .collect()
-}
-
 /// `GET /manage/{token}/data.json`: everything held about the subject (art. 20), machine-readable.
 pub async fn download(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let Opened { claims, site } = match open(&state, &token) {
@@ -648,49 +617,7 @@ pub async fn download(State(state): State<AppState>, Path(token): Path<String>) 
         Ok(file) => file,
         Err(e) => return ledger_error_page(&e),
     };
-    let data: BTreeMap<&str, &str> = file.data.iter().map(|d| (d.record_id.as_str(), d.data.as_str())).collect();
-    let records: Vec<serde_json::Value> = file
-        .records
-        .iter()
-        .map(|r| {
-            let submission =
-                data.get(r.record_id.as_str()).and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok());
-            let payload = submission
-                .as_ref()
-                .and_then(|s| s.get("payload").and_then(|p| p.as_str()))
-                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok());
-            serde_json::json!({
-                "record_id": r.record_id,
-                "status": r.status.as_str(),
-                "cta": r.cta,
-                "choices": r.choices,
-                "notice_version": r.notice_version,
-                "notice_url": format!("{}/v1/notices/{}", state.settings.public_url, r.notice_version),
-                "locale": r.locale.tag(),
-                "submitted_at": rfc3339(r.created_at),
-                "confirmed_at": r.confirmed_at.map(rfc3339),
-                "updated_at": rfc3339(r.updated_at),
-                "fields": data.get(r.record_id.as_str()).and_then(|d| held_fields(d)),
-                "submission": payload,
-                "signed_submission": submission,
-            })
-        })
-        .collect();
-    let consents: Vec<serde_json::Value> = file
-        .consents
-        .iter()
-        .map(|c| serde_json::json!({"purpose": c.purpose, "granted": c.granted, "record_id": c.record_id, "updated_at": rfc3339(c.updated_at)}))
-        .collect();
-    let document = serde_json::json!({
-        "controller": site.config.controller().name,
-        "site": site.config.site().as_str(),
-        "generated_at": rfc3339(state.now()),
-        "email": file.subject.email,
-        "subject_id": file.subject.subject_id,
-        "consents": consents,
-        "records": records,
-        "events": events_json(&file, &state.settings.public_url),
-    });
+    let document = crate::subject_data::document(&file, &site, &state.settings.public_url, state.now());
     (
         StatusCode::OK,
         [

@@ -1,5 +1,5 @@
 """A real SMTP server on loopback for the tests (aiosmtpd): each message received is parsed with Python's
-email package and written as one JSON file {to, mail_from, from, subject, text, html} in the folder given, then renamed into
+email package and written as one JSON file {to, mail_from, from, subject, text, html, attachments} in the folder given, then renamed into
 place so that readers never see half a file. Prints "ready" once listening.
 
 Usage: python3 smtp_sink.py PORT FOLDER
@@ -29,8 +29,14 @@ class Sink:
             "text": "",
             "html": "",
         }
+        parts["attachments"] = []
         for part in message.walk():
-            if part.get_content_type() == "text/plain":
+            if part.get_content_disposition() == "attachment":
+                content = part.get_payload(decode=True).decode("utf-8", errors="replace")
+                parts["attachments"].append(
+                    {"filename": part.get_filename(), "content_type": part.get_content_type(), "content": content}
+                )
+            elif part.get_content_type() == "text/plain":
                 parts["text"] = part.get_content()
             elif part.get_content_type() == "text/html":
                 parts["html"] = part.get_content()

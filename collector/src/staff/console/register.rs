@@ -206,12 +206,22 @@ fn render(staff: &Staff, site: &Site, file: &SubjectFile) -> Markup {
             thead { tr { th scope="col" { "N°" } th scope="col" { (s.t("Événement", "Event")) } th scope="col" { (s.t("Date", "Date")) }
                 th scope="col" { (s.t("Détail", "Detail")) } th scope="col" { (s.t("Empreinte", "Hash")) } } }
             tbody { @for (e, hash) in &events { tr {
-                th scope="row" { (e.seq) } td { (e.kind.as_str()) } td { (e.at) }
+                th scope="row" { (e.seq) } td { (e.kind.as_str()) @if let Some(via) = via_label(s, e) { br; small { (via) } } } td { (e.at) }
                 td { code { (serde_json::to_string(&e.detail).unwrap_or_default()) } }
                 td { code title=(hash) { (hash.get(..16).unwrap_or(hash)) "…" } }
             } } }
         }
     }
+}
+
+/// Through which channel an event came, in words (the `via` of its detail).
+fn via_label(s: &Staff, event: &Event) -> Option<&'static str> {
+    Some(match event.detail.get("via")?.as_str()? {
+        "device" => s.t("par l'appareil de la personne", "by the subject's device"),
+        "manage_link" => s.t("par la personne (lien de gestion)", "by the subject (manage link)"),
+        "staff" => s.t("par le personnel (console, voir le journal d'audit)", "by staff (console, see the audit log)"),
+        _ => return None,
+    })
 }
 
 /// The subject of a page, or 404 (out of scope, unknown, or of another site).

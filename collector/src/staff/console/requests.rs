@@ -1,8 +1,8 @@
 //! Rights requests received outside the manage page — by letter, by email to the DPO — logged by an admin, with
-//! the one-month deadline of GDPR art. 12(3) shown as days left, and answered from here: send the subject a
-//! link to everything held (the manage page's art. 15/20 download, queued in the collector's mail queue), erase
-//! them through the ledger (art. 17), and record the answer. Each step is kept on the request and written to the
-//! audit log.
+//! the one-month deadline of GDPR art. 12(3) shown as days left, and answered from here: send the subject
+//! everything held (a readable summary and the manage page's art. 15/20 JSON download attached, queued in the
+//! collector's mail queue and composed from the ledger when it leaves), erase them through the ledger (art. 17),
+//! and record the answer. Each step is kept on the request and written to the audit log.
 
 use super::period::{add_months, date_of_day, day_of_date, day_of_ms, iso, parse_iso};
 use super::{bounded, chosen_site, staff_db, store};
@@ -41,7 +41,7 @@ pub struct Step {
     pub at: i64,
     /// The account (its email).
     pub by: String,
-    /// `logged`, `access_sent`, `erased`, `answered`.
+    /// `logged`, `access_sent` (the export emailed), `erased`, `answered`.
     pub step: String,
     /// A note (the answer's text for `answered`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -264,12 +264,12 @@ pub async fn show(State(state): State<AppState>, staff: Staff, Path(id): Path<St
             @if let Some(note) = &step.note { " : " (note) } } } }
         @if request.status != "answered" {
             @if request.subject_id.is_some() {
-                h2 id="access" { (s.t("Envoyer l'accès aux données", "Send access to the data")) }
+                h2 id="access" { (s.t("Envoyer les données à la personne", "Send the subject their data")) }
                 form method="post" action=(action) aria-labelledby="access" {
                     input type="hidden" name="csrf" value=(staff.csrf_token);
-                    p { (s.t("Envoie à l'adresse enregistrée de la personne un lien vers toutes ses données (page de gestion, téléchargement JSON).",
-                             "Sends the subject's registered address a link to everything held (manage page, JSON download).")) }
-                    button type="submit" name="act" value="send_access" { (s.t("Envoyer le lien d'accès", "Send the access link")) }
+                    p { (s.t("Envoie à l'adresse enregistrée de la personne tout ce qui est détenu sur elle : un résumé lisible dans le message et, en pièce jointe, le même fichier JSON que le téléchargement de sa page de gestion (art. 15 et 20).",
+                             "Sends the subject's registered address everything held about them: a readable summary in the message and, attached, the same JSON file as their manage page's download (art. 15 and 20).")) }
+                    button type="submit" name="act" value="send_access" { (s.t("Envoyer l'export des données", "Send the data export")) }
                 }
                 h2 id="erase" { (s.t("Effacer la personne", "Erase the subject")) }
                 form method="post" action=(action) aria-labelledby="erase" {
@@ -330,14 +330,14 @@ pub async fn act(
             let Some((record_id, Some(email))) = latest_record(&state, subject).await? else {
                 return Err(no_subject());
             };
-            let mail = MailJob::ManageLink { record_id }.to(&email);
+            let mail = MailJob::AccessExport { record_id }.to(&email);
             state
                 .writer
                 .run(move |l| l.enqueue_mail(&mail, now))
                 .await
                 .map_err(|e| StaffError::Store(crate::storage::StoreError::Database(e.to_string())))?;
             state.mail_wakeup.notify_one();
-            ("access_sent", None)
+            ("access_sent", Some(format!("{} + résumé / summary", crate::subject_data::FILE_NAME)))
         }
         "erase" => {
             if form.confirm.as_deref() != Some("yes") {
@@ -348,7 +348,7 @@ pub async fn act(
             }
             let subject = request.subject_id.clone().ok_or_else(no_subject)?;
             let Some((record_id, _)) = latest_record(&state, subject).await? else { return Err(no_subject()) };
-            crate::mail::outbox::erase_subject(&state, record_id, now)
+            crate::mail::outbox::erase_subject_via(&state, record_id, now, crate::ledger::ErasedVia::Staff)
                 .await
                 .map_err(|e| StaffError::Store(crate::storage::StoreError::Database(e.to_string())))?;
             ("erased", None)
