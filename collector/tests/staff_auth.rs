@@ -23,11 +23,24 @@ struct Console {
     base: String,
     child: Child,
     database: Option<String>,
+    data: PathBuf,
 }
 
 impl Console {
     fn start(extra: &[&str]) -> Console {
         let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        Console::start_on(dir, data, extra)
+    }
+
+    /// Another collector on this one's data folder (its key) and database, with a log of its own: as a second
+    /// instance behind a load balancer.
+    fn beside(&self) -> Console {
+        let extra: Vec<&str> = self.database.iter().flat_map(|url| ["--database", url.as_str()]).collect();
+        Console::start_on(tempfile::tempdir().unwrap(), self.data.clone(), &extra)
+    }
+
+    fn start_on(dir: tempfile::TempDir, data: PathBuf, extra: &[&str]) -> Console {
         let other = dir.path().join("other.toml");
         let text = std::fs::read_to_string(CONFIG).unwrap();
         std::fs::write(&other, text.replacen(&format!("site = \"{SITE}\""), &format!("site = \"{OTHER}\""), 1))
@@ -36,7 +49,7 @@ impl Console {
         let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
             .args(["serve", "--config", CONFIG, "--config", other.to_str().unwrap(), "--listen", "127.0.0.1:0"])
             .arg("--data")
-            .arg(dir.path().join("data"))
+            .arg(&data)
             .arg("--outbox")
             .arg(dir.path().join("outbox"))
             .args(extra)
@@ -50,11 +63,11 @@ impl Console {
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let base = line.trim().strip_prefix("collector listening on ").unwrap().to_owned();
         let database = extra.iter().position(|a| *a == "--database").map(|i| extra[i + 1].to_owned());
-        Console { dir, base, child, database }
+        Console { dir, base, child, database, data }
     }
 
     fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
+        self.data.clone()
     }
 
     fn place(&self) -> Vec<String> {
@@ -119,12 +132,23 @@ impl Console {
         ["staff_accounts", "staff_sessions", "staff_tokens", "staff_audit"].map(|t| self.count(t))
     }
 
+    /// What a refused sign-in could have changed besides its audit entry.
+    fn accounts_and_sessions(&self) -> [i64; 3] {
+        ["staff_accounts", "staff_sessions", "staff_tokens"].map(|t| self.count(t))
+    }
+
+    fn entries(&self) -> Vec<serde_json::Value> {
+        let bodies = self.sql().bodies("SELECT body FROM staff_audit ORDER BY seq");
+        bodies.iter().map(|b| serde_json::from_str(b).unwrap()).collect()
+    }
+
     fn actions(&self) -> Vec<String> {
-        self.sql()
-            .bodies("SELECT body FROM staff_audit ORDER BY seq")
-            .iter()
-            .map(|b| serde_json::from_str::<serde_json::Value>(b).unwrap()["action"].as_str().unwrap().to_owned())
-            .collect()
+        self.entries().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect()
+    }
+
+    /// The last audit entry.
+    fn last_entry(&self) -> serde_json::Value {
+        self.entries().pop().unwrap()
     }
 }
 
@@ -286,16 +310,36 @@ fn a_wrong_password_and_an_unknown_account_get_the_same_answer_logged_without_pe
     assert_eq!(wrong.2, unknown.2, "both answers are the same page");
     french_first(&wrong.2, "Adresse ou mot de passe incorrect", "Wrong address or password");
     assert_eq!(b.session(), None);
-    assert_eq!(c.footprint(), before, "nothing stored");
+    assert_eq!(c.accounts_and_sessions(), before[..3], "nothing stored but the audit entries");
 
     let log = c.log();
     assert_eq!(log.matches("staff sign-in refused").count(), 2, "{log}");
     for secret in ["secretariat", "personne@", "pas le bon", "cheval"] {
         assert!(!log.contains(secret), "the log holds «{secret}»: {log}");
     }
-    // The right password still works, and the sign-in is audited by account.
+    // The right password still works; every attempt is audited, the unknown address under no account and
+    // only as a keyed hash of what was typed.
     assert_eq!(b.sign_in("secretariat@association-exemple.fr", PASSWORD).0, 303);
-    assert_eq!(c.actions(), ["account.invite", "password.set", "sign_in"]);
+    assert_eq!(c.actions(), ["account.invite", "password.set", "sign_in.refused", "sign_in.refused", "sign_in"]);
+    let entries = c.entries();
+    let (wrong, unknown) = (&entries[2], &entries[3]);
+    assert_eq!(
+        (wrong["account"].as_str(), wrong["detail"]["reason"].as_str()),
+        (Some("secretariat@association-exemple.fr"), Some("wrong_password"))
+    );
+    assert_eq!((unknown["account"].as_str(), unknown["account_id"].as_str()), (Some(""), Some("")), "{unknown}");
+    assert_eq!(unknown["detail"]["reason"], "unknown_account");
+    assert_eq!(unknown["detail"]["typed"].as_str().map(str::len), Some(16), "{unknown}");
+    assert_eq!(wrong["detail"]["network"], unknown["detail"]["network"], "the same client, told apart from others");
+    let chain = c.sql().bodies("SELECT body FROM staff_audit").concat();
+    for secret in ["personne", "pas le bon", "cheval", "127.0.0.1"] {
+        assert!(!chain.contains(secret), "the audit log holds «{secret}»: {chain}");
+    }
+    // The admins' page shows the unknown address as such.
+    let (_, _, page) = c.account("dpo@association-exemple.fr", "admin", &[]).get("/staff/audit");
+    assert!(page.contains("(adresse sans compte)") && page.contains("unknown_account"), "{page}");
+    let (ok, out) = c.command(&["verify"]);
+    assert!(ok, "{out}");
 }
 
 #[test]
@@ -308,13 +352,19 @@ fn failures_lock_an_account_with_growing_delays_and_a_disabled_account_cannot_si
     for _ in 0..3 {
         assert_eq!(b.sign_in("tresorier@association-exemple.fr", "mauvais mot de passe").0, 422);
     }
-    let before = c.footprint();
-    // Locked: even the right password waits.
+    let before = c.accounts_and_sessions();
+    // Locked: even the right password waits, and the attempt is audited as such.
     let (status, headers, body) = b.sign_in("tresorier@association-exemple.fr", PASSWORD);
     assert_eq!(status, 429);
     assert_eq!(headers["retry-after"], "1");
     french_first(&body, "Trop de tentatives", "Too many attempts");
-    assert_eq!(c.footprint(), before);
+    assert_eq!(c.accounts_and_sessions(), before);
+    let locked = c.last_entry();
+    assert_eq!(
+        (locked["action"].as_str(), locked["detail"]["reason"].as_str()),
+        (Some("sign_in.refused"), Some("throttled"))
+    );
+    assert_eq!(locked["account"], "tresorier@association-exemple.fr");
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_eq!(b.sign_in("tresorier@association-exemple.fr", "encore mauvais").0, 422);
     // The delay doubled: 1.1 s later, still waiting.
@@ -332,6 +382,7 @@ fn failures_lock_an_account_with_growing_delays_and_a_disabled_account_cannot_si
     let (status, _, body) = b.sign_in("tresorier@association-exemple.fr", PASSWORD);
     assert_eq!(status, 422);
     french_first(&body, "Adresse ou mot de passe incorrect", "Wrong address or password");
+    assert_eq!(c.last_entry()["detail"]["reason"], "disabled");
 
     // Per address: past ten failures on any accounts, the address waits too.
     let other = Browser::new(&c);
@@ -339,6 +390,45 @@ fn failures_lock_an_account_with_growing_delays_and_a_disabled_account_cannot_si
         other.sign_in(&format!("inconnu{i}@example.org"), "nimporte quoi");
     }
     assert_eq!(other.sign_in("dpo@association-exemple.fr", PASSWORD).0, 429);
+}
+
+/// Two collectors on one database count the same failures: alternating between them, as a load balancer does,
+/// gains no attempt; an unknown address is throttled alike; no address is stored in clear.
+fn two_collectors_count_the_same_failures(c: &Console) {
+    const TREASURER: &str = "tresorier@association-exemple.fr";
+    let link = c.add(TREASURER, "staff", &[SITE]);
+    let here = Browser::new(c);
+    assert_eq!(here.set_password(&link, PASSWORD).0, 303);
+    let other = c.beside();
+    let there = Browser::new(&other);
+    assert_eq!(here.sign_in(TREASURER, "mauvais un").0, 422);
+    assert_eq!(there.sign_in(TREASURER, "mauvais deux").0, 422);
+    assert_eq!(here.sign_in(TREASURER, "mauvais trois").0, 422);
+    assert_eq!(there.sign_in(TREASURER, PASSWORD).0, 429, "the other collector knows of the failures");
+    assert_eq!(here.sign_in(TREASURER, PASSWORD).0, 429);
+    for (i, b) in [&here, &there, &here].into_iter().enumerate() {
+        assert_eq!(b.sign_in("personne@association-exemple.fr", &format!("essai {i}")).0, 422);
+    }
+    assert_eq!(there.sign_in("personne@association-exemple.fr", PASSWORD).0, 429);
+    // Once the delay is over, a success through one collector clears the count for both.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(there.sign_in(TREASURER, PASSWORD).0, 303);
+    assert_eq!(here.sign_in(TREASURER, "mauvais quatre").0, 422);
+    assert_eq!(here.sign_in(TREASURER, PASSWORD).0, 303, "counting from zero again");
+    let keys = c.sql().bodies("SELECT key FROM staff_throttle").concat();
+    assert!(!keys.is_empty() && !keys.contains("personne") && !keys.contains("127.0.0.1"), "{keys}");
+}
+
+#[test]
+fn the_sign_in_throttle_holds_across_two_collectors_on_one_sqlite_file() {
+    two_collectors_count_the_same_failures(&Console::start(&[]));
+}
+
+#[test]
+fn the_sign_in_throttle_holds_across_two_collectors_on_one_postgres_database() {
+    let pg = PgCluster::start();
+    pg.create_database("ledger");
+    two_collectors_count_the_same_failures(&Console::start(&["--database", &pg.url("ledger")]));
 }
 
 #[test]
@@ -533,7 +623,12 @@ fn markup_and_oversized_input_are_refused_or_escaped() {
     let (status, _, body) = stranger.sign_in(markup, PASSWORD);
     assert_eq!(status, 422);
     assert!(!body.contains("<script>"));
-    assert_eq!(c.footprint(), before);
+    assert_eq!(c.accounts_and_sessions(), before[..3]);
+    // The refused sign-in is audited, without what was typed.
+    let refused = c.last_entry();
+    assert_eq!((refused["action"].as_str(), refused["account"].as_str()), (Some("sign_in.refused"), Some("")));
+    assert!(!refused.to_string().contains("script"), "{refused}");
+    let before = c.footprint();
 
     // Too long: a clear 413, nothing stored.
     let long = format!("{}@example.org", "a".repeat(10_000));
@@ -602,8 +697,13 @@ fn a_totp_code_is_accepted_once_and_admins_must_set_one_up_when_required() {
     assert_eq!((status, location(&headers)), (303, "/staff/login/totp"));
     let (status, headers, _) = b.get("/staff/health");
     assert_eq!((status, location(&headers)), (303, "/staff/login/totp"), "the password alone opens nothing");
+    assert_eq!(c.last_entry()["action"], "sign_in.code_awaited");
+    let (status, _, _) = b.submit("/staff/login/totp", "/staff/login/totp", &[("code", "000000")]);
+    assert_eq!(status, 422, "a wrong code");
+    assert_eq!(c.last_entry()["detail"]["reason"], "wrong_code");
     let (status, _, _) = b.submit("/staff/login/totp", "/staff/login/totp", &[("code", &code(&secret, step))]);
     assert_eq!(status, 422, "the set-up code is used up");
+    assert_eq!(c.last_entry()["detail"]["reason"], "code_replayed");
     let next = code(&secret, step + 1);
     assert_eq!(b.submit("/staff/login/totp", "/staff/login/totp", &[("code", &next)]).0, 303);
     assert_eq!(b.get("/staff/health").0, 200);
@@ -616,7 +716,13 @@ fn a_totp_code_is_accepted_once_and_admins_must_set_one_up_when_required() {
     assert_eq!(status, 422);
     french_first(&body, "Code incorrect ou déjà utilisé", "Wrong or already used code");
     assert_eq!(replay.get("/staff/health").0, 303);
-    assert_eq!(c.count("staff_audit"), before);
+    assert_eq!(c.count("staff_audit"), before + 1, "the replay is audited");
+    let replayed = c.last_entry();
+    assert_eq!(
+        (replayed["detail"]["stage"].as_str(), replayed["detail"]["reason"].as_str()),
+        (Some("second_factor"), Some("code_replayed"))
+    );
+    assert_eq!(replayed["account"], "dpo@association-exemple.fr");
     assert!(c.log().contains("staff TOTP code refused"));
     assert!(!c.log().contains(&next));
 
@@ -675,6 +781,34 @@ fn the_audit_log_is_read_by_admins_and_its_chain_checked_by_collector_verify() {
     assert!(!ok && out.contains("audit entry 6"), "{out}");
 }
 
+/// `collector staff add` when the audit entry cannot be written: no account, no link either (one transaction).
+fn staff_add_is_all_or_nothing(c: &Console) {
+    c.sql().execute(match c.database {
+        None => "CREATE TRIGGER no_audit BEFORE INSERT ON staff_audit BEGIN SELECT RAISE(ABORT, 'audit refused'); END;",
+        Some(_) => "CREATE FUNCTION no_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$;
+                    CREATE TRIGGER no_audit BEFORE INSERT ON staff_audit FOR EACH ROW EXECUTE FUNCTION no_audit();",
+    });
+    let (ok, out) =
+        c.command(&["staff", "add", "dpo@association-exemple.fr", "--role", "admin", "--public-url", &c.base]);
+    assert!(!ok && out.contains("audit refused"), "{out}");
+    assert_eq!(c.footprint(), [0, 0, 0, 0], "nothing of the account is left");
+    c.sql().execute(if c.database.is_none() {
+        "DROP TRIGGER no_audit"
+    } else {
+        "DROP TRIGGER no_audit ON staff_audit"
+    });
+    c.add("dpo@association-exemple.fr", "admin", &[]);
+    assert_eq!(c.actions(), ["account.invite"]);
+}
+
+#[test]
+fn staff_add_writes_the_account_its_link_and_its_audit_entry_in_one_transaction() {
+    staff_add_is_all_or_nothing(&Console::start(&[]));
+    let pg = PgCluster::start();
+    pg.create_database("ledger");
+    staff_add_is_all_or_nothing(&Console::start(&["--database", &pg.url("ledger")]));
+}
+
 #[test]
 fn accounts_sessions_and_the_audit_chain_live_in_postgres_too() {
     let pg = PgCluster::start();
@@ -686,8 +820,10 @@ fn accounts_sessions_and_the_audit_chain_live_in_postgres_too() {
     assert_eq!(c.count("staff_sessions"), 1);
     let before = c.footprint();
     assert_eq!(Browser::new(&c).sign_in("dpo@association-exemple.fr", "pas le bon").0, 422);
+    let after = c.footprint();
+    assert_eq!((&after[..3], after[3]), (&before[..3], before[3] + 1), "only the refusal's audit entry");
     assert_eq!(admin.post("/staff/accounts", &[("email", "x@example.org"), ("role", "staff"), ("sites", SITE)]).0, 403);
-    assert_eq!(c.footprint(), before);
+    assert_eq!(c.footprint(), after);
     c.sql().execute("UPDATE staff_sessions SET last_seen_at = last_seen_at - 31 * 60 * 1000");
     assert_eq!(admin.get("/staff/health").0, 303);
     assert_eq!(admin.sign_in("dpo@association-exemple.fr", PASSWORD).0, 303);
@@ -697,9 +833,12 @@ fn accounts_sessions_and_the_audit_chain_live_in_postgres_too() {
         &[("email", "x@example.org"), ("role", "staff"), ("sites", SITE)],
     );
     assert_eq!(status, 200);
-    assert_eq!(c.actions(), ["account.invite", "password.set", "sign_in", "sign_in", "account.invite"]);
+    assert_eq!(
+        c.actions(),
+        ["account.invite", "password.set", "sign_in", "sign_in.refused", "sign_in", "account.invite"]
+    );
     let (ok, out) = c.command(&["verify"]);
-    assert!(ok && out.contains("audit log OK: 5 entries"), "{out}");
+    assert!(ok && out.contains("audit log OK: 6 entries"), "{out}");
     c.sql().execute("UPDATE staff_audit SET body = replace(body, 'dpo@', 'dpo2@') WHERE seq = 2");
     let (ok, out) = c.command(&["verify"]);
     assert!(!ok && out.contains("audit log BROKEN: audit entry 2"), "{out}");

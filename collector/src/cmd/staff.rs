@@ -5,10 +5,8 @@ use crate::cli::StaffAddArgs;
 use anyhow::{Context, bail};
 use collector::mail::MailTransport;
 use collector::staff::accounts::{ALL_SITES, normalise_email};
-use collector::staff::admin::{invited, issue_link, link_url};
-use collector::staff::audit;
+use collector::staff::admin::{invite_on, invited, link_url};
 use collector::staff::db::{StaffDb, StaffPlace};
-use serde_json::json;
 use std::process::ExitCode;
 
 /// Creates the account and prints (and emails) its link.
@@ -35,15 +33,8 @@ pub fn add(args: &StaffAddArgs) -> anyhow::Result<ExitCode> {
         now,
     );
     let stored = account.clone();
-    let token = db.call_blocking(move |conn| {
-        if !conn.insert_account(&stored)? {
-            return Ok(None);
-        }
-        let token = issue_link(conn, &stored.account_id, "invite", now)?;
-        let detail = json!({"account_id": stored.account_id, "role": stored.role.as_str(), "sites": stored.sites});
-        audit::append_on(conn, "cli", "collector staff add", "account.invite", detail, now)?;
-        Ok(Some(token))
-    })?;
+    // The account, its link and its audit entry in one transaction: a failed audit append leaves no account.
+    let token = db.call_blocking(move |conn| invite_on(conn, &stored, ("cli", "collector staff add"), now))?;
     let Some(token) = token else {
         bail!("un compte existe déjà pour {email} / an account already exists for {email}");
     };

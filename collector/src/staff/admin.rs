@@ -51,6 +51,26 @@ pub fn issue_link(conn: &mut StaffConn, account_id: &str, purpose: &str, now: i6
     Ok(token)
 }
 
+/// Stores `account`, its invitation link and the audit entry naming who invited (`by`: account id and email) in
+/// one transaction; the token to send, or `None` (nothing stored) when the address has an account already.
+pub fn invite_on(
+    conn: &mut StaffConn,
+    account: &Account,
+    (by_id, by_email): (&str, &str),
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    let token = random_token();
+    let row = TokenRow {
+        token_hash: token_hash(&token),
+        account_id: account.account_id.clone(),
+        purpose: "invite".into(),
+        expires_at: now + INVITE_MS,
+    };
+    let detail = json!({"account_id": account.account_id, "role": account.role.as_str(), "sites": account.sites});
+    let seal = audit::seal(by_id, by_email, "account.invite", detail, now);
+    Ok(conn.invite_account(account, &row, seal)?.then_some(token))
+}
+
 /// The page a one-time link opens.
 pub fn link_url(public_url: &str, token: &str) -> String {
     format!("{}/staff/password/{token}", public_url.trim_end_matches('/'))
@@ -249,28 +269,10 @@ pub async fn invite(
     let now = state.now();
     let account = invited(&email, role, sites, now);
     let db = db(&state)?;
-    let stored = account.clone();
-    let token = db
-        .call(move |conn| {
-            if !conn.insert_account(&stored)? {
-                return Ok(None);
-            }
-            issue_link(conn, &stored.account_id, "invite", now).map(Some)
-        })
-        .await?
-        .ok_or_else(|| {
-            StaffError::invalid(
-                "Un compte existe déjà pour cette adresse.",
-                "An account already exists for this address.",
-            )
-        })?;
-    audit::append(
-        &state,
-        &staff,
-        "account.invite",
-        json!({"account_id": account.account_id, "role": role.as_str(), "sites": account.sites}),
-    )
-    .await?;
+    let (stored, by) = (account.clone(), (staff.account_id.clone(), staff.email.clone()));
+    let token = db.call(move |conn| invite_on(conn, &stored, (&by.0, &by.1), now)).await?.ok_or_else(|| {
+        StaffError::invalid("Un compte existe déjà pour cette adresse.", "An account already exists for this address.")
+    })?;
     let notice = deliver_link(&state, &account, &token, "invite").await;
     let accounts = db.call(|conn| conn.accounts()).await?;
     Ok(accounts_page(&staff, &accounts, Some(notice)))

@@ -40,13 +40,24 @@ pub fn append_on(
     detail: Value,
     now: i64,
 ) -> Result<u64, StoreError> {
-    let at = rfc3339(now);
-    conn.append_audit(|head| {
+    conn.append_audit(seal(account_id, email, action, detail, now))
+}
+
+/// What seals an entry after the head it is given: its hash and body, for the store to append in the same
+/// transaction as the head's read (and, for an invitation, as the account it records).
+pub fn seal<'a>(
+    account_id: &'a str,
+    email: &'a str,
+    action: &'a str,
+    detail: Value,
+    now: i64,
+) -> impl FnOnce(Option<(u64, String)>) -> Result<(String, String), StoreError> + 'a {
+    move |head| {
         let (seq, prev_hash) = head.map_or((1, GENESIS_HASH.to_owned()), |(seq, hash)| (seq + 1, hash));
         let body = to_canonical_string(&json!({
             "seq": seq,
             "prev_hash": prev_hash,
-            "at": at,
+            "at": rfc3339(now),
             "account_id": account_id,
             "account": email,
             "action": action,
@@ -54,7 +65,7 @@ pub fn append_on(
         }))
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok((sha256_hex(body.as_bytes()), body))
-    })
+    }
 }
 
 /// Walks the audit chain from its first entry; the number of entries, or the first broken one.

@@ -13,7 +13,7 @@ use super::session::{
     STAGE_FULL, STAGE_PASSWORD, clear_session_cookie, cookie_name, new_session, random_token, read_cookie,
     session_cookie, set_cookie, token_hash,
 };
-use super::throttle::Scope;
+use super::throttle::{self, Keys, Scope};
 use super::totp::totp_step;
 use super::{Role, Staff, StaffError, audit, layout};
 use crate::AppState;
@@ -115,7 +115,31 @@ fn refused() -> StaffError {
     )
 }
 
-/// `POST /staff/login`.
+/// The first 16 hex digits of a throttle key: enough for an admin to tell repeated attempts apart in the audit log.
+fn short(key: &str) -> &str {
+    key.get(..16).unwrap_or(key)
+}
+
+/// Audits a refused sign-in attempt on `conn`: the account when the address typed is one's, else no account
+/// (only the keyed hash of what was typed); the client's network as a keyed hash; why, which the sign-in page
+/// never tells (unknown address and wrong password answer alike).
+fn audit_refusal(
+    conn: &mut super::StaffConn,
+    account: Option<&super::accounts::Account>,
+    (stage, reason): (&str, &str),
+    (account_key, ip_key): (&str, &str),
+    now: i64,
+) -> Result<(), crate::storage::StoreError> {
+    let mut detail = json!({"stage": stage, "reason": reason, "network": short(ip_key)});
+    if account.is_none() {
+        detail["typed"] = json!(short(account_key));
+    }
+    let (id, email) = account.map_or(("", ""), |a| (a.account_id.as_str(), a.email.as_str()));
+    audit::append_on(conn, id, email, "sign_in.refused", detail, now).map(drop)
+}
+
+/// `POST /staff/login`. Every outcome is an audit entry; an unknown address and a wrong password do the same
+/// work (an Argon2 check against a dummy hash, two throttle writes, one audit entry) and get the same answer.
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -129,34 +153,58 @@ pub async fn login(
     let db = db(&state)?;
     let now = state.now();
     let email = normalise_email(&form.email);
-    let ip = client_network(ip).to_string();
-    let throttle = db.throttle();
-    throttle.check(Scope::Account, &email, now).map_err(StaffError::Throttled)?;
-    throttle.check(Scope::Ip, &ip, now).map_err(StaffError::Throttled)?;
-    let lookup = email.clone();
-    let account = db.call(move |conn| conn.account_by_email(&lookup)).await?;
+    let keys = Keys::of(&state.key);
+    let account_key = keys.key(Scope::Account, &email);
+    let ip_key = keys.key(Scope::Ip, &client_network(ip).to_string());
+    let (ak, ik) = (account_key.clone(), ip_key.clone());
+    let (wait, account) = db
+        .call(move |conn| {
+            let wait = throttle::check(conn, &ak, now)?.and(throttle::check(conn, &ik, now)?);
+            let account = conn.account_by_email(&email)?;
+            if wait.is_err() {
+                audit_refusal(conn, account.as_ref(), ("password", "throttled"), (&ak, &ik), now)?;
+            }
+            Ok((wait, account))
+        })
+        .await?;
+    wait.map_err(StaffError::Throttled)?;
     let hash = account.as_ref().and_then(|a| a.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_owned());
     let password = form.password.clone();
     let matches = tokio::task::spawn_blocking(move || password_matches(&hash, &password)).await.unwrap_or(false);
-    let Some(account) = account.filter(|a| matches && a.disabled_at.is_none() && a.password_hash.is_some()) else {
-        throttle.fail(Scope::Account, &email, now);
-        throttle.fail(Scope::Ip, &ip, now);
+    let reason = match &account {
+        None => Some("unknown_account"),
+        Some(a) if a.password_hash.is_none() => Some("no_password"),
+        Some(_) if !matches => Some("wrong_password"),
+        Some(a) if a.disabled_at.is_some() => Some("disabled"),
+        Some(_) => None,
+    };
+    let (Some(account), None) = (account.clone(), reason) else {
+        let (ak, ik) = (account_key.clone(), ip_key.clone());
+        db.call(move |conn| {
+            throttle::fail(conn, Scope::Account, &ak, now)?;
+            throttle::fail(conn, Scope::Ip, &ik, now)?;
+            audit_refusal(conn, account.as_ref(), ("password", reason.unwrap_or_default()), (&ak, &ik), now)
+        })
+        .await?;
         tracing::info!("staff sign-in refused");
         return Err(refused());
     };
-    throttle.succeed(Scope::Account, &email);
     let stage = if account.totp_secret.is_some() { STAGE_PASSWORD } else { STAGE_FULL };
     let (id, row) = new_session(&account, stage, now);
+    let (audited, network) = (account.clone(), short(&ip_key).to_owned());
     db.call(move |conn| {
+        throttle::succeed(conn, &account_key, now)?;
         // Abandoned sessions are swept here: each sign-in removes every session past its idle or absolute end.
         conn.prune_sessions(now - super::session::IDLE_MS, now - super::session::ABSOLUTE_MS)?;
-        conn.insert_session(&row)
+        conn.insert_session(&row)?;
+        let (action, detail) = if stage == STAGE_FULL {
+            ("sign_in", json!({"second_factor": false, "network": network}))
+        } else {
+            ("sign_in.code_awaited", json!({"network": network}))
+        };
+        audit::append_on(conn, &audited.account_id, &audited.email, action, detail, now).map(drop)
     })
     .await?;
-    if stage == STAGE_FULL {
-        audit::append_as(&state, &account.account_id, &account.email, "sign_in", json!({"second_factor": false}))
-            .await?;
-    }
     let to = if stage == STAGE_FULL { "/staff/dashboard" } else { "/staff/login/totp" };
     let mut response = Redirect::to(to).into_response();
     if let Ok(value) = session_cookie(&state, &id).parse() {
@@ -220,6 +268,7 @@ pub struct CodeForm {
 /// `POST /staff/login/totp`: the second factor; a code already used is refused (replay).
 pub async fn totp(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     PlainForm(form): PlainForm<CodeForm>,
 ) -> Result<Response, StaffError> {
@@ -229,17 +278,38 @@ pub async fn totp(
     }
     let db = db(&state)?;
     let now = state.now();
-    db.throttle().check(Scope::Account, &account.email, now).map_err(StaffError::Throttled)?;
+    let keys = Keys::of(&state.key);
+    let account_key = keys.key(Scope::Account, &account.email);
+    let ip_key = keys.key(Scope::Ip, &client_network(ip).to_string());
     let step = account.totp_secret.as_deref().and_then(|s| totp_step(s, &form.code, now));
-    let id = account.account_id.clone();
-    let fresh = match step {
-        Some(step) => db.call(move |conn| conn.accept_totp_step(&id, step)).await?,
-        None => false,
-    };
-    if !fresh {
-        db.throttle().fail(Scope::Account, &account.email, now);
+    let (ak, ik, holder) = (account_key.clone(), ip_key.clone(), account.clone());
+    let outcome = db
+        .call(move |conn| {
+            let refusal = if let Err(secs) = throttle::check(conn, &ak, now)? {
+                Some(("throttled", StaffError::Throttled(secs)))
+            } else {
+                let code_refused =
+                    || StaffError::invalid("Code incorrect ou déjà utilisé.", "Wrong or already used code.");
+                match step {
+                    None => Some(("wrong_code", code_refused())),
+                    // A valid code whose time step is used already: a replay.
+                    Some(step) if !conn.accept_totp_step(&holder.account_id, step)? => {
+                        Some(("code_replayed", code_refused()))
+                    }
+                    Some(_) => None,
+                }
+            };
+            let Some((reason, error)) = refusal else { return Ok(Ok(())) };
+            if reason != "throttled" {
+                throttle::fail(conn, Scope::Account, &ak, now)?;
+            }
+            audit_refusal(conn, Some(&holder), ("second_factor", reason), (&ak, &ik), now)?;
+            Ok(Err(error))
+        })
+        .await?;
+    if let Err(error) = outcome {
         tracing::info!("staff TOTP code refused");
-        return Err(StaffError::invalid("Code incorrect ou déjà utilisé.", "Wrong or already used code."));
+        return Err(error);
     }
     // A new session id for the signed-in stage: the half-signed-in one is worth nothing any more.
     let (new_id, row) = new_session(&account, STAGE_FULL, now);
@@ -249,7 +319,8 @@ pub async fn totp(
         conn.insert_session(&row)
     })
     .await?;
-    audit::append_as(&state, &account.account_id, &account.email, "sign_in", json!({"second_factor": true})).await?;
+    let detail = json!({"second_factor": true, "network": short(&ip_key)});
+    audit::append_as(&state, &account.account_id, &account.email, "sign_in", detail).await?;
     let mut response = Redirect::to("/staff/dashboard").into_response();
     if let Ok(value) = session_cookie(&state, &new_id).parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -414,7 +485,10 @@ pub async fn audit_log(
                     tr {
                         th scope="row" { (seq) }
                         td { (v["at"].as_str().unwrap_or_default()) }
-                        td { (v["account"].as_str().unwrap_or_default()) }
+                        td { @match v["account"].as_str().filter(|a| !a.is_empty()) {
+                            Some(account) => (account),
+                            None => em { (s.t("(adresse sans compte)", "(address with no account)")) },
+                        } }
                         td { code { (v["action"].as_str().unwrap_or_default()) } }
                         td { code { (v["detail"].to_string()) } }
                         td { code { (hash.get(..16).unwrap_or(hash)) "…" } }
@@ -490,10 +564,17 @@ pub async fn request_reset(
     let db = db(&state)?;
     let now = state.now();
     let email = normalise_email(&form.email);
-    let ip = client_network(ip).to_string();
-    db.throttle().check(Scope::Ip, &ip, now).map_err(StaffError::Throttled)?;
+    let ip_key = Keys::of(&state.key).key(Scope::Ip, &client_network(ip).to_string());
     // Each request counts as a failure: a few resets are fine, a flood of them waits.
-    db.throttle().fail(Scope::Ip, &ip, now);
+    db.call(move |conn| {
+        let wait = throttle::check(conn, &ip_key, now)?;
+        if wait.is_ok() {
+            throttle::fail(conn, Scope::Ip, &ip_key, now)?;
+        }
+        Ok(wait)
+    })
+    .await?
+    .map_err(StaffError::Throttled)?;
     // All the work happens after the answer, which is thus the same, in content and in time, whether the address
     // has an account or not (a database write or the mail server's delay would tell).
     let worker = state.clone();

@@ -5,7 +5,6 @@
 //! on a runtime of its own and may neither run nor be dropped inside tokio's: on these threads it does neither.
 
 use crate::staff::accounts::Account;
-use crate::staff::throttle::Throttle;
 use crate::storage::StoreError;
 use crate::storage::postgres::staff as pg;
 use crate::storage::sqlite::staff as lite;
@@ -78,13 +77,12 @@ impl StaffPlace {
 
 type Job = Box<dyn FnOnce(&mut StaffConn) + Send>;
 
-/// The staff console's database handle (cheap to clone), with the sign-in throttle and options it shares.
+/// The staff console's database handle (cheap to clone), with the options it shares.
 #[derive(Clone)]
 pub struct StaffDb(Arc<Inner>);
 
 struct Inner {
     jobs: Mutex<Sender<Job>>,
-    throttle: Throttle,
     require_2fa: bool,
     place: StaffPlace,
     last_check: Mutex<Option<crate::staff::health::LedgerCheck>>,
@@ -124,7 +122,6 @@ impl StaffDb {
         }
         Ok(StaffDb(Arc::new(Inner {
             jobs: Mutex::new(jobs),
-            throttle: Throttle::default(),
             require_2fa,
             place: place.clone(),
             last_check: Mutex::new(None),
@@ -162,11 +159,6 @@ impl StaffDb {
     /// The transport and sender address of the console's emails, if mail is configured.
     pub fn mailer(&self) -> Option<&(crate::mail::MailTransport, String)> {
         self.0.mailer.get()
-    }
-
-    /// The sign-in throttle.
-    pub fn throttle(&self) -> &Throttle {
-        &self.0.throttle
     }
 
     fn send(&self, job: Job) -> Result<(), StoreError> {
@@ -277,6 +269,16 @@ impl StaffConn {
     pub fn insert_account(&mut self, account: &Account) -> Result<bool, StoreError> {
         on_conn!(self, insert_account(account))
     }
+    /// Stores a new account, its invitation link and its audit entry (sealed by `seal`) in one transaction;
+    /// `false`, and nothing stored, when the email is taken.
+    pub fn invite_account(
+        &mut self,
+        account: &Account,
+        token: &TokenRow,
+        seal: impl FnOnce(Option<(u64, String)>) -> Result<(String, String), StoreError>,
+    ) -> Result<bool, StoreError> {
+        on_conn!(self, invite_account(account, token, seal))
+    }
     /// Writes an account's changeable fields back.
     pub fn update_account(&mut self, account: &Account) -> Result<(), StoreError> {
         on_conn!(self, update_account(account))
@@ -339,6 +341,26 @@ impl StaffConn {
     /// The consent ledger's head (`seq`, `hash`).
     pub fn ledger_head(&mut self) -> Result<Option<(u64, String)>, StoreError> {
         on_conn!(self, ledger_head())
+    }
+    /// When a throttle key may try again (Unix ms, 0 when unknown).
+    pub fn throttle_blocked_until(&mut self, key: &str) -> Result<i64, StoreError> {
+        on_conn!(self, throttle_blocked_until(key))
+    }
+    /// Counts a failure of a throttle key; the count.
+    pub fn throttle_fail(&mut self, key: &str, now: i64, forget_ms: i64) -> Result<u32, StoreError> {
+        on_conn!(self, throttle_fail(key, now, forget_ms))
+    }
+    /// Makes a throttle key wait until `until`.
+    pub fn throttle_block(&mut self, key: &str, until: i64) -> Result<(), StoreError> {
+        on_conn!(self, throttle_block(key, until))
+    }
+    /// Forgets a throttle key's failures.
+    pub fn throttle_forget(&mut self, key: &str) -> Result<(), StoreError> {
+        on_conn!(self, throttle_forget(key))
+    }
+    /// Removes throttle keys last failed before `before` and no longer waiting at `now`.
+    pub fn throttle_prune(&mut self, before: i64, now: i64) -> Result<u64, StoreError> {
+        on_conn!(self, throttle_prune(before, now))
     }
     /// Audit entries before `before_seq`, newest first.
     pub fn audit_before(&mut self, before_seq: u64, limit: usize) -> Result<Vec<(u64, String, String)>, StoreError> {

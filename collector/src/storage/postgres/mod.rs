@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_staff.sql"),
     include_str!("migrations/0003_campaigns.sql"),
+    include_str!("migrations/0004_staff_throttle.sql"),
 ];
 
 /// The advisory lock taken while migrating, so that several collectors starting at once migrate one at a time

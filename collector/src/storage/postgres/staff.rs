@@ -6,7 +6,7 @@ use crate::staff::accounts::{Account, Role};
 use crate::staff::db::{SessionRow, TokenRow};
 use crate::storage::StoreError;
 use consent::Locale;
-use postgres::{Client, Row};
+use postgres::{Client, GenericClient, Row};
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
@@ -15,6 +15,9 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 fn int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
+
+/// The advisory lock appends to the audit chain take in turns (an arbitrary constant: "staffaud" in ASCII).
+const AUDIT_LOCK: i64 = 0x7374_6166_6661_7564;
 
 /// Opens one more connection to the database a `postgres://` URL names (already migrated by the ledger's store).
 pub fn connect(url: &str) -> Result<Client, StoreError> {
@@ -85,6 +88,28 @@ pub fn accounts(client: &mut Client) -> Result<Vec<Account>, StoreError> {
 
 /// Stores a new account; `false` when the email is taken.
 pub fn insert_account(client: &mut Client, a: &Account) -> Result<bool, StoreError> {
+    insert_account_on(client, a)
+}
+
+/// Stores a new account, its invitation link and the audit entry saying so, in one transaction: all or
+/// nothing. `false` (and nothing stored) when the email is taken.
+pub fn invite_account(
+    client: &mut Client,
+    a: &Account,
+    t: &TokenRow,
+    seal: impl FnOnce(Option<(u64, String)>) -> Result<(String, String), StoreError>,
+) -> Result<bool, StoreError> {
+    let mut tx = client.transaction().map_err(db)?;
+    if !insert_account_on(&mut tx, a)? {
+        return Ok(false);
+    }
+    insert_token_on(&mut tx, t)?;
+    append_audit_on(&mut tx, seal)?;
+    tx.commit().map_err(db)?;
+    Ok(true)
+}
+
+fn insert_account_on(client: &mut impl GenericClient, a: &Account) -> Result<bool, StoreError> {
     let sites = serde_json::to_string(&a.sites).map_err(corrupt)?;
     let n = client
         .execute(
@@ -212,6 +237,11 @@ pub fn prune_sessions(client: &mut Client, idle_before: i64, created_before: i64
 /// Stores a one-time link, voiding the account's earlier unused links of the same purpose.
 pub fn insert_token(client: &mut Client, t: &TokenRow) -> Result<(), StoreError> {
     let mut tx = client.transaction().map_err(db)?;
+    insert_token_on(&mut tx, t)?;
+    tx.commit().map_err(db)
+}
+
+fn insert_token_on(tx: &mut impl GenericClient, t: &TokenRow) -> Result<(), StoreError> {
     tx.execute(
         "DELETE FROM staff_tokens WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL",
         &[&t.account_id, &t.purpose],
@@ -222,7 +252,7 @@ pub fn insert_token(client: &mut Client, t: &TokenRow) -> Result<(), StoreError>
         &[&t.token_hash, &t.account_id, &t.purpose, &t.expires_at],
     )
     .map_err(db)?;
-    tx.commit().map_err(db)
+    Ok(())
 }
 
 /// The account of an unused, unexpired link of `purpose`, without using it.
@@ -267,7 +297,19 @@ pub fn append_audit(
     seal: impl FnOnce(Option<(u64, String)>) -> Result<(String, String), StoreError>,
 ) -> Result<u64, StoreError> {
     let mut tx = client.transaction().map_err(db)?;
-    tx.batch_execute("LOCK TABLE staff_audit IN EXCLUSIVE MODE").map_err(db)?;
+    let seq = append_audit_on(&mut tx, seal)?;
+    tx.commit().map_err(db)?;
+    Ok(seq)
+}
+
+/// [`append_audit`] inside a transaction already open (the advisory lock is held until it ends).
+fn append_audit_on(
+    tx: &mut impl GenericClient,
+    seal: impl FnOnce(Option<(u64, String)>) -> Result<(String, String), StoreError>,
+) -> Result<u64, StoreError> {
+    // Appends take turns on an advisory lock held until the commit: `LOCK TABLE … EXCLUSIVE` would need UPDATE
+    // on the table, which the collector's least-privilege role (docs/operating.md) is not granted.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&AUDIT_LOCK]).map_err(db)?;
     let head = tx
         .query_opt("SELECT seq, hash FROM staff_audit ORDER BY seq DESC LIMIT 1", &[])
         .map_err(db)?
@@ -282,7 +324,6 @@ pub fn append_audit(
     let (hash, body) = seal(head)?;
     tx.execute("INSERT INTO staff_audit (seq, hash, body) VALUES ($1, $2, $3)", &[&int(seq), &hash, &body])
         .map_err(db)?;
-    tx.commit().map_err(db)?;
     Ok(seq)
 }
 
@@ -347,4 +388,51 @@ pub fn reset_totp_step(client: &mut Client, account_id: &str, step: i64) -> Resu
         .execute("UPDATE staff_accounts SET totp_last_step = $2 WHERE account_id = $1", &[&account_id, &step])
         .map_err(db)?;
     Ok(())
+}
+
+/// When the throttle key `key` may try again (Unix ms; 0 when it has no failure on record).
+pub fn throttle_blocked_until(client: &mut Client, key: &str) -> Result<i64, StoreError> {
+    let row = client.query_opt("SELECT blocked_until FROM staff_throttle WHERE key = $1", &[&key]).map_err(db)?;
+    row.map_or(Ok(0), |r| r.try_get(0).map_err(corrupt))
+}
+
+/// Counts one failure of `key` at `now` (the count starting again when the last one is `forget_ms` old) and
+/// returns the count; one statement, so that collectors failing the same key at once each count.
+pub fn throttle_fail(client: &mut Client, key: &str, now: i64, forget_ms: i64) -> Result<u32, StoreError> {
+    let row = client
+        .query_one(
+            "INSERT INTO staff_throttle (key, failures, last_failure, blocked_until) VALUES ($1, 1, $2, 0)
+             ON CONFLICT (key) DO UPDATE SET
+                 failures = CASE WHEN $2 - staff_throttle.last_failure >= $3 THEN 1 ELSE staff_throttle.failures + 1 END,
+                 last_failure = GREATEST(staff_throttle.last_failure, $2)
+             RETURNING failures",
+            &[&key, &now, &forget_ms],
+        )
+        .map_err(db)?;
+    let failures: i64 = row.try_get(0).map_err(corrupt)?;
+    Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+}
+
+/// Makes `key` wait until `until` (Unix ms), unless it already waits longer.
+pub fn throttle_block(client: &mut Client, key: &str, until: i64) -> Result<(), StoreError> {
+    client
+        .execute(
+            "UPDATE staff_throttle SET blocked_until = GREATEST(blocked_until, $2) WHERE key = $1",
+            &[&key, &until],
+        )
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Forgets the failures of `key` (a successful sign-in).
+pub fn throttle_forget(client: &mut Client, key: &str) -> Result<(), StoreError> {
+    client.execute("DELETE FROM staff_throttle WHERE key = $1", &[&key]).map_err(db)?;
+    Ok(())
+}
+
+/// Removes the keys whose last failure is before `before` and that no longer wait at `now`.
+pub fn throttle_prune(client: &mut Client, before: i64, now: i64) -> Result<u64, StoreError> {
+    client
+        .execute("DELETE FROM staff_throttle WHERE last_failure < $1 AND blocked_until <= $2", &[&before, &now])
+        .map_err(db)
 }

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_aggregates.sql"),
     include_str!("migrations/0003_staff.sql"),
     include_str!("migrations/0004_campaigns.sql"),
+    include_str!("migrations/0005_staff_throttle.sql"),
 ];
 
 /// The database file inside a data folder.

@@ -81,6 +81,28 @@ pub fn accounts(conn: &mut Connection) -> Result<Vec<Account>, StoreError> {
 
 /// Stores a new account; `false` when the email is taken.
 pub fn insert_account(conn: &mut Connection, a: &Account) -> Result<bool, StoreError> {
+    insert_account_on(conn, a)
+}
+
+/// Stores a new account, its invitation link and the audit entry saying so, in one transaction: all or
+/// nothing. `false` (and nothing stored) when the email is taken.
+pub fn invite_account(
+    conn: &mut Connection,
+    a: &Account,
+    t: &TokenRow,
+    seal: impl FnOnce(Option<(u64, String)>) -> Result<(String, String), StoreError>,
+) -> Result<bool, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+    if !insert_account_on(&tx, a)? {
+        return Ok(false);
+    }
+    insert_token_on(&tx, t)?;
+    append_audit_on(&tx, seal)?;
+    tx.commit().map_err(db)?;
+    Ok(true)
+}
+
+fn insert_account_on(conn: &Connection, a: &Account) -> Result<bool, StoreError> {
     let sites = serde_json::to_string(&a.sites).map_err(corrupt)?;
     let inserted = conn
         .prepare_cached(&format!(
@@ -213,6 +235,11 @@ pub fn prune_sessions(conn: &mut Connection, idle_before: i64, created_before: i
 /// Stores a one-time link, voiding the account's earlier unused links of the same purpose.
 pub fn insert_token(conn: &mut Connection, t: &TokenRow) -> Result<(), StoreError> {
     let tx = conn.transaction().map_err(db)?;
+    insert_token_on(&tx, t)?;
+    tx.commit().map_err(db)
+}
+
+fn insert_token_on(tx: &Connection, t: &TokenRow) -> Result<(), StoreError> {
     tx.execute(
         "DELETE FROM staff_tokens WHERE account_id = ?1 AND purpose = ?2 AND used_at IS NULL",
         params![t.account_id, t.purpose],
@@ -223,7 +250,7 @@ pub fn insert_token(conn: &mut Connection, t: &TokenRow) -> Result<(), StoreErro
         params![t.token_hash, t.account_id, t.purpose, t.expires_at],
     )
     .map_err(db)?;
-    tx.commit().map_err(db)
+    Ok(())
 }
 
 /// The account of an unused, unexpired link of `purpose`, without using it.
@@ -263,6 +290,16 @@ pub fn append_audit(
     seal: impl FnOnce(Option<(u64, String)>) -> Result<(String, String), StoreError>,
 ) -> Result<u64, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+    let seq = append_audit_on(&tx, seal)?;
+    tx.commit().map_err(db)?;
+    Ok(seq)
+}
+
+/// [`append_audit`] inside a write transaction already open.
+fn append_audit_on(
+    tx: &Connection,
+    seal: impl FnOnce(Option<(u64, String)>) -> Result<(String, String), StoreError>,
+) -> Result<u64, StoreError> {
     let head: Option<(i64, String)> = tx
         .query_row("SELECT seq, hash FROM staff_audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
@@ -275,7 +312,6 @@ pub fn append_audit(
         params![i64::try_from(seq).unwrap_or(i64::MAX), hash, body],
     )
     .map_err(db)?;
-    tx.commit().map_err(db)?;
     Ok(seq)
 }
 
@@ -328,4 +364,57 @@ pub fn reset_totp_step(conn: &mut Connection, account_id: &str, step: i64) -> Re
         .and_then(|mut s| s.execute(params![account_id, step]))
         .map_err(db)?;
     Ok(())
+}
+
+/// When the throttle key `key` may try again (Unix ms; 0 when it has no failure on record).
+pub fn throttle_blocked_until(conn: &mut Connection, key: &str) -> Result<i64, StoreError> {
+    let until = conn
+        .prepare_cached("SELECT blocked_until FROM staff_throttle WHERE key = ?1")
+        .map_err(db)?
+        .query_row([key], |r| r.get(0))
+        .optional()
+        .map_err(db)?;
+    Ok(until.unwrap_or(0))
+}
+
+/// Counts one failure of `key` at `now` (the count starting again when the last one is `forget_ms` old) and
+/// returns the count; one statement, so that collectors failing the same key at once each count.
+pub fn throttle_fail(conn: &mut Connection, key: &str, now: i64, forget_ms: i64) -> Result<u32, StoreError> {
+    let failures: i64 = conn
+        .prepare_cached(
+            "INSERT INTO staff_throttle (key, failures, last_failure, blocked_until) VALUES (?1, 1, ?2, 0)
+             ON CONFLICT (key) DO UPDATE SET
+                 failures = CASE WHEN ?2 - staff_throttle.last_failure >= ?3 THEN 1 ELSE staff_throttle.failures + 1 END,
+                 last_failure = MAX(staff_throttle.last_failure, ?2)
+             RETURNING failures",
+        )
+        .map_err(db)?
+        .query_row(params![key, now, forget_ms], |r| r.get(0))
+        .map_err(db)?;
+    Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+}
+
+/// Makes `key` wait until `until` (Unix ms), unless it already waits longer.
+pub fn throttle_block(conn: &mut Connection, key: &str, until: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE staff_throttle SET blocked_until = MAX(blocked_until, ?2) WHERE key = ?1")
+        .map_err(db)?
+        .execute(params![key, until])
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Forgets the failures of `key` (a successful sign-in).
+pub fn throttle_forget(conn: &mut Connection, key: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM staff_throttle WHERE key = ?1").map_err(db)?.execute([key]).map_err(db)?;
+    Ok(())
+}
+
+/// Removes the keys whose last failure is before `before` and that no longer wait at `now`.
+pub fn throttle_prune(conn: &mut Connection, before: i64, now: i64) -> Result<u64, StoreError> {
+    let n = conn
+        .prepare_cached("DELETE FROM staff_throttle WHERE last_failure < ?1 AND blocked_until <= ?2")
+        .map_err(db)?
+        .execute(params![before, now])
+        .map_err(db)?;
+    Ok(n as u64)
 }
