@@ -201,7 +201,7 @@ pub fn rows() -> anyhow::Result<Vec<Row>> {
         target: "≤ 150 ms".into(),
         command: command.into(),
     });
-    match super::collector::start_cluster().and_then(|()| postgres_database()) {
+    let pg = match super::collector::start_cluster().and_then(|()| postgres_database()) {
         Ok(url) => {
             let pg = measure(&bin, &example, Some(&url), "postgres")?;
             rows.push(Row {
@@ -210,15 +210,27 @@ pub fn rows() -> anyhow::Result<Vec<Row>> {
                 target: "≤ 150 ms".into(),
                 command: command.into(),
             });
+            Some(pg)
         }
-        Err(e) => println!("    PostgreSQL unavailable, its dashboard row is left out: {e}"),
-    }
+        Err(e) => {
+            println!("    PostgreSQL unavailable, its rows are left out: {e}");
+            None
+        }
+    };
     rows.push(Row {
         what: "register search by exact email, 1,000,000 events, SQLite (p50 of 30, HTTP)".into(),
         value: format!("{:.2} ms", figure(&sqlite, "search")),
         target: "≤ 10 ms".into(),
         command: command.into(),
     });
+    if let Some(pg) = &pg {
+        rows.push(Row {
+            what: "register search by exact email, 1,000,000 events, PostgreSQL (p50 of 30, HTTP)".into(),
+            value: format!("{:.2} ms", figure(pg, "search")),
+            target: "≤ 10 ms".into(),
+            command: command.into(),
+        });
+    }
     rows.push(Row {
         what: "proof bundle (ZIP) of a subject with 20 events, chain checked to the head, SQLite (p50 of 30, HTTP)"
             .into(),
