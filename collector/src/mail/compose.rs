@@ -61,14 +61,16 @@ pub fn build_with(
         None => builder.multipart(alternative),
         Some(file) => {
             let kind = ContentType::parse(file.content_type).map_err(|e| MailError::Build(e.to_string()))?;
-            builder.multipart(MultiPart::mixed().multipart(alternative).singlepart(Attachment::new(file.name).body(file.body, kind)))
+            builder.multipart(
+                MultiPart::mixed().multipart(alternative).singlepart(Attachment::new(file.name).body(file.body, kind)),
+            )
         }
     }
     .map_err(|e| MailError::Build(e.to_string()))?;
     Ok(message.formatted())
 }
 
-fn footer_text(site: &Site, locale: Locale) -> String {
+pub(super) fn footer_text(site: &Site, locale: Locale) -> String {
     let c = site.config.controller();
     let line = match locale {
         Locale::Fr => "Responsable de traitement",
