@@ -151,8 +151,13 @@ pub struct CampaignReportArgs {
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// A site's consent.toml (repeat for several sites).
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "sites")]
     pub config: Vec<PathBuf>,
+    /// A folder of sites, one sub-folder each with its consent.toml (`DIR/*/consent.toml`). On SIGHUP every file is
+    /// read again: a changed or added site is served at once, an invalid one is refused and its previous version
+    /// stays in service.
+    #[arg(long, value_name = "DIR")]
+    pub sites: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,

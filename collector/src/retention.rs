@@ -18,11 +18,10 @@ pub fn purge_now(ledger: &mut Ledger, sites: &Sites, now_ms: i64) -> Result<Purg
 
 /// Purges every `every` inside a running server.
 pub async fn run_periodic(writer: Writer, sites: Sites, clock: SharedClock, every: Duration) {
-    let confirm = sites.confirm_within_ms();
-    let retention = sites.retention();
     loop {
         let now = clock.now_ms();
-        let (confirm, retention) = (confirm.clone(), retention.clone());
+        // Read at each pass: a reload (SIGHUP) may have changed a site's delays since the last one.
+        let (confirm, retention) = (sites.confirm_within_ms(), sites.retention());
         match writer.run(move |l| l.purge(now, &confirm, &retention)).await {
             Ok(report) => tracing::info!(
                 expired_pending = report.expired_pending,

@@ -320,3 +320,31 @@ fn each_site_emails_from_its_own_controller_address() {
     assert_eq!(mail.mail_from, "alumni@ecole-exemple.fr", "envelope sender");
     assert!(mail.from.contains("alumni@ecole-exemple.fr"), "From: {}", mail.from);
 }
+
+/// A site's own `[collector] mail_from` names the sender of its emails, before the collector-wide `--mail-from`.
+#[test]
+fn a_sites_own_mail_from_wins_over_the_collectors() {
+    let mut sink = SmtpSink::new(free_port());
+    sink.start();
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port);
+    let dir = tempfile::tempdir().unwrap();
+    let school = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ecole-exemple/consent.toml"))
+        .unwrap()
+        .replace("[collector]\n", "[collector]\nmail_from = \"reseau@ecole-exemple.fr\"\n");
+    assert!(school.contains("mail_from"), "the example has a [collector] table");
+    let school = write(dir.path(), "consent.toml", &school);
+    let c = Collector::start(&["--config", school.to_str().unwrap(), "--smtp", &smtp, "--mail-from", "hote@example.net"]);
+    let config: consent::protocol::WidgetConfig = c.get("/v1/sites/ecole-exemple/config").json().unwrap();
+    let challenge: serde_json::Value = c.get("/v1/challenge?site=ecole-exemple").json().unwrap();
+    let device = Device::new(13);
+    let alumnus = Alumnus {
+        choices: std::collections::BTreeMap::from([("community".into(), true), ("mentoring".into(), false)]),
+        ..Alumnus::new("ada@example.org")
+    };
+    let payload = alumnus.submission(&config, challenge["token"].as_str().unwrap().to_owned(), &device.jwk);
+    let response = c.post_envelope("/v1/submissions", &device.seal(&payload));
+    assert_eq!(response.status().as_u16(), 201, "{}", response.text().unwrap_or_default());
+    let mail = &sink.wait_for(1)[0];
+    assert_eq!(mail.mail_from, "reseau@ecole-exemple.fr", "envelope sender");
+    assert!(mail.from.contains("reseau@ecole-exemple.fr"), "From: {}", mail.from);
+}

@@ -20,6 +20,7 @@ mod proxies;
 mod rectification;
 mod rejections;
 mod retention;
+mod sites_folder;
 mod staff_auth;
 mod staff_console;
 mod staff_rights;

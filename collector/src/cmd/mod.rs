@@ -105,11 +105,11 @@ pub fn open_data(args: &LedgerArgs) -> anyhow::Result<(Ledger, Sites)> {
 /// The site a staff command is about: the one named, or the only one.
 pub fn pick_site(sites: &Sites, name: Option<&str>) -> anyhow::Result<Arc<Site>> {
     match name {
-        Some(name) => sites.get(name).cloned().with_context(|| format!("no site `{name}` in this ledger")),
+        Some(name) => sites.get(name).with_context(|| format!("no site `{name}` in this ledger")),
         None => {
-            let all: Vec<&Arc<Site>> = sites.iter().collect();
+            let all: Vec<Arc<Site>> = sites.iter().collect();
             match all.as_slice() {
-                [one] => Ok((*one).clone()),
+                [one] => Ok(one.clone()),
                 [] => bail!("this ledger has no site yet"),
                 _ => bail!("this ledger has several sites: pass --site"),
             }

@@ -5,13 +5,14 @@ use crate::cli::ServeArgs;
 use anyhow::{Context, bail};
 use collector::clock::{Clock, SharedClock, SystemClock};
 use collector::keys;
-use collector::ledger::{Ledger, LedgerError};
+use collector::ledger::Ledger;
 use collector::mail::{MailContext, MailTransport, run_sender};
 use collector::metrics::Metrics;
 use collector::proxies::TrustedProxies;
 use collector::reader::Readers;
 use collector::retention;
-use collector::sites::{Site, Sites};
+use collector::sites::Sites;
+use collector::sites::folder::{self, SiteSources};
 use collector::staff::db::{StaffDb, StaffPlace};
 use collector::writer::Writer;
 use collector::{AppState, Settings, app};
@@ -45,7 +46,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let stop = Stop::listen().context("listening for SIGINT and SIGTERM")?;
+    let mut stop = Stop::listen().context("listening for SIGINT and SIGTERM")?;
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let local = listener.local_addr()?;
@@ -60,16 +61,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(file) => keys::load_or_create_at(file)?,
         None => keys::load_or_create(&args.data)?,
     };
-    let public_key = key.public().to_base64url();
-    let mut loaded = Vec::new();
-    for path in &args.config {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        match Site::load(&text, &path.display().to_string(), &public_key, Some(&public_url)) {
-            Ok(site) => loaded.push(site),
-            Err(e) => bail!("{e}"),
-        }
-    }
-    let sites = Sites::new(loaded);
+    let sources = SiteSources {
+        files: args.config.clone(),
+        dir: args.sites.clone(),
+        public_key: key.public().to_base64url(),
+        public_url: public_url.clone(),
+    };
+    let sites = match sources.load_all() {
+        Ok(loaded) => Sites::new(loaded),
+        Err(errors) => bail!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")),
+    };
     let mail_from = match &args.mail_from {
         Some(from) => from.clone(),
         None => sites.iter().next().map(|s| s.config.controller().email.clone()).unwrap_or_default(),
@@ -124,6 +125,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         tracing::warn!("neither --smtp nor --outbox: confirmation emails wait in the queue until one is given");
     }
+    #[cfg(unix)]
+    if let Some(hangup) = stop.hangup.take() {
+        tokio::spawn(folder::reload_on_hangup(hangup, sources, sites.clone(), writer.clone(), clock.clone()));
+    }
     tokio::spawn(retention::run_periodic(writer, sites, clock, Duration::from_secs(args.purge_every.max(1))));
     tracing::info!(listen = %local, public_url = %public_url, "collector listening");
     println!("collector listening on http://{local}");
@@ -141,24 +146,20 @@ fn start_writer(args: &ServeArgs, sites: &Sites, metrics: Arc<Metrics>) -> anyho
     tracing::info!(ledger = %place, "ledger opened");
     let mut ledger = Ledger::open(store)?;
     let now = SystemClock.now_ms();
-    ledger.transaction(|l| {
-        for site in sites.iter() {
-            l.store().put_site(site.config.site().as_str(), &site.toml, now)?;
-            let text = String::from_utf8_lossy(&site.notice.canonical_bytes()).into_owned();
-            l.store().put_notice(site.notice.version().as_str(), &text, now)?;
-        }
-        Ok::<(), LedgerError>(())
-    })?;
+    ledger.transaction(|l| folder::store_all(l, sites, now))?;
     Ok(Writer::start(ledger, metrics)?)
 }
 
 /// The signals that end `serve` (SIGINT, SIGTERM), listened to from its first line: one that arrives while the
-/// ledger is being opened, or before the server's first poll, is a clean stop instead of the default kill.
+/// ledger is being opened, or before the server's first poll, is a clean stop instead of the default kill. SIGHUP
+/// (reload the sites) is registered at the same time, for the same reason: its default action would end `serve`.
 struct Stop {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hangup: Option<tokio::signal::unix::Signal>,
 }
 
 impl Stop {
@@ -167,7 +168,11 @@ impl Stop {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            Ok(Stop { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
+            Ok(Stop {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+                hangup: Some(signal(SignalKind::hangup())?),
+            })
         }
         #[cfg(not(unix))]
         Ok(Stop {})
@@ -177,7 +182,7 @@ impl Stop {
     async fn wait(self) {
         #[cfg(unix)]
         {
-            let Stop { mut interrupt, mut terminate } = self;
+            let Stop { mut interrupt, mut terminate, .. } = self;
             tokio::select! { _ = interrupt.recv() => {}, _ = terminate.recv() => {} }
         }
         #[cfg(not(unix))]

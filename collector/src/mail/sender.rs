@@ -198,13 +198,13 @@ fn write_message(
 ) -> Option<(String, Vec<u8>)> {
     let about = about.filter(|a| a.held)?;
     let record = &about.record;
-    let site = ctx.sites.get(&record.site)?;
+    let site = &*ctx.sites.get(&record.site)?;
     let manage = |now| {
         let token =
             links::sign(&ctx.key, LinkKind::Manage, &record.site, &record.record_id, now, links::MANAGE_LINK_DAYS);
         links::url(&ctx.public_url, LinkKind::Manage, &token)
     };
-    let from = ctx.from.clone().unwrap_or_else(|| site.config.controller().email.clone());
+    let from = site.mail_from(ctx.from.as_deref());
     let message = match job {
         MailJob::Confirmation { .. } => {
             if record.status != RecordStatus::Pending {

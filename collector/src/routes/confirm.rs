@@ -52,7 +52,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
         h1 { (w[0]) }
         p { (site.config.controller().name) }
         p { (w[1]) }
-        (purposes_list(site, &record.choices, record.locale))
+        (purposes_list(&site, &record.choices, record.locale))
         form method="post" action={ "/confirm/" (token) } {
             button type="submit" { (w[2]) }
         }

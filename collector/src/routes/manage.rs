@@ -177,7 +177,7 @@ struct Opened {
 
 fn open(state: &AppState, token: &str) -> Result<Opened, ProblemType> {
     let claims = links::open(&state.public_key, token, LinkKind::Manage, state.now())?;
-    let site = state.sites.get(&claims.site).cloned().ok_or(ProblemType::UnknownSite)?;
+    let site = state.sites.get(&claims.site).ok_or(ProblemType::UnknownSite)?;
     Ok(Opened { claims, site })
 }
 
@@ -554,7 +554,7 @@ pub async fn confirm_address(State(state): State<AppState>, Path(token): Path<St
         Ok(claims) => claims,
         Err(kind) => return link_problem(&state, &token, kind),
     };
-    let (Some(site), Some(address)) = (state.sites.get(&claims.site).cloned(), claims.email) else {
+    let (Some(site), Some(address)) = (state.sites.get(&claims.site), claims.email) else {
         return error_page(ProblemType::InvalidLink, Locale::Fr);
     };
     let Some(field) = site.widget.fields.iter().find(|f| f.kind == FieldKind::Email).map(|f| f.id.to_string()) else {

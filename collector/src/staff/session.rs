@@ -80,7 +80,7 @@ impl Staff {
 
     /// Every served site this account sees, by id.
     pub fn visible_sites(&self) -> Vec<Arc<Site>> {
-        self.served.iter().filter(|s| self.site(s.config.site().as_str()).is_ok()).cloned().collect()
+        self.served.iter().filter(|s| self.site(s.config.site().as_str()).is_ok()).collect()
     }
 
     /// Picks French or English text for this account's screens.

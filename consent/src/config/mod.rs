@@ -152,6 +152,10 @@ pub struct CollectorSettings {
     pub allowed_origins: Vec<String>,
     /// Days a pending record waits for its confirmation before it expires.
     pub confirm_within_days: u32,
+    /// The sender of this site's emails, when it is not the controller's address.
+    pub mail_from: Option<String>,
+    /// This site's own SMTP relay (`smtp://host:port?tls=required`, `smtps://…`), without credentials.
+    pub smtp: Option<String>,
 }
 
 impl Config {

@@ -127,4 +127,6 @@ pub(crate) struct RawCollector {
     pub endpoint: Option<String>,
     pub allowed_origins: Option<Vec<String>>,
     pub confirm_within_days: Option<u32>,
+    pub mail_from: Option<Spanned<String>>,
+    pub smtp: Option<Spanned<String>>,
 }

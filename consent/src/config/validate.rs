@@ -35,6 +35,27 @@ impl Check<'_> {
         false
     }
 
+    /// A per-site SMTP relay: a URL the collector can use, and never a password (it would be published with the
+    /// site's configuration; credentials come from the collector's environment).
+    fn smtp_url(&mut self, url: &Spanned<String>) {
+        let text = url.get_ref();
+        let scheme_ok = ["smtp://", "smtps://"].iter().any(|s| text.starts_with(s));
+        let authority = text.split_once("://").map_or("", |(_, rest)| rest.split(['/', '?']).next().unwrap_or(""));
+        if !scheme_ok || authority.is_empty() {
+            self.error(
+                url.span(),
+                format!("collector.smtp `{text}` is not an SMTP URL"),
+                Some("write smtp://host:port?tls=required (STARTTLS) or smtps://host:port".into()),
+            );
+        } else if authority.contains('@') {
+            self.error(
+                url.span(),
+                "collector.smtp must not hold credentials",
+                Some("give them to the collector as SMTP_USERNAME_<SITE> and SMTP_PASSWORD_<SITE>".into()),
+            );
+        }
+    }
+
     fn email(&mut self, what: &str, email: &Spanned<String>) {
         if !crate::protocol::is_plausible_email(email.get_ref()) {
             self.error(email.span(), format!("{what} `{}` is not an email address", email.get_ref()), None);
@@ -189,12 +210,28 @@ fn build(check: &mut Check<'_>, raw: RawConfig) -> Option<Config> {
         }
     };
     let collector = match raw.collector {
-        Some(c) => CollectorSettings {
-            endpoint: c.endpoint,
-            allowed_origins: c.allowed_origins.unwrap_or_default(),
-            confirm_within_days: c.confirm_within_days.unwrap_or(7),
+        Some(c) => {
+            if let Some(from) = &c.mail_from {
+                check.email("collector.mail_from", from);
+            }
+            if let Some(smtp) = &c.smtp {
+                check.smtp_url(smtp);
+            }
+            CollectorSettings {
+                endpoint: c.endpoint,
+                allowed_origins: c.allowed_origins.unwrap_or_default(),
+                confirm_within_days: c.confirm_within_days.unwrap_or(7),
+                mail_from: c.mail_from.map(Spanned::into_inner),
+                smtp: c.smtp.map(Spanned::into_inner),
+            }
+        }
+        None => CollectorSettings {
+            endpoint: None,
+            allowed_origins: Vec::new(),
+            confirm_within_days: 7,
+            mail_from: None,
+            smtp: None,
         },
-        None => CollectorSettings { endpoint: None, allowed_origins: Vec::new(), confirm_within_days: 7 },
     };
     Some(Config {
         site,

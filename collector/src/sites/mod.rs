@@ -6,7 +6,9 @@ use consent::protocol::WidgetConfig;
 use consent::vocabulary::RetentionStart;
 use consent::{Config, ConfigError, Notice};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+
+pub mod folder;
 
 /// One site, ready to serve.
 #[derive(Debug)]
@@ -37,40 +39,61 @@ impl Site {
         Ok(Site { config, notice, widget, widget_json, toml: toml.to_owned() })
     }
 
+    /// The sender of this site's emails: its own `[collector] mail_from`, else the collector's `--mail-from`, else
+    /// the controller's address (the envelope and the header then name the controller the notice names).
+    pub fn mail_from(&self, collector_default: Option<&str>) -> String {
+        let own = self.config.collector().mail_from.as_deref();
+        own.or(collector_default).map_or_else(|| self.config.controller().email.clone(), str::to_owned)
+    }
+
     /// Whether a browser origin may submit to this site.
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.config.collector().allowed_origins.iter().any(|o| o.trim_end_matches('/') == origin)
     }
 }
 
-/// Every site served, by id.
+/// Every site served, by id: a shared, live handle. Clones see the same sites, and a reload (`--sites DIR` and
+/// SIGHUP, see [`folder`]) swaps one site for its new version under every clone at once; a request already
+/// holding the old `Arc<Site>` finishes with it.
 #[derive(Debug, Default, Clone)]
-pub struct Sites(BTreeMap<String, Arc<Site>>);
+pub struct Sites(Arc<RwLock<BTreeMap<String, Arc<Site>>>>);
 
 impl Sites {
     /// Sites from loaded entries.
     pub fn new(sites: impl IntoIterator<Item = Site>) -> Sites {
-        Sites(sites.into_iter().map(|s| (s.config.site().to_string(), Arc::new(s))).collect())
+        let map = sites.into_iter().map(|s| (s.config.site().to_string(), Arc::new(s))).collect();
+        Sites(Arc::new(RwLock::new(map)))
     }
 
-    /// One site.
-    pub fn get(&self, id: &str) -> Option<&Arc<Site>> {
-        self.0.get(id)
+    /// The map, readable even if a writer panicked (the map is replaced whole per site, never left half-written).
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<Site>>> {
+        self.0.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Every site.
-    pub fn iter(&self) -> impl Iterator<Item = &Arc<Site>> {
-        self.0.values()
+    /// One site, as served now.
+    pub fn get(&self, id: &str) -> Option<Arc<Site>> {
+        self.read().get(id).cloned()
+    }
+
+    /// Every site, as served now, by id.
+    pub fn iter(&self) -> std::vec::IntoIter<Arc<Site>> {
+        self.read().values().cloned().collect::<Vec<_>>().into_iter()
+    }
+
+    /// Serves `site` from now on, in place of the version with its id if there was one.
+    pub fn install(&self, site: Site) {
+        let mut map = self.0.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.insert(site.config.site().to_string(), Arc::new(site));
     }
 
     /// Whether any site allows this origin (CORS preflight, before the body names the site).
     pub fn any_allows(&self, origin: &str) -> bool {
-        self.0.values().any(|s| s.allows_origin(origin))
+        self.read().values().any(|s| s.allows_origin(origin))
     }
 
     /// Each site's confirmation delay, ms.
     pub fn confirm_within_ms(&self) -> BTreeMap<String, i64> {
-        self.0
+        self.read()
             .iter()
             .map(|(id, s)| (id.clone(), i64::from(s.config.collector().confirm_within_days) * DAY_MS))
             .collect()
@@ -78,7 +101,7 @@ impl Sites {
 
     /// Each site's retention rules.
     pub fn retention(&self) -> RetentionTable {
-        self.0
+        self.read()
             .iter()
             .map(|(id, s)| {
                 let rules = s
