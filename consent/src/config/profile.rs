@@ -344,3 +344,169 @@ fn choices(check: &mut Check<'_>, name: &str, raw: &[Spanned<RawChoice>]) -> Vec
     }
     out
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::config::{Diagnostic, Mismatch};
+
+    const GOOD: &str = include_str!("../../../examples/association-exemple/consent.toml");
+    const SCHOOL: &str = include_str!("../../../examples/ecole-exemple/consent.toml");
+
+    /// The association example with its `[[profile]]` entries replaced by `profile`.
+    fn with_profile(profile: &str) -> String {
+        let start = GOOD.find("\n[[profile]]").unwrap();
+        let end = GOOD.find("\n[notice]").unwrap();
+        format!("{}\n{profile}\n{}", &GOOD[..start], &GOOD[end..])
+    }
+
+    fn errors(src: &str) -> Vec<Diagnostic> {
+        match Config::from_toml_str(src, "consent.toml") {
+            Ok(_) => panic!("expected an error for:\n{src}"),
+            Err(e) => e.diagnostics,
+        }
+    }
+
+    fn line_of(src: &str, needle: &str) -> usize {
+        src.lines().position(|l| l.contains(needle)).map(|i| i + 1).unwrap()
+    }
+
+    #[test]
+    fn the_examples_declare_the_fields_the_statistics_count() {
+        for src in [GOOD, SCHOOL] {
+            let c = Config::from_toml_str(src, "consent.toml").unwrap();
+            let ids: Vec<&str> = c.profile().iter().map(|f| f.id.as_str()).collect();
+            assert_eq!(ids, ["situation", "job_title", "employer", "sector", "city", "country"]);
+            let situation = c.profile_field("situation").unwrap();
+            assert_eq!(situation.kind, ProfileKind::Choice);
+            let choices: Vec<&str> = situation.choices.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(choices, ["employed", "job_seeking", "studying", "other"]);
+            assert_eq!(situation.choice("job_seeking").unwrap().label.get(Locale::Fr), "En recherche d'emploi");
+            assert!(c.profile().iter().all(|f| f.data == DataCategory::Career && f.if_omitted.has(Locale::En)));
+            assert!(c.purpose("insertion_stats").is_some());
+            let covered: Vec<&str> = c.profile_covered_by(&["insertion_stats"]).iter().map(|f| f.id.as_str()).collect();
+            assert_eq!(covered.len(), 6, "{covered:?}");
+            assert!(c.profile_covered_by(&["community", "events"]).is_empty());
+            assert_eq!(c.minimisation(), []);
+        }
+    }
+
+    #[test]
+    fn values_outside_the_list_markup_hidden_characters_and_long_texts_are_refused() {
+        let c = Config::from_toml_str(GOOD, "consent.toml").unwrap();
+        let situation = c.profile_field("situation").unwrap();
+        assert_eq!(situation.check(" employed "), Ok(Some("employed".into())));
+        assert_eq!(situation.check("En emploi"), Err(ProfileRefusal::NotAChoice), "the label is not the id");
+        assert_eq!(situation.check("retired"), Err(ProfileRefusal::NotAChoice));
+        assert_eq!(situation.check("  "), Ok(None), "left out");
+        let job = c.profile_field("job_title").unwrap();
+        assert_eq!(job.check("Ingénieure <b>R&D</b>"), Err(ProfileRefusal::Markup));
+        assert_eq!(job.check("Ingénieure\u{202e}DR"), Err(ProfileRefusal::Control));
+        assert_eq!(job.check("Ingénieure\u{7}"), Err(ProfileRefusal::Control));
+        assert_eq!(job.check(&"é".repeat(121)), Err(ProfileRefusal::TooLong));
+        assert_eq!(job.check(&"é".repeat(120)), Ok(Some("é".repeat(120))));
+        assert_eq!(job.display("Ingénieure", Locale::Fr), "Ingénieure");
+        assert_eq!(situation.display("studying", Locale::En), "In further study");
+        assert!(ProfileRefusal::NotAChoice.message(Locale::Fr).starts_with("Choisissez"));
+    }
+
+    #[test]
+    fn bad_declarations_are_located_and_hinted() {
+        let cases: [(&str, &str, &str); 8] = [
+            (
+                "[[profile]]\nid = \"situation\"\nkind = \"choice\"\ndata = \"career\"\nlabel = \"Situation\"\n",
+                "has no `if_omitted`",
+                "what leaving it out changes",
+            ),
+            (
+                "[[profile]]\nid = \"situation\"\nkind = \"choice\"\ndata = \"career\"\nlabel = \"Situation\"\nif_omitted = \"x\"\n",
+                "is a choice list without `choices`",
+                "choices = [",
+            ),
+            (
+                "[[profile]]\nid = \"job\"\nkind = \"text\"\ndata = \"career\"\nlabel = \"Poste\"\nif_omitted = \"x\"\nchoices = [{ id = \"a\", label = \"A\" }]\n",
+                "is free text but lists `choices`",
+                "kind = \\\"choice\\\"",
+            ),
+            (
+                "[[profile]]\nid = \"job\"\nkind = \"text\"\ndata = \"career\"\nlabel = \"Poste\"\nif_omitted = \"x\"\nmax_length = 5000\n",
+                "`max_length = 5000` is out of range",
+                "between 1 and 200",
+            ),
+            (
+                "[[profile]]\nid = \"s\"\nkind = \"choice\"\ndata = \"career\"\nlabel = \"S\"\nif_omitted = \"x\"\nchoices = [{ id = \"a\", label = \"A\" }, { id = \"a\", label = \"B\" }]\n",
+                "lists choice `a` twice",
+                "",
+            ),
+            (
+                "[[profile]]\nid = \"promo\"\nkind = \"text\"\ndata = \"career\"\nlabel = \"P\"\nif_omitted = \"x\"\n",
+                "has the id of a field of the form",
+                "another id",
+            ),
+            (
+                "[[profile]]\nid = \"job\"\nkind = \"text\"\nlabel = \"Poste\"\nif_omitted = \"x\"\n",
+                "has no `data`",
+                "data = \\\"career\\\"",
+            ),
+            (
+                "[[profile]]\nid = \"job\"\nkind = \"text\"\ndata = \"career\"\nlabel = { en = \"Job\" }\nif_omitted = \"x\"\n",
+                "label has no French text",
+                "fr = ",
+            ),
+        ];
+        for (profile, message, hint) in cases {
+            let src = with_profile(profile);
+            let found = errors(&src);
+            let d =
+                found.iter().find(|d| d.message.contains(message)).unwrap_or_else(|| panic!("{message}: {found:?}"));
+            assert!(d.hint.as_deref().unwrap_or("").contains(hint.replace("\\\"", "\"").as_str()), "{d}");
+            assert!(d.line >= line_of(&src, "[[profile]]"), "{d} is not in the profile entry");
+            assert!(d.to_string().starts_with("consent.toml:"), "{d}");
+        }
+        let unknown = with_profile("[[profile]]\nid = \"job\"\nkind = \"paragraph\"\n");
+        let d = &errors(&unknown)[0];
+        assert!(d.message.contains("unknown variant `paragraph`"), "{d}");
+        assert_eq!(d.line, line_of(&unknown, "kind = \"paragraph\""));
+    }
+
+    #[test]
+    fn the_profile_counts_as_collecting_its_category() {
+        // Only the profile collects `career` here: the purposes' claim is true.
+        let c = Config::from_toml_str(GOOD, "consent.toml").unwrap();
+        assert!(c.fields().iter().all(|f| f.data != Some(DataCategory::Career)));
+        assert_eq!(c.minimisation(), []);
+        // Without it, the claim is not.
+        let bare = Config::from_toml_str(&with_profile(""), "consent.toml").unwrap();
+        assert!(
+            bare.minimisation()
+                .iter()
+                .any(|m| matches!(m, Mismatch::UncollectedCategory { category: DataCategory::Career, .. })),
+            "{:?}",
+            bare.minimisation()
+        );
+        // A profile field whose category no purpose declares is data collected for nothing the notice says.
+        let photo = with_profile(
+            "[[profile]]\nid = \"portrait\"\nkind = \"text\"\ndata = \"photo\"\nlabel = \"Photo\"\nif_omitted = \"x\"\n",
+        );
+        let c = Config::from_toml_str(&photo, "consent.toml").unwrap();
+        assert!(c.minimisation().contains(&Mismatch::UndeclaredCategory {
+            field: FieldId::from("portrait"),
+            category: DataCategory::Photo
+        }));
+    }
+
+    #[test]
+    fn the_notice_lists_the_profile_with_what_leaving_it_out_changes() {
+        let c = Config::from_toml_str(GOOD, "consent.toml").unwrap();
+        let n = crate::Notice::render(&c);
+        let fr = n.second_layer(Locale::Fr);
+        assert!(fr.contains("Vous pouvez aussi compléter un profil, entièrement facultatif"), "{fr}");
+        assert!(fr.contains("- Vie professionnelle (poste, employeur), pour « Recevoir des offres"), "{fr}");
+        assert!(fr.contains("  - Situation actuelle — Sans votre situation"), "{fr}");
+        let en = n.second_layer(Locale::En);
+        assert!(en.contains("  - Sector of activity — Without your sector"), "{en}");
+        let bare = crate::Notice::render(&Config::from_toml_str(&with_profile(""), "consent.toml").unwrap());
+        assert!(!bare.second_layer(Locale::Fr).contains("compléter un profil"));
+        assert_ne!(bare.version(), n.version(), "the profile is part of the notice shown");
+    }
+}

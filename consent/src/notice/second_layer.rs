@@ -4,7 +4,7 @@ use super::markdown::{escape, join_words};
 use crate::config::{Config, Purpose};
 use crate::locale::Locale;
 use crate::regime::{LegalBasis, Regime};
-use crate::vocabulary::Recipient;
+use crate::vocabulary::{DataCategory, Recipient};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -32,6 +32,8 @@ struct Words {
     required_title: &'static str,
     required_intro: &'static str,
     optional_intro: &'static str,
+    profile_intro: &'static str,
+    profile_for: &'static str,
     boxes_optional: &'static str,
     rights_title: &'static str,
     rights: &'static str,
@@ -69,6 +71,8 @@ const FR: Words = Words {
     required_title: "Données obligatoires et facultatives",
     required_intro: "Les champs suivants sont nécessaires pour traiter votre demande\u{a0}; sans eux, nous ne pouvons pas l'enregistrer\u{a0}:",
     optional_intro: "Les champs suivants sont facultatifs\u{a0}:",
+    profile_intro: "Vous pouvez aussi compléter un profil, entièrement facultatif, depuis le lien de gestion présent dans chaque courriel. Il n'est proposé qu'aux personnes dont le consentement couvre la catégorie de données concernée, et n'est utilisé que pour ces finalités\u{a0}:",
+    profile_for: "pour",
     boxes_optional: "Aucune case de consentement n'est obligatoire ni pré-cochée, et aucun service de l'école ou de l'association (diplôme, attestation, stage) ne dépend de votre réponse.",
     rights_title: "Vos droits",
     rights: "Vous disposez des droits d'accès (art. 15), de rectification (art. 16), d'effacement (art. 17), de limitation du traitement (art. 18), de portabilité (art. 20) et d'opposition (art. 21). Vous pouvez les exercer depuis le lien de gestion présent dans chaque courriel, ou en écrivant à",
@@ -106,6 +110,8 @@ const EN: Words = Words {
     required_title: "Required and optional data",
     required_intro: "The following fields are needed to process your request; without them we cannot record it:",
     optional_intro: "The following fields are optional:",
+    profile_intro: "You may also fill in a profile, entirely optional, through the manage link in every email. It is offered only to people whose consent covers the category of data concerned, and used only for those purposes:",
+    profile_for: "for",
     boxes_optional: "No consent box is required or pre-ticked, and no service of the school or the association (diploma, certificate, internship) depends on your answer.",
     rights_title: "Your rights",
     rights: "You have the rights of access (art. 15), rectification (art. 16), erasure (art. 17), restriction of processing (art. 18), portability (art. 20) and objection (art. 21). You can exercise them through the manage link in every email, or by writing to",
@@ -205,6 +211,9 @@ pub(super) fn render(config: &Config, locale: Locale) -> String {
             let _ = writeln!(out, "- {}{why}", escape(f.label.get(locale)));
         }
     }
+    if !config.profile().is_empty() {
+        profile(&mut out, config, w, locale);
+    }
     let _ = writeln!(out, "\n{}\n", w.boxes_optional);
 
     let contact = config.dpo().map_or(&c.email, |d| &d.email);
@@ -244,4 +253,35 @@ fn purpose(out: &mut String, p: &Purpose, w: &Words, locale: Locale) {
     let _ = writeln!(out, "- {}{colon}{}", w.data, join_words(&data, w.and));
     let _ = writeln!(out, "- {}{colon}{}", w.recipients, recipients.join(w.list_sep));
     let _ = writeln!(out, "- {}{colon}{}\n", w.retention, p.retention.describe(locale));
+}
+
+/// The career profile, by data category: the purposes whose consent covers it, then each field and what leaving
+/// it out changes.
+fn profile(out: &mut String, config: &Config, w: &Words, locale: Locale) {
+    let _ = writeln!(out, "\n{}\n", w.profile_intro);
+    let categories: BTreeSet<DataCategory> = config.profile().iter().map(|f| f.data).collect();
+    for category in categories {
+        let purposes: Vec<String> = config
+            .purposes()
+            .iter()
+            .filter(|p| p.data.contains(&category))
+            .map(|p| format!("« {} »", escape(p.label.get(locale))))
+            .collect();
+        let _ = writeln!(
+            out,
+            "- {}, {} {}{}",
+            upper_first(category.label(locale)),
+            w.profile_for,
+            join_words(&purposes, w.and),
+            w.colon.trim_end()
+        );
+        for f in config.profile().iter().filter(|f| f.data == category) {
+            let _ = writeln!(out, "  - {} — {}", escape(f.label.get(locale)), escape(f.if_omitted.get(locale)));
+        }
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
