@@ -17,14 +17,27 @@ pub fn page_path(url: &str) -> String {
 /// promo and programme, the CTA and the page. The same for consents in force and for the aggregates kept when a
 /// subject is anonymised, so that both tables mean the same.
 pub fn dimensions(purpose: &str, submission: Option<&SubmissionPayload>) -> Vec<(&'static str, String)> {
-    let mut cells = vec![("purpose", purpose.to_owned())];
-    if let Some(s) = submission {
-        cells.push(("promo", s.subject.get("promo").cloned().unwrap_or_default()));
-        cells.push(("programme", s.subject.get("programme").cloned().unwrap_or_default()));
-        cells.push(("cta", s.cta.to_string()));
-        cells.push(("page", page_path(&s.page_url)));
+    match submission {
+        Some(s) => form_dimensions(purpose, &s.subject, s.cta.as_str(), &s.page_url),
+        None => vec![("purpose", purpose.to_owned())],
     }
-    cells
+}
+
+/// The same cells from the held fields, the CTA and the page (empty for a consent given through the personal
+/// link or a person imported from a list: no page showed them a form).
+pub fn form_dimensions(
+    purpose: &str,
+    subject: &std::collections::BTreeMap<String, String>,
+    cta: &str,
+    page_url: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("purpose", purpose.to_owned()),
+        ("promo", subject.get("promo").cloned().unwrap_or_default()),
+        ("programme", subject.get("programme").cloned().unwrap_or_default()),
+        ("cta", cta.to_owned()),
+        ("page", page_path(page_url)),
+    ]
 }
 
 #[cfg(test)]

@@ -2,10 +2,9 @@
 //! `;`-separated for French spreadsheets, safe against formula injection) or JSON.
 
 use crate::clock::rfc3339;
-use crate::ledger::{Event, EventKind, Ledger, LedgerError, held_submission};
+use crate::ledger::{Event, EventKind, HeldForm, Ledger, LedgerError, held_form};
 use crate::sites::Site;
 use crate::storage::ConsentRow;
-use consent::protocol::SubmissionPayload;
 use serde_json::{Map, Value};
 
 /// The output format.
@@ -17,13 +16,14 @@ pub enum Format {
     Json,
 }
 
-/// A consent in force with the signed submission that gave it.
+/// A consent in force with the data of the record that gave it (a signed submission, or a consent given through
+/// the personal link).
 #[derive(Debug, Clone)]
 pub struct HeldConsent {
     /// The consent.
     pub consent: ConsentRow,
-    /// The submission of the record that set it.
-    pub submission: SubmissionPayload,
+    /// The held data of the record that set it.
+    pub form: HeldForm,
 }
 
 /// Every consent in force on a site (for one purpose, or all), with its submission. Pending, withdrawn,
@@ -36,16 +36,17 @@ pub fn held_consents(ledger: &mut Ledger, site: &str, purpose: Option<&str>) -> 
     let mut held = Vec::with_capacity(consents.len());
     for consent in consents {
         let Some(data) = ledger.store().record_data(&consent.record_id)? else { continue };
+        let Some(record) = ledger.store().record(&consent.record_id)? else { continue };
         // The fields as held now: corrected ones once the subject rectified them.
-        let Some(submission) = held_submission(&data.data) else { continue };
-        held.push(HeldConsent { consent, submission });
+        let Some(form) = held_form(&data.data, &record) else { continue };
+        held.push(HeldConsent { consent, form });
     }
     Ok(held)
 }
 
 /// The notice version a consent in force was given under: the one its `changed` event names when the answer was
 /// last set on the manage page, else the one its signed submission names (a confirmation, a device change, or a
-/// change recorded before changes named their notice).
+/// change recorded before changes named their notice), or the record's (a consent given through the link).
 fn notice_version_of(ledger: &mut Ledger, held: &HeldConsent) -> Result<String, LedgerError> {
     let set_at = rfc3339(held.consent.updated_at);
     let events = ledger.store().events_of_subject(&held.consent.subject_id)?;
@@ -58,7 +59,7 @@ fn notice_version_of(ledger: &mut Ledger, held: &HeldConsent) -> Result<String, 
     Ok(changed
         .as_ref()
         .and_then(Event::notice_version)
-        .map_or_else(|| held.submission.notice_version.clone(), str::to_owned))
+        .map_or_else(|| held.form.notice_version.clone(), str::to_owned))
 }
 
 /// Makes a cell safe for spreadsheets: a leading `= + - @`, tab or carriage return would start a formula, so
@@ -84,10 +85,10 @@ pub fn export(ledger: &mut Ledger, site: &Site, purpose: &str, format: Format) -
     let versions: Vec<String> = held.iter().map(|h| notice_version_of(ledger, h)).collect::<Result<_, _>>()?;
     let row = |(h, version): (&HeldConsent, &String)| -> Vec<String> {
         let mut cells: Vec<String> =
-            fields.iter().map(|f| h.submission.subject.get(f).cloned().unwrap_or_default()).collect();
+            fields.iter().map(|f| h.form.subject.get(f).cloned().unwrap_or_default()).collect();
         cells.push(rfc3339(h.consent.updated_at));
         cells.push(version.clone());
-        cells.push(h.submission.cta.to_string());
+        cells.push(h.form.cta.clone());
         cells.push(h.consent.record_id.clone());
         cells
     };

@@ -78,6 +78,8 @@ pub fn app(state: AppState) -> Router {
         .route("/manage/{token}/withdraw", post(manage::withdraw))
         .route("/manage/{token}/erase", post(manage::erase))
         .route("/manage/{token}/rectify", post(manage::rectify))
+        .route("/manage/{token}/consent", post(manage::consent_link::give))
+        .route("/manage/{token}/legacy", post(manage::consent_link::legacy))
         .route("/address/{token}", get(manage::show_address).post(manage::confirm_address))
         .route("/objection/{token}", get(routes::objection::show).post(routes::objection::object))
         .route("/manage/{token}/data.json", get(manage::download))

@@ -2,7 +2,7 @@
 //! anonymised subjects had consented (counts kept when their data were removed). Any count under
 //! k = 5 is shown as « < 5 » so that no small group can be singled out.
 
-use crate::dimensions::dimensions;
+use crate::dimensions::form_dimensions;
 use crate::export::held_consents;
 use crate::ledger::{Ledger, LedgerError};
 use crate::sites::Site;
@@ -52,7 +52,8 @@ pub fn compute(ledger: &mut Ledger, site: &Site) -> Result<Stats, LedgerError> {
     for h in &held {
         let who = h.consent.subject_id.clone();
         subjects.insert(who.clone());
-        for (dimension, value) in dimensions(&h.consent.purpose, Some(&h.submission)) {
+        let form = &h.form;
+        for (dimension, value) in form_dimensions(&h.consent.purpose, &form.subject, &form.cta, &form.page_url) {
             sets.entry(dimension).or_default().entry(value).or_default().insert(who.clone());
         }
     }

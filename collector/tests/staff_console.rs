@@ -34,7 +34,10 @@ pub(crate) fn bundle_of(c: &Collector, email: &str) -> Vec<u8> {
 /// that only the checks inside the bundle can catch.
 pub(crate) fn bundle_with(c: &Collector, email: &str, edit: impl FnOnce(&mut ProofInput)) -> Vec<u8> {
     let mut ledger = Ledger::open(Box::new(SqliteStore::open(&c.data()).unwrap())).unwrap();
-    let record = ledger.latest_record_of_email(SITE, email).unwrap().unwrap();
+    // The subject's own site (a test may run the school example).
+    let site: String =
+        c.db().query_row("SELECT site FROM subjects WHERE email = ?1", [email], |r| r.get(0)).unwrap_or(SITE.into());
+    let record = ledger.latest_record_of_email(&site, email).unwrap().unwrap();
     let file = ledger.subject_file(&record.record_id).unwrap();
     let (notices, successors) = collector::proof::gather(&mut ledger, &file).unwrap();
     let mut walk = ChainWalk::from_genesis();

@@ -13,6 +13,7 @@ mod import;
 mod leaks;
 mod lifecycle;
 mod limits;
+mod manage_imported;
 mod operating;
 mod postgres;
 mod protocol_doc;

@@ -20,6 +20,13 @@ pub fn run(args: &ProofVerifyArgs) -> anyhow::Result<ExitCode> {
                  events, {} reçus / receipts",
                 report.files, report.submissions, report.notices, report.events, report.receipts
             );
+            if report.imported + report.link_consents > 0 {
+                println!(
+                    "  {} lignes importées / imported rows, {} consentements par le lien personnel / consents given \
+                     through the personal link",
+                    report.imported, report.link_consents
+                );
+            }
             println!(
                 "  chaîne vérifiée jusqu'à l'événement / chain checked up to event {} ({}) le / at {}",
                 report.chain.head_seq, report.chain.head_hash, report.chain.checked_at

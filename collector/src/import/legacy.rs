@@ -1,8 +1,8 @@
 //! Consents collected before the collector (`import --legacy-consent`), counted and exported apart: "à
 //! reconfirmer". They are never ordinary consents: `collector export` without `--legacy` does not list them, and
 //! stats do not count them. One stops being listed here once its person answers for that purpose themselves
-//! (a submission confirmed, a change), or once their data are gone. Turning one into a confirmed consent through
-//! a reconfirmation link is not built yet.
+//! (a submission confirmed, a change, a reconfirmation or a refusal on their manage page:
+//! [`crate::ledger::link_consent`]), or once their data are gone.
 
 use crate::clock::rfc3339;
 use crate::export::csv_cell;
@@ -101,7 +101,10 @@ pub fn export(ledger: &mut Ledger, site: &Site, purpose: &str, json: bool) -> Re
         .iter()
         .map(|h| {
             let mut cells: Vec<String> =
-                fields.iter().map(|f| h.data.subject.get(f).cloned().unwrap_or_default()).collect();
+                {
+                let held = h.data.held_subject();
+                fields.iter().map(|f| held.get(f).cloned().unwrap_or_default()).collect()
+            };
             cells.push("à reconfirmer".to_owned());
             cells.push(h.evidence.clone());
             cells.push(h.data.imported.source.clone());

@@ -86,8 +86,11 @@ pub struct ImportOutcome {
 pub struct ImportedData {
     /// Where the row came from.
     pub imported: ImportOrigin,
-    /// The site's fields.
+    /// The site's fields, as imported.
     pub subject: BTreeMap<String, String>,
+    /// Later corrections by the person (art. 16), as [`super::rectify`] writes them: the row as imported stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectified: Option<serde_json::Value>,
 }
 
 /// The file and line a person was imported from.
@@ -106,6 +109,15 @@ impl ImportedData {
     /// Reads stored data back; `None` for a submission's.
     pub fn parse(data: &str) -> Option<ImportedData> {
         serde_json::from_str(data).ok()
+    }
+
+    /// The fields as held now: corrected, if the person rectified them.
+    pub fn held_subject(&self) -> BTreeMap<String, String> {
+        self.rectified
+            .as_ref()
+            .and_then(|r| r.get("subject"))
+            .and_then(|s| serde_json::from_value(s.clone()).ok())
+            .unwrap_or_else(|| self.subject.clone())
     }
 }
 
@@ -223,6 +235,7 @@ impl Ledger {
                     source: batch.source.to_owned(),
                 },
                 subject: person.subject.clone(),
+                rectified: None,
             })?;
             let data_sha256 = sha256_hex(data.as_bytes());
             self.store.put_record_data(&RecordData {

@@ -8,6 +8,7 @@
 
 mod event;
 pub mod import;
+pub mod link_consent;
 pub mod objection;
 pub mod profile;
 mod rectify;
@@ -16,7 +17,7 @@ mod verify;
 pub use crate::storage::StoredEvent;
 pub use event::{Event, EventKind, GENESIS_HASH, sha256_hex};
 pub use profile::held_profile;
-pub use rectify::{held_fields, held_submission, signed_data};
+pub use rectify::{HeldForm, held_fields, held_form, held_submission, signed_data};
 pub use verify::{Broken, VerifyFailure, VerifyReport, verify_chain};
 
 use crate::clock::rfc3339;
@@ -534,8 +535,17 @@ impl Ledger {
         let mut cells = std::collections::BTreeSet::new();
         for consent in &given {
             // Counted under their promo and programme as corrected (art. 16), if they were.
-            let submission = self.store.record_data(&consent.record_id)?.and_then(|d| held_submission(&d.data));
-            cells.extend(crate::dimensions::dimensions(&consent.purpose, submission.as_ref()));
+            let data = self.store.record_data(&consent.record_id)?;
+            let record = self.store.record(&consent.record_id)?;
+            match data.zip(record).and_then(|(d, r)| held_form(&d.data, &r)) {
+                Some(f) => cells.extend(crate::dimensions::form_dimensions(
+                    &consent.purpose,
+                    &f.subject,
+                    &f.cta,
+                    &f.page_url,
+                )),
+                None => cells.extend(crate::dimensions::dimensions(&consent.purpose, None)),
+            }
         }
         cells.insert(("ended", ended.to_owned()));
         for (dimension, value) in &cells {

@@ -1,26 +1,29 @@
 //! Rectification (GDPR art. 16): the subject corrects the data held about them from the manage page.
 //!
 //! The signed submission stays as it was signed (it is the proof of the consent, and of what the form showed);
-//! the corrected fields sit beside it in the held data, under `rectified`. Each record whose held data change
+//! the corrected fields sit beside it in the held data, under `rectified`. The same holds for the canonical row
+//! of an imported person and for the data of a consent given through the link: the row as imported (which the
+//! `imported` event hashed) stays, the corrections beside it. Each record whose held data change
 //! gets a `rectified` event naming the fields changed (never their values) and the SHA-256 of the new held data,
 //! which `collector verify` then checks instead of the `submitted` event's.
 
 use super::event::{EventKind, sha256_hex};
 use super::{Ledger, LedgerError, refused};
 use crate::clock::rfc3339;
-use crate::storage::{RecordData, submission_of};
+use crate::storage::{RecordData, RecordRow, submission_of};
 use consent::canonical::to_canonical_string;
 use consent::protocol::{ProblemType, SubmissionPayload};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The subject's fields as held now: the corrected ones if the record was rectified, else the signed ones.
+/// The subject's fields as held now: the corrected ones if the record was rectified, else the signed ones (a
+/// submission's), or the `subject` of an imported row or of a consent given through the link.
 pub fn held_fields(data: &str) -> Option<BTreeMap<String, String>> {
-    let rectified = serde_json::from_str::<Value>(data)
-        .ok()
-        .and_then(|v| v.get("rectified")?.get("subject").cloned())
-        .and_then(|s| serde_json::from_value::<BTreeMap<String, String>>(s).ok());
-    rectified.or_else(|| submission_of(data).map(|s| s.subject))
+    let value = serde_json::from_str::<Value>(data).ok()?;
+    let fields = |v: Option<&Value>| v.and_then(|s| serde_json::from_value::<BTreeMap<String, String>>(s.clone()).ok());
+    fields(value.get("rectified").and_then(|r| r.get("subject")))
+        .or_else(|| submission_of(data).map(|s| s.subject))
+        .or_else(|| fields(value.get("subject")))
 }
 
 /// The signed submission with the subject's fields as held now (what exports and the register show).
@@ -30,6 +33,34 @@ pub fn held_submission(data: &str) -> Option<SubmissionPayload> {
         submission.subject = fields;
     }
     Some(submission)
+}
+
+/// A record's data as exports and statistics read them, whatever brought them: a signed submission, a row of an
+/// imported list, or a consent given through the personal link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldForm {
+    /// The fields as held now (corrected, if they were).
+    pub subject: BTreeMap<String, String>,
+    /// The CTA (`import`, `consent_link` where no widget form was shown).
+    pub cta: String,
+    /// The page the form was on (empty where there was none).
+    pub page_url: String,
+    /// The notice version the record was made under.
+    pub notice_version: String,
+}
+
+/// Reads a record's held data into a [`HeldForm`]; `None` if they hold no fields.
+pub fn held_form(data: &str, record: &RecordRow) -> Option<HeldForm> {
+    let subject = held_fields(data)?;
+    Some(match submission_of(data) {
+        Some(s) => HeldForm { subject, cta: s.cta.to_string(), page_url: s.page_url, notice_version: s.notice_version },
+        None => HeldForm {
+            subject,
+            cta: record.cta.clone(),
+            page_url: String::new(),
+            notice_version: record.notice_version.clone(),
+        },
+    })
 }
 
 /// The held data as they were before any correction: the signed submission exactly as received (the stored

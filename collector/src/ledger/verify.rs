@@ -110,8 +110,12 @@ fn walk(store: &mut dyn Store) -> Result<VerifyReport, VerifyFailure> {
                 return Err(Broken::Link { seq, prev_seq: seq - 1 }.into());
             }
             // A submission's data are its signed message; an imported person's, the canonical row (ledger::import);
-            // once rectified, the data the latest `rectified` event names (ledger::rectify).
-            if matches!(event.kind, EventKind::Submitted | EventKind::Imported | EventKind::Rectified)
+            // a consent given through the personal link, its `confirmed` event's (ledger::link_consent); once
+            // rectified, the data the latest `rectified` event names (ledger::rectify).
+            if matches!(
+                event.kind,
+                EventKind::Submitted | EventKind::Imported | EventKind::Rectified | EventKind::Confirmed
+            )
                 && let (Some(record), Some(hash)) = (event.record_id, event.data_sha256)
             {
                 data_hashes.insert(record, hash);

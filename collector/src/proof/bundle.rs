@@ -4,7 +4,9 @@
 
 use super::{FORMAT, ProofError, ProofInput, page, readme};
 use crate::clock::rfc3339;
-use crate::ledger::{Event, EventKind, sha256_hex};
+use crate::ledger::import::ImportedData;
+use crate::ledger::link_consent::LinkConsentData;
+use crate::ledger::{Event, EventKind, held_fields, sha256_hex};
 use crate::storage::submission_of;
 use consent::RecordId;
 use consent::protocol::ReceiptBody;
@@ -46,16 +48,32 @@ fn receipts(input: &ProofInput, key: &CollectorKey) -> Result<Vec<(String, Value
     Ok(out)
 }
 
-/// The data held on the subject, readable: who, current answers, every record with its form, page and notice.
+/// Where a record's held data go in the bundle: a signed submission, a row of an imported list, or a consent
+/// given through the personal link (each as first recorded: later corrections are in `subject.json`).
+pub(super) fn data_file(record_id: &str, data: &str) -> String {
+    if ImportedData::parse(data).is_some() {
+        format!("imported/{record_id}.json")
+    } else if LinkConsentData::parse(data).is_some() {
+        format!("link-consents/{record_id}.json")
+    } else {
+        format!("submissions/{record_id}.json")
+    }
+}
+
+/// The data held on the subject, readable: who, current answers, every record with its form, page and notice,
+/// where an imported person's row came from.
 fn subject_json(input: &ProofInput) -> Value {
     let file = &input.file;
     let submissions: BTreeMap<&str, _> =
         file.data.iter().filter_map(|d| submission_of(&d.data).map(|s| (d.record_id.as_str(), s))).collect();
+    let held: BTreeMap<&str, &str> = file.data.iter().map(|d| (d.record_id.as_str(), d.data.as_str())).collect();
     let records: Vec<Value> = file
         .records
         .iter()
         .map(|r| {
             let submission = submissions.get(r.record_id.as_str());
+            let data = held.get(r.record_id.as_str()).copied();
+            let imported = data.and_then(ImportedData::parse).map(|d| d.imported);
             json!({
                 "record_id": r.record_id,
                 "cta": r.cta,
@@ -66,8 +84,10 @@ fn subject_json(input: &ProofInput) -> Value {
                 "locale": r.locale.tag(),
                 "submitted_at": rfc3339(r.created_at),
                 "confirmed_at": r.confirmed_at.map(rfc3339),
-                "fields": submission.map(|s| s.subject.clone()),
+                "fields": data.and_then(held_fields),
                 "signed_submission": submission.map(|_| format!("submissions/{}.json", r.record_id)),
+                "held_data": data.map(|d| data_file(&r.record_id, d)),
+                "imported": imported,
             })
         })
         .collect();
@@ -114,6 +134,9 @@ fn events_json(input: &ProofInput) -> Vec<Value> {
                 "notice_version": e.notice_version_or(record_version),
                 "choices": e.detail.get("choices"),
                 "via": e.detail.get("via"),
+                // No personal data by construction: an import's source, file and line, a legacy consent's
+                // evidence, the statement a consent through the link answered.
+                "detail": e.detail,
             })
         })
         .collect()
@@ -123,11 +146,9 @@ fn events_json(input: &ProofInput) -> Vec<Value> {
 pub(super) fn files(input: &ProofInput, key: &CollectorKey) -> Result<Files, ProofError> {
     let mut files = Files::new();
     for data in &input.file.data {
-        // As signed, without later corrections (art. 16): the proof is of the consent as given.
-        files.insert(
-            format!("submissions/{}.json", data.record_id),
-            crate::ledger::signed_data(&data.data).into_bytes(),
-        );
+        // As signed (or imported), without later corrections (art. 16): the proof is of what was recorded.
+        let original = crate::ledger::signed_data(&data.data);
+        files.insert(data_file(&data.record_id, &original), original.into_bytes());
     }
     for (version, canonical) in &input.notices {
         files.insert(format!("notices/{version}.json"), canonical.clone().into_bytes());

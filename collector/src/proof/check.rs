@@ -6,11 +6,18 @@
 //!    its stored bytes are the ones the event's `data_sha256` covers, and the notice it names is in the bundle,
 //!    its text hashing to that very version;
 //! 4. every receipt is signed by the collector and names its event (sequence, previous hash, payload);
+//! 3b. every imported row (`imported/ID.json`: a person brought in from a school's list, no consent) is the one
+//!    its `imported` event hashed, and names the same source, file SHA-256 and line as the event; every consent
+//!    given through the personal link (`link-consents/ID.json`) is the one its `confirmed` event hashed, the
+//!    posted form hashes to the event's `payload_sha256`, the statement shown to its `shown_sha256`, the
+//!    choices recorded are exactly the boxes the form ticked among those shown, and its notice is in the bundle;
 //! 5. every notice version an event names (a change made on the manage page names the notice it was shown
 //!    under) is in the bundle, its text hashing to that version. An event that names none (older `changed`
 //!    events, device changes, withdrawals) stands under its record's notice, checked in step 3.
 
 use super::{ChainCheck, FORMAT, ProofError, broken};
+use crate::ledger::import::ImportedData;
+use crate::ledger::link_consent::LinkConsentData;
 use crate::ledger::{Event, EventKind, sha256_hex};
 use consent::NoticeVersion;
 use consent::protocol::{Receipt, SignedEnvelope, SubmissionPayload};
@@ -34,6 +41,10 @@ pub struct ProofReport {
     pub files: usize,
     /// Signed submissions whose device signatures verified.
     pub submissions: usize,
+    /// Imported rows matching their `imported` events.
+    pub imported: usize,
+    /// Consents given through the personal link matching their `confirmed` events.
+    pub link_consents: usize,
     /// Notice versions whose full text hashes to their version.
     pub notices: usize,
     /// Ledger events checked.
@@ -214,6 +225,78 @@ fn check_submissions(files: &BTreeMap<String, Vec<u8>>, events: &BTreeMap<u64, E
     Ok(count)
 }
 
+/// The event of `kind` about `record_id` that hashed its data, or a failure naming the file.
+fn data_event<'a>(
+    events: &'a BTreeMap<u64, Event>,
+    kind: EventKind,
+    name: &str,
+    record_id: &str,
+    bytes: &[u8],
+) -> Result<&'a Event, ProofError> {
+    let event = events
+        .values()
+        .find(|e| e.kind == kind && e.record_id.as_deref() == Some(record_id) && e.data_sha256.is_some())
+        .ok_or_else(|| broken(&format!("{name} : aucun événement"), &format!("{name}: no {} event", kind.as_str())))?;
+    if event.data_sha256.as_deref() != Some(sha256_hex(bytes).as_str()) {
+        return Err(broken(
+            &format!("{name} : ce ne sont pas les données enregistrées dans le registre"),
+            &format!("{name}: not the data the ledger recorded"),
+        ));
+    }
+    Ok(event)
+}
+
+/// Step 3b: imported rows and consents given through the personal link. Returns how many of each.
+fn check_held_rows(
+    files: &BTreeMap<String, Vec<u8>>,
+    events: &BTreeMap<u64, Event>,
+) -> Result<(usize, usize), ProofError> {
+    let mut imported = 0;
+    for name in files.keys().filter(|n| n.starts_with("imported/")) {
+        let record_id = name.trim_start_matches("imported/").trim_end_matches(".json");
+        let row: ImportedData = json(files, name)?;
+        let event = data_event(events, EventKind::Imported, name, record_id, text(files, name)?.as_bytes())?;
+        let detail = |key: &str| event.detail.get(key).cloned().unwrap_or_default();
+        if detail("source") != row.imported.source.as_str()
+            || detail("file_sha256") != row.imported.file_sha256.as_str()
+            || detail("line") != row.imported.line
+        {
+            return Err(broken(
+                &format!("{name} : la source, le fichier ou la ligne diffèrent de l'événement « imported »"),
+                &format!("{name}: source, file or line differ from the imported event"),
+            ));
+        }
+        imported += 1;
+    }
+    let mut given = 0;
+    for name in files.keys().filter(|n| n.starts_with("link-consents/")) {
+        let record_id = name.trim_start_matches("link-consents/").trim_end_matches(".json");
+        let data: LinkConsentData = json(files, name)?;
+        let event = data_event(events, EventKind::Confirmed, name, record_id, text(files, name)?.as_bytes())?;
+        let origin = &data.link_consent;
+        let ticked: Vec<String> = form_urlencoded::parse(origin.posted.as_bytes())
+            .filter(|(k, _)| k == "purpose")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        let ticked: Vec<&str> = ticked.iter().map(String::as_str).collect();
+        let choices = serde_json::to_value(origin.shown.choices(&ticked)).unwrap_or_default();
+        let shown = origin.shown.sha256()?;
+        if event.payload_sha256.as_deref() != Some(sha256_hex(origin.posted.as_bytes()).as_str())
+            || event.detail.get("shown_sha256").and_then(Value::as_str) != Some(shown.as_str())
+            || event.detail.get("choices") != Some(&choices)
+            || event.notice_version() != Some(origin.shown.notice_version.as_str())
+        {
+            return Err(broken(
+                &format!("{name} : le formulaire, le texte montré ou les choix diffèrent de l'événement « confirmed »"),
+                &format!("{name}: the form, the statement shown or the choices differ from the confirmed event"),
+            ));
+        }
+        check_notice(files, &origin.shown.notice_version)?;
+        given += 1;
+    }
+    Ok((imported, given))
+}
+
 /// A notice version's text is in the bundle and hashes to that version.
 fn check_notice(files: &BTreeMap<String, Vec<u8>>, version: &str) -> Result<(), ProofError> {
     let notice = files.get(&format!("notices/{version}.json")).ok_or_else(|| {
@@ -276,6 +359,7 @@ pub fn verify(bytes: &[u8], trusted: Option<&CollectorPublicKey>) -> Result<Proo
     let subject_id = field("subject_id");
     let events = check_events(&files, &subject_id)?;
     let submissions = check_submissions(&files, &events)?;
+    let (imported, link_consents) = check_held_rows(&files, &events)?;
     let receipts = check_receipts(&files, &events, &key)?;
     check_event_notices(&files, &events)?;
     let chain: ChainCheck = json(&files, "chain.json")?;
@@ -291,6 +375,8 @@ pub fn verify(bytes: &[u8], trusted: Option<&CollectorPublicKey>) -> Result<Proo
         generated_at: field("generated_at"),
         files: files.len(),
         submissions,
+        imported,
+        link_consents,
         notices: files.keys().filter(|n| n.starts_with("notices/")).count(),
         events: events.len(),
         receipts,

@@ -22,6 +22,19 @@ fn record_notice<'a>(file: &'a crate::ledger::SubjectFile, event: &Event) -> Opt
     file.records.iter().find(|r| r.record_id == record).map(|r| r.notice_version.as_str())
 }
 
+/// What an event says beyond its kind, for people: where an imported row came from (source, line, file), the
+/// evidence of a consent from before, the channel.
+fn detail(event: &Event) -> Markup {
+    let text = |key: &str| event.detail.get(key).and_then(Value::as_str);
+    html! {
+        @if let Some(source) = text("source") { "Source : " (source) br; }
+        @if let Some(line) = event.detail.get("line").and_then(Value::as_u64) { "Ligne / line " (line) br; }
+        @if let Some(file) = text("file_sha256") { "Fichier / file " code { (file.get(..12).unwrap_or(file)) } br; }
+        @if let Some(evidence) = text("evidence") { "Preuve / evidence : " (evidence) " (à reconfirmer / to reconfirm)" br; }
+        @if let Some(via) = text("via") { "Par / via " (via) }
+    }
+}
+
 /// The page.
 pub(super) fn render(input: &ProofInput, receipts: &[(String, Value)]) -> Markup {
     let file = &input.file;
@@ -66,11 +79,12 @@ pub(super) fn render(input: &ProofInput, receipts: &[(String, Value)]) -> Markup
                 h2 { "Événements du registre " span lang="en" { "/ ledger events" } }
                 table {
                     thead { tr { th scope="col" { "N°" } th scope="col" { "Type / kind" } th scope="col" { "Date" }
-                        th scope="col" { "Notice" }
+                        th scope="col" { "Notice" } th scope="col" { "Détail / detail" }
                         th scope="col" { "Empreinte / hash" } th scope="col" { "Précédente / prev_hash" } } }
                     tbody { @for e in &events { tr {
                         td { (e.seq) } td { (e.kind.as_str()) } td { (e.at) }
                         td { @if let Some(v) = e.notice_version_or(record_notice(file, e)) { code { (v.get(..12).unwrap_or(v)) } } }
+                        td { (detail(e)) }
                         td { code { (file.events.iter().find(|s| s.seq == e.seq).map_or("", |s| s.hash.as_str())) } }
                         td { code { (e.prev_hash) } }
                     } } }

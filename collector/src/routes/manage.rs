@@ -22,6 +22,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub mod consent_link;
+
 struct Words {
     title: &'static str,
     gone: &'static str,
@@ -208,9 +210,10 @@ fn latest_fields(file: &SubjectFile) -> BTreeMap<String, String> {
     file.data.last().and_then(|d| held_fields(&d.data)).unwrap_or_default()
 }
 
-/// Whether the subject's latest held data are a signed submission, whose fields the rectify form corrects.
+/// Whether the subject's latest held data hold fields the rectify form corrects (a signed submission, an imported
+/// row, a consent given through the link).
 fn correctable(file: &SubjectFile) -> bool {
-    file.data.last().is_some_and(|d| crate::storage::submission_of(&d.data).is_some())
+    file.data.last().is_some_and(|d| held_fields(&d.data).is_some())
 }
 
 /// `GET /manage/{token}`.
@@ -270,7 +273,8 @@ fn render(
         Some("withdrawn") => Some(w.done_withdrawn),
         Some("erased") => Some(w.done_erased),
         Some("unconfirmed") => Some(w.erase_unconfirmed),
-        _ => None,
+        Some(other) => consent_link::flash(other, locale),
+        None => None,
     };
     let head = html! {
         h1 { (w.title) }
@@ -296,7 +300,11 @@ fn render(
     let body = html! {
         (head)
         p { (w.intro) }
-        @if file.records.iter().all(|r| r.confirmed_at.is_none()) { p.notice { (w.pending) } }
+        @if file.records.iter().any(|r| r.status == crate::storage::RecordStatus::Pending)
+            && file.records.iter().all(|r| r.confirmed_at.is_none()) { p.notice { (w.pending) } }
+        @if let Some(form) = consent_link::consent_form(site, token, file, locale) {
+            (form)
+        } @else if !consent_link::replaces_choices(file) {
         h2 id="choices" { (w.choices) }
         form method="post" action={ "/manage/" (token) "/choices" } {
             fieldset {
@@ -314,6 +322,8 @@ fn render(
             p { (w.notice) " " a href={ "/v1/notices/" (version) } { (short(version)) } }
             button type="submit" { (w.save) }
         }
+        }
+        (consent_link::sections(site, token, file, locale))
         h2 { (w.withdraw_title) }
         p { (w.withdraw_text) }
         form method="post" action={ "/manage/" (token) "/withdraw" } {
@@ -364,7 +374,7 @@ fn render(
                 @for r in &file.records {
                     tr {
                         td { time datetime=(rfc3339(r.created_at)) { (zone.date_time(r.created_at, locale)) } }
-                        td { (site.config.cta(&r.cta).map_or(r.cta.as_str(), |c| c.label.get(locale))) }
+                        td { (site.config.cta(&r.cta).map_or(consent_link::channel(&r.cta, locale), |c| c.label.get(locale))) }
                         td { ((w.status)(r.status.as_str())) }
                         td { a href={ "/v1/notices/" (r.notice_version) } { (short(&r.notice_version)) } }
                     }
@@ -420,7 +430,11 @@ pub async fn change(
     let now = state.now();
     let id = claims.record_id.clone();
     let request = Request::Change { choices, notice_version: Some(current.to_owned()) };
-    match state.writer.run(move |l| l.act(&id, &Actor::ManageLink, &request, now)).await {
+    let acted = state.writer.run(move |l| {
+        let id = l.acting_record(&id)?;
+        l.act(&id, &Actor::ManageLink, &request, now)
+    });
+    match acted.await {
         Ok(_) => back(&token, "saved"),
         Err(e) => ledger_error_page(&e),
     }
@@ -434,7 +448,11 @@ pub async fn withdraw(State(state): State<AppState>, Path(token): Path<String>) 
     };
     let now = state.now();
     let id = claims.record_id.clone();
-    match state.writer.run(move |l| l.act(&id, &Actor::ManageLink, &Request::Withdraw, now)).await {
+    let acted = state.writer.run(move |l| {
+        let id = l.acting_record(&id)?;
+        l.act(&id, &Actor::ManageLink, &Request::Withdraw, now)
+    });
+    match acted.await {
         Ok(_) => back(&token, "withdrawn"),
         Err(e) => ledger_error_page(&e),
     }
