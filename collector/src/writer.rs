@@ -123,9 +123,19 @@ fn run(mut ledger: Ledger, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
             }
             completions.push(completion);
         }
-        let committed = begun.is_ok() && ledger.store().commit().is_ok();
+        let committed = match &begun {
+            Ok(()) => match ledger.store().commit() {
+                Ok(()) => true,
+                Err(e) => {
+                    // On PostgreSQL the batch's rows are sent at COMMIT (one statement per table): a row refused
+                    // there, with its SQLSTATE and constraint, fails the batch.
+                    tracing::error!(error = %e, "a batch of {size} operations could not be committed; rolled back");
+                    false
+                }
+            },
+            Err(_) => false,
+        };
         if !committed {
-            tracing::error!("a batch of {size} operations could not be committed; rolled back");
             let _ = ledger.store().rollback();
             let _ = ledger.reload_head();
         }

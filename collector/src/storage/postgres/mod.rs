@@ -11,9 +11,18 @@
 //! Transactions are driven by plain `BEGIN`/`COMMIT`/`SAVEPOINT` statements because the [`Store`] trait splits
 //! them across calls; since PostgreSQL aborts a whole transaction at its first error (SQLite does not), the
 //! store remembers such an error and refuses to report a `COMMIT` that PostgreSQL would turn into a rollback.
+//!
+//! Round trips: the rows of a submission (nonce, subject, record, data, event, email) are held in memory
+//! ([`deferred`]) and sent at `COMMIT` as one multi-row statement per table, so a submission waits on two reads
+//! (is the nonce used, who has this email) instead of nine statements, and its savepoint exists only in memory.
+//! Any other statement first sends the held rows (and, inside an operation, opens its `SAVEPOINT`), so every read
+//! sees the batch's writes. The price: a held row that PostgreSQL refuses at `COMMIT` (only a rule an operator
+//! added can, the ledger's own rows are checked before they are held) fails the whole batch, every caller told,
+//! nothing stored.
 
 pub mod campaign;
 pub mod console;
+mod deferred;
 mod error;
 pub mod staff;
 mod tls;
@@ -25,6 +34,7 @@ use super::{
 };
 use crate::storage::StoredEvent;
 use consent::Locale;
+use deferred::{Deferred, Held, Marks};
 use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Row, Statement};
 use std::collections::HashMap;
@@ -130,6 +140,23 @@ pub struct PostgresStore {
     aborted: bool,
     /// A savepoint could not be opened or released: only a full rollback is safe now.
     poisoned: bool,
+    /// The failure that set `aborted` came from the server (whose transaction is then aborted), not from a check
+    /// of ours on a held row.
+    server_failed: bool,
+    /// Rows written and not sent yet ([`deferred`]).
+    deferred: Deferred,
+    /// The operation under way, between `savepoint` and `release` or `rollback_to_savepoint`.
+    op: Option<Op>,
+    /// The last stored event's sequence number (0: none) read under this transaction's write lock.
+    stored_head: Option<u64>,
+}
+
+/// One operation's savepoint: where its held rows begin, and whether PostgreSQL has a `SAVEPOINT` for it (opened
+/// only when the operation sends a statement; a submission's rows are all held, so it needs none).
+#[derive(Debug, Clone, Copy)]
+struct Op {
+    marks: Marks,
+    real: bool,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -250,6 +277,10 @@ impl PostgresStore {
             in_transaction: false,
             aborted: false,
             poisoned: false,
+            server_failed: false,
+            deferred: Deferred::default(),
+            op: None,
+            stored_head: None,
         };
         store.migrate()?;
         Ok(store)
@@ -284,6 +315,10 @@ impl PostgresStore {
             in_transaction: false,
             aborted: false,
             poisoned: false,
+            server_failed: false,
+            deferred: Deferred::default(),
+            op: None,
+            stored_head: None,
         };
         store.migrate()?;
         Ok(store)
@@ -341,8 +376,191 @@ impl PostgresStore {
     fn failed(&mut self, e: postgres::Error) -> StoreError {
         if self.in_transaction {
             self.aborted = true;
+            self.server_failed = true;
         }
         db(e)
+    }
+
+    /// Forgets what belonged to the transaction that begins or ended.
+    fn forget_transaction(&mut self) {
+        self.aborted = false;
+        self.poisoned = false;
+        self.server_failed = false;
+        self.deferred = Deferred::default();
+        self.op = None;
+        self.stored_head = None;
+    }
+
+    /// Refuses a row before it is held, as PostgreSQL would have refused the statement: the operation must be
+    /// undone before the transaction goes on.
+    fn refuse(&mut self, message: String) -> StoreError {
+        if self.in_transaction {
+            self.aborted = true;
+        }
+        StoreError::Database(message)
+    }
+
+    /// Sends the held rows before a statement that may read or write them. Inside an operation whose savepoint
+    /// exists only in memory, the earlier operations' rows go first, then `SAVEPOINT`, then the operation's own,
+    /// so that undoing it still keeps the rest of the batch.
+    fn sync(&mut self) -> Result<(), StoreError> {
+        match self.op {
+            Some(op) if !op.real && self.in_transaction => {
+                let own = self.deferred.split_off(op.marks);
+                self.flush()?;
+                self.control("SAVEPOINT op").inspect_err(|_| self.poisoned = true)?;
+                self.op = Some(Op { marks: Marks::default(), real: true });
+                self.deferred = own;
+                self.flush()
+            }
+            _ => self.flush(),
+        }
+    }
+
+    /// After a row was held: outside a transaction it is written at once; a long transaction sends its rows
+    /// every [`deferred::FLUSH_AT`].
+    fn held(&mut self) -> Result<(), StoreError> {
+        if !self.in_transaction || self.deferred.len() >= deferred::FLUSH_AT { self.sync() } else { Ok(()) }
+    }
+
+    /// Sends every held row: one statement per table that has some.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let rows = std::mem::take(&mut self.deferred);
+        if !rows.nonces.is_empty() {
+            let (nonces, exps): (Vec<&str>, Vec<i64>) = rows.nonces.iter().map(|(n, e)| (n.as_str(), *e)).unzip();
+            self.send(
+                "INSERT INTO used_nonces (nonce, exp) SELECT * FROM unnest($1::text[], $2::bigint[]) \
+                 ON CONFLICT DO NOTHING",
+                &[&nonces, &exps],
+            )?;
+        }
+        if !rows.subjects.is_empty() {
+            let subjects = deferred::latest_per_key(&rows.subjects, |s| s.subject_id.as_str(), true);
+            let column = |f: fn(&SubjectRow) -> &str| subjects.iter().map(|s| f(s)).collect::<Vec<_>>();
+            self.send(
+                concat!(
+                    "INSERT INTO subjects (",
+                    subject_columns!(),
+                    ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], \
+                     $6::bigint[]) ON CONFLICT (subject_id) DO UPDATE SET site = excluded.site, \
+                     email = excluded.email, created_at = excluded.created_at, \
+                     last_activity_at = excluded.last_activity_at, anonymised_at = excluded.anonymised_at"
+                ),
+                &[
+                    &column(|s| &s.subject_id),
+                    &column(|s| &s.site),
+                    &subjects.iter().map(|s| s.email.as_deref()).collect::<Vec<_>>(),
+                    &subjects.iter().map(|s| s.created_at).collect::<Vec<_>>(),
+                    &subjects.iter().map(|s| s.last_activity_at).collect::<Vec<_>>(),
+                    &subjects.iter().map(|s| s.anonymised_at).collect::<Vec<_>>(),
+                ],
+            )?;
+        }
+        if !rows.records.is_empty() {
+            let records = deferred::latest_per_key(&rows.records, |r| r.record_id.as_str(), false);
+            let choices = records.iter().map(|r| serde_json::to_string(&r.choices)).collect::<Result<Vec<_>, _>>();
+            let choices = choices.map_err(corrupt)?;
+            let column = |f: fn(&RecordRow) -> &str| records.iter().map(|r| f(r)).collect::<Vec<_>>();
+            let number = |f: fn(&RecordRow) -> i64| records.iter().map(|r| f(r)).collect::<Vec<_>>();
+            // `write_order` takes its default (the next number, in the order of the rows) on insert and on update
+            // alike, like SQLite's rowid under INSERT OR REPLACE.
+            self.send(
+                concat!(
+                    "INSERT INTO records (",
+                    record_columns!(),
+                    ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+                     $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[]) \
+                     ON CONFLICT (record_id) DO UPDATE SET \
+                     subject_id = excluded.subject_id, site = excluded.site, cta = excluded.cta, \
+                     status = excluded.status, choices = excluded.choices, notice_version = excluded.notice_version, \
+                     locale = excluded.locale, device = excluded.device, created_at = excluded.created_at, \
+                     updated_at = excluded.updated_at, confirmed_at = excluded.confirmed_at, \
+                     write_order = excluded.write_order"
+                ),
+                &[
+                    &column(|r| &r.record_id),
+                    &column(|r| &r.subject_id),
+                    &column(|r| &r.site),
+                    &column(|r| &r.cta),
+                    &column(|r| r.status.as_str()),
+                    &choices,
+                    &column(|r| &r.notice_version),
+                    &column(|r| r.locale.tag()),
+                    &records.iter().map(|r| r.device.as_deref()).collect::<Vec<_>>(),
+                    &number(|r| r.created_at),
+                    &number(|r| r.updated_at),
+                    &records.iter().map(|r| r.confirmed_at).collect::<Vec<_>>(),
+                ],
+            )?;
+        }
+        if !rows.data.is_empty() {
+            let data = deferred::latest_per_key(&rows.data, |d| d.record_id.as_str(), false);
+            let column = |f: fn(&RecordData) -> &str| data.iter().map(|d| f(d)).collect::<Vec<_>>();
+            self.send(
+                "INSERT INTO record_data (record_id, subject_id, data) \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (record_id) \
+                 DO UPDATE SET subject_id = excluded.subject_id, data = excluded.data",
+                &[&column(|d| &d.record_id), &column(|d| &d.subject_id), &column(|d| &d.data)],
+            )?;
+        }
+        if let (Some(first), Some(last)) = (rows.events.first(), rows.events.last()) {
+            let (first, last) = (first.seq, last.seq);
+            // Only right after the stored head (checked again here: the rows were held against the head read
+            // under this transaction's lock, and a gap in the chain must never be written).
+            let inserted = self.send(
+                "INSERT INTO events (seq, hash, body) \
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) \
+                 WHERE $4::bigint = (SELECT coalesce(max(seq), 0) + 1 FROM events)",
+                &[
+                    &rows.events.iter().map(|e| seq_sql(e.seq)).collect::<Vec<_>>(),
+                    &rows.events.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>(),
+                    &rows.events.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(),
+                    &seq_sql(first),
+                ],
+            )?;
+            if usize::try_from(inserted).ok() != Some(rows.events.len()) {
+                return Err(self.refuse(format!("event {first} does not follow the stored head")));
+            }
+            self.stored_head = Some(last);
+        }
+        if !rows.mail.is_empty() {
+            // The `message` column holds the job (see `NewMail`); ids are given in the order of the rows.
+            self.send(
+                "INSERT INTO mail_queue (to_addr, message, attempts, next_attempt_at, created_at) \
+                 SELECT t, m, 0, n, n FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u (t, m, n)",
+                &[
+                    &rows.mail.iter().map(|(m, _)| m.to.as_str()).collect::<Vec<_>>(),
+                    &rows.mail.iter().map(|(m, _)| m.job.as_str()).collect::<Vec<_>>(),
+                    &rows.mail.iter().map(|(_, at)| *at).collect::<Vec<_>>(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Runs a statement without sending the held rows first (for [`PostgresStore::flush`] itself).
+    fn send(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, StoreError> {
+        let statement = self.prepared(sql)?;
+        self.client.execute(&statement, params).map_err(|e| self.failed(e))
+    }
+
+    /// A read answered together with the held rows, so it need not send them (nor open a savepoint).
+    fn read_beside_held(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>, StoreError> {
+        let statement = self.prepared(sql)?;
+        self.client.query_opt(&statement, params).map_err(|e| self.failed(e))
+    }
+
+    /// The last stored event's sequence number (0: none), read once per write transaction.
+    fn stored_head(&mut self) -> Result<u64, StoreError> {
+        if let Some(seq) = self.stored_head {
+            return Ok(seq);
+        }
+        let row = self.read_beside_held("SELECT coalesce(max(seq), 0) FROM events", &[])?;
+        let seq = row.map(|r| r.try_get::<_, i64>(0).map_err(corrupt)).transpose()?.unwrap_or(0).unsigned_abs();
+        if self.in_transaction {
+            self.stored_head = Some(seq);
+        }
+        Ok(seq)
     }
 
     /// Runs transaction control (no parameters, nothing prepared: one round trip either way).
@@ -361,16 +579,19 @@ impl PostgresStore {
     }
 
     fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>, StoreError> {
+        self.sync()?;
         let statement = self.prepared(sql)?;
         self.client.query(&statement, params).map_err(|e| self.failed(e))
     }
 
     fn query_opt(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>, StoreError> {
+        self.sync()?;
         let statement = self.prepared(sql)?;
         self.client.query_opt(&statement, params).map_err(|e| self.failed(e))
     }
 
     fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, StoreError> {
+        self.sync()?;
         let statement = self.prepared(sql)?;
         self.client.execute(&statement, params).map_err(|e| self.failed(e))
     }
@@ -399,8 +620,7 @@ impl Store for PostgresStore {
             self.control(BEGIN_WRITE)?;
         }
         self.in_transaction = true;
-        self.aborted = false;
-        self.poisoned = false;
+        self.forget_transaction();
         Ok(())
     }
 
@@ -410,15 +630,21 @@ impl Store for PostgresStore {
             let _ = self.rollback();
             return Err(StoreError::Database("a statement of the transaction failed; it was rolled back".into()));
         }
+        self.op = None;
+        if let Err(e) = self.flush() {
+            // A held row refused: the whole batch is undone (its callers are told), not only one operation.
+            let _ = self.rollback();
+            return Err(e);
+        }
         let committed = self.control("COMMIT");
         self.in_transaction = false;
+        self.forget_transaction();
         committed
     }
 
     fn rollback(&mut self) -> Result<(), StoreError> {
         self.in_transaction = false;
-        self.aborted = false;
-        self.poisoned = false;
+        self.forget_transaction();
         self.control("ROLLBACK")
     }
 
@@ -436,7 +662,12 @@ impl Store for PostgresStore {
             self.poisoned = true;
             return Err(StoreError::Database("the transaction is aborted".into()));
         }
-        self.control("SAVEPOINT op").inspect_err(|_| self.poisoned = true)
+        if self.deferred.len() >= deferred::FLUSH_AT {
+            self.op = None;
+            self.flush()?;
+        }
+        self.op = Some(Op { marks: self.deferred.marks(), real: false });
+        Ok(())
     }
 
     fn release(&mut self) -> Result<(), StoreError> {
@@ -444,35 +675,69 @@ impl Store for PostgresStore {
             self.poisoned = true;
             return Err(StoreError::Database("the transaction is aborted".into()));
         }
-        self.control("RELEASE SAVEPOINT op").inspect_err(|_| self.poisoned = true)
+        match self.op.take() {
+            Some(Op { real: true, .. }) => self.control("RELEASE SAVEPOINT op").inspect_err(|_| self.poisoned = true),
+            _ => Ok(()),
+        }
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.control("ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op").inspect_err(|_| self.poisoned = true)?;
-        // The savepoint undid the failed statement: the transaction goes on.
+        let Some(op) = self.op.take() else {
+            self.poisoned = true;
+            return Err(StoreError::Database("no savepoint to roll back to".into()));
+        };
+        if op.real {
+            self.control("ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op").inspect_err(|_| self.poisoned = true)?;
+            // Events the operation had sent are gone again.
+            self.stored_head = None;
+        } else if self.server_failed {
+            // PostgreSQL aborted the transaction and no savepoint of its own can undo that.
+            self.poisoned = true;
+            return Err(StoreError::Database("a statement failed outside a savepoint".into()));
+        }
+        self.deferred.truncate(op.marks);
+        // The failed statement, or the refused rows, are undone: the transaction goes on.
         self.aborted = false;
+        self.server_failed = false;
         Ok(())
     }
 
     fn head(&mut self) -> Result<Option<(u64, String)>, StoreError> {
-        let row = self.query_opt("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", &[])?;
-        row.map(|r| Ok((r.try_get::<_, i64>(0).map_err(corrupt)?.unsigned_abs(), r.try_get(1).map_err(corrupt)?)))
-            .transpose()
+        if let Some(event) = self.deferred.last_event() {
+            return Ok(Some((event.seq, event.hash.clone())));
+        }
+        let row = self.read_beside_held("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", &[])?;
+        let head = row
+            .map(|r| {
+                Ok::<_, StoreError>((
+                    r.try_get::<_, i64>(0).map_err(corrupt)?.unsigned_abs(),
+                    r.try_get(1).map_err(corrupt)?,
+                ))
+            })
+            .transpose()?;
+        if self.in_transaction {
+            self.stored_head = Some(head.as_ref().map_or(0, |(seq, _)| *seq));
+        }
+        Ok(head)
     }
 
     fn append_event(&mut self, event: &StoredEvent) -> Result<(), StoreError> {
-        // Only right after the stored head. The writer keeps the head in memory; if a commit failed with the
-        // connection and the head could not be re-read, it would otherwise append after events that were never
-        // stored, leaving a gap in the chain. Refused, the operation is rolled back and the head re-read.
-        let inserted = self.execute(
-            "INSERT INTO events (seq, hash, body) SELECT $1::bigint, $2::text, $3::text \
-             WHERE $1 = (SELECT coalesce(max(seq), 0) + 1 FROM events)",
-            &[&seq_sql(event.seq), &event.hash, &event.body],
-        )?;
-        if inserted != 1 {
-            return Err(StoreError::Database(format!("event {} does not follow the stored head", event.seq)));
+        // Only right after the head. The writer keeps the head in memory; if a commit failed with the connection
+        // and the head could not be re-read, it would otherwise append after events that were never stored,
+        // leaving a gap in the chain. Refused, the operation is rolled back and the head re-read.
+        let head = match self.deferred.last_event() {
+            Some(last) => last.seq,
+            None => self.stored_head()?,
+        };
+        if event.seq != head + 1 {
+            return Err(self.refuse(format!("event {} does not follow the stored head", event.seq)));
         }
-        Ok(())
+        // The `events_subject` index reads the body as jsonb: refused now rather than with the whole batch.
+        if serde_json::from_str::<serde::de::IgnoredAny>(&event.body).is_err() || event.body.contains("\\u0000") {
+            return Err(self.refuse(format!("event {} is not JSON that PostgreSQL can index", event.seq)));
+        }
+        self.deferred.events.push(event.clone());
+        self.held()
     }
 
     fn events_after(&mut self, after_seq: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
@@ -512,11 +777,20 @@ impl Store for PostgresStore {
     }
 
     fn use_nonce(&mut self, nonce: &str, exp_ms: i64) -> Result<bool, StoreError> {
-        let inserted = self.execute(
-            "INSERT INTO used_nonces (nonce, exp) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        // Every writer holds the ledger's lock: no other can use this nonce between this read and our COMMIT.
+        if self.deferred.nonce_used(nonce) {
+            return Ok(false);
+        }
+        let used = self.read_beside_held(
+            "SELECT EXISTS (SELECT 1 FROM used_nonces WHERE exp = $2 AND nonce = $1)",
             &[&nonce, &exp_ms],
         )?;
-        Ok(inserted == 1)
+        if used.map(|r| r.try_get::<_, bool>(0).map_err(corrupt)).transpose()?.unwrap_or(false) {
+            return Ok(false);
+        }
+        self.deferred.use_nonce(nonce, exp_ms);
+        self.held()?;
+        Ok(true)
     }
 
     fn prune_nonces(&mut self, now_ms: i64) -> Result<usize, StoreError> {
@@ -525,11 +799,20 @@ impl Store for PostgresStore {
     }
 
     fn subject_by_email(&mut self, site: &str, email: &str) -> Result<Option<SubjectRow>, StoreError> {
-        let row = self.query_opt(
+        if let Held::Found(subject) = self.deferred.subject_by_email(site, email) {
+            return Ok(Some(subject));
+        }
+        let row = self.read_beside_held(
             concat!("SELECT ", subject_columns!(), " FROM subjects WHERE site = $1 AND email = $2"),
             &[&site, &email],
         )?;
-        row.as_ref().map(subject_from_row).transpose()
+        let Some(stored) = row.as_ref().map(subject_from_row).transpose()? else { return Ok(None) };
+        // This batch may have changed that subject since (an erasure gives the address up).
+        match self.deferred.supersedes(&stored.subject_id) {
+            Some(newer) if newer.site == site && newer.email.as_deref() == Some(email) => Ok(Some(newer.clone())),
+            Some(_) => Ok(None),
+            None => Ok(Some(stored)),
+        }
     }
 
     fn subject(&mut self, subject_id: &str) -> Result<Option<SubjectRow>, StoreError> {
@@ -541,17 +824,8 @@ impl Store for PostgresStore {
     }
 
     fn put_subject(&mut self, s: &SubjectRow) -> Result<(), StoreError> {
-        self.execute(
-            concat!(
-                "INSERT INTO subjects (",
-                subject_columns!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (subject_id) DO UPDATE SET site = excluded.site, \
-                 email = excluded.email, created_at = excluded.created_at, \
-                 last_activity_at = excluded.last_activity_at, anonymised_at = excluded.anonymised_at"
-            ),
-            &[&s.subject_id, &s.site, &s.email, &s.created_at, &s.last_activity_at, &s.anonymised_at],
-        )?;
-        Ok(())
+        self.deferred.put_subject(s);
+        self.held()
     }
 
     fn subjects_inactive_since(&mut self, before_ms: i64) -> Result<Vec<SubjectRow>, StoreError> {
@@ -567,36 +841,8 @@ impl Store for PostgresStore {
     }
 
     fn put_record(&mut self, r: &RecordRow) -> Result<(), StoreError> {
-        let choices = serde_json::to_string(&r.choices).map_err(corrupt)?;
-        // `write_order` takes its default (the next number) on insert and on update alike, like SQLite's rowid
-        // under INSERT OR REPLACE.
-        self.execute(
-            concat!(
-                "INSERT INTO records (",
-                record_columns!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (record_id) DO UPDATE SET \
-                 subject_id = excluded.subject_id, site = excluded.site, cta = excluded.cta, \
-                 status = excluded.status, choices = excluded.choices, notice_version = excluded.notice_version, \
-                 locale = excluded.locale, device = excluded.device, created_at = excluded.created_at, \
-                 updated_at = excluded.updated_at, confirmed_at = excluded.confirmed_at, \
-                 write_order = excluded.write_order"
-            ),
-            &[
-                &r.record_id,
-                &r.subject_id,
-                &r.site,
-                &r.cta,
-                &r.status.as_str(),
-                &choices,
-                &r.notice_version,
-                &r.locale.tag(),
-                &r.device,
-                &r.created_at,
-                &r.updated_at,
-                &r.confirmed_at,
-            ],
-        )?;
-        Ok(())
+        self.deferred.records.push(r.clone());
+        self.held()
     }
 
     fn record(&mut self, record_id: &str) -> Result<Option<RecordRow>, StoreError> {
@@ -636,12 +882,8 @@ impl Store for PostgresStore {
     }
 
     fn put_record_data(&mut self, d: &RecordData) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO record_data (record_id, subject_id, data) VALUES ($1, $2, $3) ON CONFLICT (record_id) \
-             DO UPDATE SET subject_id = excluded.subject_id, data = excluded.data",
-            &[&d.record_id, &d.subject_id, &d.data],
-        )?;
-        Ok(())
+        self.deferred.data.push(d.clone());
+        self.held()
     }
 
     fn record_data(&mut self, record_id: &str) -> Result<Option<RecordData>, StoreError> {
@@ -731,12 +973,8 @@ impl Store for PostgresStore {
     }
 
     fn enqueue_mail(&mut self, mail: &NewMail, now_ms: i64) -> Result<(), StoreError> {
-        // The `message` column holds the job (see `NewMail`).
-        self.execute(
-            "INSERT INTO mail_queue (to_addr, message, attempts, next_attempt_at, created_at) VALUES ($1, $2, 0, $3, $3)",
-            &[&mail.to, &mail.job, &now_ms],
-        )?;
-        Ok(())
+        self.deferred.mail.push((mail.clone(), now_ms));
+        self.held()
     }
 
     fn claim_mail(&mut self, now_ms: i64, limit: usize, lease_until_ms: i64) -> Result<Vec<QueuedMail>, StoreError> {
