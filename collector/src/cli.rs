@@ -378,6 +378,14 @@ pub struct StatsArgs {
     /// JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// The insertion statistics instead (per promo × programme: respondents, situations, sectors, k = 5 and
+    /// complementary suppression), from the career profiles; with --json, the file site-kit reads as
+    /// `data/insertion.json`.
+    #[arg(long)]
+    pub insertion: bool,
+    /// With --insertion: the consent purpose whose subjects are counted (default `insertion_stats`).
+    #[arg(long, requires = "insertion")]
+    pub purpose: Option<String>,
 }
 
 /// `collector import`.

@@ -24,6 +24,8 @@ pub struct HeldConsent {
     pub consent: ConsentRow,
     /// The held data of the record that set it.
     pub form: HeldForm,
+    /// The career profile held beside them (field id → value; a choice's id).
+    pub profile: std::collections::BTreeMap<String, String>,
 }
 
 /// Every consent in force on a site (for one purpose, or all), with its submission. Pending, withdrawn,
@@ -39,7 +41,7 @@ pub fn held_consents(ledger: &mut Ledger, site: &str, purpose: Option<&str>) -> 
         let Some(record) = ledger.store().record(&consent.record_id)? else { continue };
         // The fields as held now: corrected ones once the subject rectified them.
         let Some(form) = held_form(&data.data, &record) else { continue };
-        held.push(HeldConsent { consent, form });
+        held.push(HeldConsent { consent, profile: crate::ledger::held_profile(&data.data), form });
     }
     Ok(held)
 }
@@ -56,10 +58,7 @@ fn notice_version_of(ledger: &mut Ledger, held: &HeldConsent) -> Result<String, 
             && e.record_id.as_deref() == Some(held.consent.record_id.as_str())
             && e.detail.get("choices").and_then(|c| c.get(&held.consent.purpose)).is_some()
     });
-    Ok(changed
-        .as_ref()
-        .and_then(Event::notice_version)
-        .map_or_else(|| held.form.notice_version.clone(), str::to_owned))
+    Ok(changed.as_ref().and_then(Event::notice_version).map_or_else(|| held.form.notice_version.clone(), str::to_owned))
 }
 
 /// Makes a cell safe for spreadsheets: a leading `= + - @`, tab or carriage return would start a formula, so
@@ -80,12 +79,25 @@ pub fn csv_cell(value: &str) -> String {
 /// The export of one purpose.
 pub fn export(ledger: &mut Ledger, site: &Site, purpose: &str, format: Format) -> Result<Vec<u8>, LedgerError> {
     let held = held_consents(ledger, site.config.site().as_str(), Some(purpose))?;
-    let fields: Vec<String> = site.config.fields().iter().map(|f| f.id.to_string()).collect();
+    let mut fields: Vec<String> = site.config.fields().iter().map(|f| f.id.to_string()).collect();
+    // The career profile, for a purpose whose consent covers it: one column per field (ids distinct from the
+    // form's); a choice as its label in French in the spreadsheet, as its id in JSON.
+    let profile = site.config.profile_covered_by(&[purpose]);
+    let form_fields = fields.len();
+    fields.extend(profile.iter().map(|f| f.id.to_string()));
     let extra = ["consented_at", "notice_version", "cta", "record_id"];
     let versions: Vec<String> = held.iter().map(|h| notice_version_of(ledger, h)).collect::<Result<_, _>>()?;
     let row = |(h, version): (&HeldConsent, &String)| -> Vec<String> {
         let mut cells: Vec<String> =
-            fields.iter().map(|f| h.form.subject.get(f).cloned().unwrap_or_default()).collect();
+            fields[..form_fields].iter().map(|f| h.form.subject.get(f).cloned().unwrap_or_default()).collect();
+        cells.extend(profile.iter().map(|f| {
+            let value = h.profile.get(f.id.as_str()).map_or("", String::as_str);
+            if format == Format::Csv {
+                f.display(value, site.config.default_locale()).to_owned()
+            } else {
+                value.to_owned()
+            }
+        }));
         cells.push(rfc3339(h.consent.updated_at));
         cells.push(version.clone());
         cells.push(h.form.cta.clone());

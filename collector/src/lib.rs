@@ -78,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .route("/manage/{token}/withdraw", post(manage::withdraw))
         .route("/manage/{token}/erase", post(manage::erase))
         .route("/manage/{token}/rectify", post(manage::rectify))
+        .route("/manage/{token}/profile", post(routes::profile::save))
         .route("/manage/{token}/consent", post(manage::consent_link::give))
         .route("/manage/{token}/legacy", post(manage::consent_link::legacy))
         .route("/address/{token}", get(manage::show_address).post(manage::confirm_address))

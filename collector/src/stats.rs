@@ -2,6 +2,8 @@
 //! anonymised subjects had consented (counts kept when their data were removed). Any count under
 //! k = 5 is shown as « < 5 » so that no small group can be singled out.
 
+pub mod insertion;
+
 use crate::dimensions::form_dimensions;
 use crate::export::held_consents;
 use crate::ledger::{Ledger, LedgerError};

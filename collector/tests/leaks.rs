@@ -75,7 +75,7 @@ fn an_smtp_refusal_echoing_the_address_is_logged_without_it() {
     assert_eq!(line.trim(), "ready");
     let l = Logged::start(&["--smtp", &format!("smtp://127.0.0.1:{port}")]);
     submit(&l.c, 5, "edsger.dijkstra@example.org");
-    let log = l.wait_for_log("email not sent");
+    let log = l.wait_for_log("email refused for good");
     let _ = server.kill();
     let _ = server.wait();
     // The refusal itself is logged (the operator needs it), the address it echoed is not.

@@ -328,12 +328,14 @@ fn a_sites_own_mail_from_wins_over_the_collectors() {
     sink.start();
     let smtp = format!("smtp://127.0.0.1:{}", sink.port);
     let dir = tempfile::tempdir().unwrap();
-    let school = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ecole-exemple/consent.toml"))
-        .unwrap()
-        .replace("[collector]\n", "[collector]\nmail_from = \"reseau@ecole-exemple.fr\"\n");
+    let school =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/ecole-exemple/consent.toml"))
+            .unwrap()
+            .replace("[collector]\n", "[collector]\nmail_from = \"reseau@ecole-exemple.fr\"\n");
     assert!(school.contains("mail_from"), "the example has a [collector] table");
     let school = write(dir.path(), "consent.toml", &school);
-    let c = Collector::start(&["--config", school.to_str().unwrap(), "--smtp", &smtp, "--mail-from", "hote@example.net"]);
+    let c =
+        Collector::start(&["--config", school.to_str().unwrap(), "--smtp", &smtp, "--mail-from", "hote@example.net"]);
     let config: consent::protocol::WidgetConfig = c.get("/v1/sites/ecole-exemple/config").json().unwrap();
     let challenge: serde_json::Value = c.get("/v1/challenge?site=ecole-exemple").json().unwrap();
     let device = Device::new(13);

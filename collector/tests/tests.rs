@@ -16,6 +16,7 @@ mod limits;
 mod manage_imported;
 mod operating;
 mod postgres;
+mod profile;
 mod protocol_doc;
 mod proxies;
 mod rectification;

@@ -13,6 +13,7 @@ mod content;
 mod dates;
 mod error;
 mod feed;
+mod insertion;
 mod listing;
 mod output;
 mod privacy_page;

@@ -7,7 +7,7 @@ use crate::listing::{self, Summary};
 use crate::output::Output;
 use crate::project::Project;
 use crate::templates::{THEME_CSS, Theme};
-use crate::{feed, privacy_page, robots, sitemap, widget_assets};
+use crate::{feed, insertion, privacy_page, robots, sitemap, widget_assets};
 use consent::Locale;
 use minijinja::{Value, context};
 use rayon::prelude::*;
@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Site paths the generator uses itself; an article may not take them.
-const RESERVED: [&str; 4] = ["page", "tags", "widget", "__site-kit"];
+const RESERVED: [&str; 5] = ["page", "tags", "widget", "__site-kit", "insertion-professionnelle"];
 
 /// A site ready to render.
 #[derive(Debug)]
@@ -27,6 +27,8 @@ pub struct Site {
     pub pages: Vec<Page>,
     /// Drafts (kept for the lint, not published).
     pub drafts: Vec<Page>,
+    /// The insertion statistics of `data/insertion.json`, when the site has them.
+    pub insertion: Option<consent::insertion::InsertionStats>,
     theme: Theme,
     live_reload: bool,
 }
@@ -62,7 +64,8 @@ impl Site {
         let sources = content::sources(&project.content_dir())?;
         let all = content::load(dir, &sources, french)?;
         let theme = Theme::load(&dir.join("templates"))?;
-        let mut site = Site { project, pages: Vec::new(), drafts: Vec::new(), theme, live_reload };
+        let insertion = insertion::load(dir, &project.config).map_err(|e| BuildError::Content(vec![e]))?;
+        let mut site = Site { project, pages: Vec::new(), drafts: Vec::new(), insertion, theme, live_reload };
         site.set_pages(all)?;
         Ok(site)
     }
@@ -95,6 +98,9 @@ impl Site {
                     errors.push(unknown_cta(&page.file, line, column, &cta.id, &known));
                 }
             }
+            errors.extend(insertion::errors(&page.file, &page.body.insertions, self.insertion.as_ref(), |offset| {
+                page.body_position(offset)
+            }));
             if let Some(cta) = &page.meta.cta
                 && config.cta(cta).is_none()
             {
@@ -185,13 +191,36 @@ impl Site {
                 photo => m.photo,
                 photo_alt => m.photo_alt,
                 tags => Value::from_serialize(&tags),
-                body => Value::from_safe_string(page.body.html.clone()),
+                body => Value::from_safe_string(self.body_html(page)),
                 cta => m.cta,
             },
             ..self.base(head, needs_widget)
         };
         let html = self.theme.render("article.html", ctx).map_err(|e| in_page(e, page))?;
         Ok(Output::new(page.url.clone(), html))
+    }
+
+    /// An article's body with its insertion shortcodes in place.
+    fn body_html(&self, page: &Page) -> String {
+        let mut html = page.body.html.clone();
+        for (i, r) in page.body.insertions.iter().enumerate() {
+            // Checked when the pages were set: every programme is in the statistics.
+            let (Some(stats), Ok(programme)) = (&self.insertion, &r.programme) else { continue };
+            html = html.replacen(&insertion::marker(i), &insertion::fragment(stats, programme, i), 1);
+        }
+        html
+    }
+
+    /// The insertion statistics page.
+    fn render_insertion(&self, stats: &consent::insertion::InsertionStats) -> Result<Output, BuildError> {
+        let description = format!("{} — {}", insertion::TITLE, self.project.site.title);
+        let head = self.head(insertion::TITLE, &description, insertion::PAGE_PATH, "website");
+        let ctx = context! {
+            heading => insertion::TITLE,
+            body => Value::from_safe_string(insertion::page(&self.project.config, stats)),
+            ..self.base(head, false)
+        };
+        Ok(Output::new(insertion::PAGE_PATH, self.theme.render("insertion.html", ctx)?))
     }
 
     fn render_list(&self, heading: &str, intro: &str, base: &str, pages: &[&Page]) -> Result<Vec<Output>, BuildError> {
@@ -247,12 +276,18 @@ impl Site {
         out.push(Output::new("/tags/", self.theme.render("tags.html", ctx)?));
 
         out.push(self.render_privacy()?);
+        if let Some(stats) = &self.insertion {
+            out.push(self.render_insertion(stats)?);
+        }
         out.push(Output::new("/atom.xml", feed::atom(site, &self.pages)));
         let mut urls: Vec<(String, Option<String>)> = vec![("/".to_owned(), None)];
         urls.extend(self.pages.iter().map(|p| (p.url.clone(), p.date.as_ref().map(|d| d.iso()))));
         urls.push(("/tags/".to_owned(), None));
         urls.extend(tags.iter().map(|t| (t.url(), None)));
         urls.push((self.project.privacy_path(), None));
+        if self.insertion.is_some() {
+            urls.push((insertion::PAGE_PATH.to_owned(), None));
+        }
         out.push(Output::new("/sitemap.xml", sitemap::sitemap(site, &urls)));
         out.push(Output::new("/robots.txt", robots::robots(site)));
         out.push(Output::new("/theme.css", THEME_CSS));

@@ -105,7 +105,7 @@ fn widget_config_json_is_written_and_the_bundle_copied() {
     let json: consent::protocol::WidgetConfig = serde_json::from_str(&page(out.path(), "/widget/config.json")).unwrap();
     assert_eq!(json.site.as_str(), "association-exemple");
     assert_eq!(json.notice_version, report.notice_version);
-    assert_eq!(json.ctas.len(), 3);
+    assert_eq!(json.ctas.len(), 4);
     assert_eq!(json.privacy_url, "/confidentialite/");
 }
 

@@ -252,19 +252,19 @@ fn a_purpose_that_claims_data_no_field_collects_is_refused_by_the_binary() {
 #[test]
 fn a_field_that_collects_data_no_purpose_declares() {
     let linkedin = "\n[[fields]]\nid = \"linkedin\"\nlabel = { fr = \"Profil LinkedIn\", en = \"LinkedIn profile\" }\n\
-                    data = \"career\"\n\n[[fields]]\nid = \"company\"\nlabel = { fr = \"Entreprise\", en = \"Company\" }\n";
+                    data = \"interests\"\n\n[[fields]]\nid = \"company\"\nlabel = { fr = \"Entreprise\", en = \"Company\" }\n";
     let site = consent_fixture(|s| format!("{s}{linkedin}"));
     let consent = site.path().join("consent.toml");
     let report = check(site.path());
     let found = report.of_rule("minimisation");
     assert_eq!(found.len(), 2, "{report}");
-    let (line, column) = place_after(&consent, "id = \"linkedin\"", "\"career\"");
+    let (line, column) = place_after(&consent, "id = \"linkedin\"", "\"interests\"");
     assert_eq!((found[0].line, found[0].column), (line, column), "{}", found[0]);
     assert_eq!(
         found[0].message,
-        "field `linkedin` collects `career` (vie professionnelle (poste, employeur)), but no purpose declares it: the notice does not say why it is collected"
+        "field `linkedin` collects `interests` (centres d'intérêt), but no purpose declares it: the notice does not say why it is collected"
     );
-    assert!(found[0].fix.contains("add `career` to the `data` of the purposes"), "{}", found[0]);
+    assert!(found[0].fix.contains("add `interests` to the `data` of the purposes"), "{}", found[0]);
     let (line, column) = place_after(&consent, "[[fields]]\nid = \"company\"", "\"company\"");
     assert_eq!((found[1].line, found[1].column), (line, column), "{}", found[1]);
     assert!(found[1].message.contains("field `company` does not say which data category it collects"), "{}", found[1]);
@@ -273,7 +273,7 @@ fn a_field_that_collects_data_no_purpose_declares() {
     let site = consent_fixture(|s| {
         let (head, tail) = s.split_at(s.find("id = \"jobs\"").unwrap());
         let tail =
-            tail.replacen("data = [\"identity\", \"academic\"]", "data = [\"identity\", \"academic\", \"career\"]", 1);
+            tail.replacen("data = [\"identity\", \"academic\", \"career\"]", "data = [\"identity\", \"academic\", \"career\", \"interests\"]", 1);
         format!("{head}{tail}{linkedin}data = \"career\"\n")
     });
     let report = check(site.path());

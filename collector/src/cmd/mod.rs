@@ -1,8 +1,8 @@
 //! One function per subcommand, and what the commands share: opening the ledger, in the SQLite file of a data
 //! folder or in the PostgreSQL database of `--database`.
 
-mod export;
 mod campaign;
+mod export;
 mod import;
 mod proof;
 mod purge;

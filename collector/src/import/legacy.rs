@@ -100,8 +100,7 @@ pub fn export(ledger: &mut Ledger, site: &Site, purpose: &str, json: bool) -> Re
     let rows: Vec<Vec<String>> = held
         .iter()
         .map(|h| {
-            let mut cells: Vec<String> =
-                {
+            let mut cells: Vec<String> = {
                 let held = h.data.held_subject();
                 fields.iter().map(|f| held.get(f).cloned().unwrap_or_default()).collect()
             };

@@ -538,12 +538,9 @@ impl Ledger {
             let data = self.store.record_data(&consent.record_id)?;
             let record = self.store.record(&consent.record_id)?;
             match data.zip(record).and_then(|(d, r)| held_form(&d.data, &r)) {
-                Some(f) => cells.extend(crate::dimensions::form_dimensions(
-                    &consent.purpose,
-                    &f.subject,
-                    &f.cta,
-                    &f.page_url,
-                )),
+                Some(f) => {
+                    cells.extend(crate::dimensions::form_dimensions(&consent.purpose, &f.subject, &f.cta, &f.page_url))
+                }
                 None => cells.extend(crate::dimensions::dimensions(&consent.purpose, None)),
             }
         }

@@ -115,8 +115,7 @@ fn walk(store: &mut dyn Store) -> Result<VerifyReport, VerifyFailure> {
             if matches!(
                 event.kind,
                 EventKind::Submitted | EventKind::Imported | EventKind::Rectified | EventKind::Confirmed
-            )
-                && let (Some(record), Some(hash)) = (event.record_id, event.data_sha256)
+            ) && let (Some(record), Some(hash)) = (event.record_id, event.data_sha256)
             {
                 data_hashes.insert(record, hash);
             }

@@ -70,7 +70,7 @@ pub fn build_with(
     Ok(message.formatted())
 }
 
-pub(super) fn footer_text(site: &Site, locale: Locale) -> String {
+fn footer_text(site: &Site, locale: Locale) -> String {
     let c = site.config.controller();
     let line = match locale {
         Locale::Fr => "Responsable de traitement",

@@ -5,13 +5,13 @@
 //! 3. every signed submission's device signature verifies, its payload is the one its `submitted` event hashed,
 //!    its stored bytes are the ones the event's `data_sha256` covers, and the notice it names is in the bundle,
 //!    its text hashing to that very version;
-//! 4. every receipt is signed by the collector and names its event (sequence, previous hash, payload);
-//! 3b. every imported row (`imported/ID.json`: a person brought in from a school's list, no consent) is the one
+//! 4. every imported row (`imported/ID.json`: a person brought in from a school's list, no consent) is the one
 //!    its `imported` event hashed, and names the same source, file SHA-256 and line as the event; every consent
 //!    given through the personal link (`link-consents/ID.json`) is the one its `confirmed` event hashed, the
 //!    posted form hashes to the event's `payload_sha256`, the statement shown to its `shown_sha256`, the
 //!    choices recorded are exactly the boxes the form ticked among those shown, and its notice is in the bundle;
-//! 5. every notice version an event names (a change made on the manage page names the notice it was shown
+//! 5. every receipt is signed by the collector and names its event (sequence, previous hash, payload);
+//! 6. every notice version an event names (a change made on the manage page names the notice it was shown
 //!    under) is in the bundle, its text hashing to that version. An event that names none (older `changed`
 //!    events, device changes, withdrawals) stands under its record's notice, checked in step 3.
 

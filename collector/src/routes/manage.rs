@@ -367,6 +367,7 @@ fn render(
                 button type="submit" { (w.rectify) }
             }
         }
+        (crate::routes::profile::section(site, token, file, locale, done))
         h2 { (w.history) }
         table {
             thead { tr { @for column in w.columns { th scope="col" { (column) } } } }

@@ -12,6 +12,7 @@ pub mod manage;
 pub mod notices;
 pub mod objection;
 pub mod pages;
+pub mod profile;
 pub mod submissions;
 
 use crate::state::AppState;

@@ -162,7 +162,9 @@ impl SiteSources {
                     sites.install(site);
                     if served.is_some() { report.changed.push(id) } else { report.added.push(id) }
                 }
-                Err(e) => tracing::error!(site = %id, error = %e, "a reloaded site could not be stored; the version served before stays"),
+                Err(e) => {
+                    tracing::error!(site = %id, error = %e, "a reloaded site could not be stored; the version served before stays")
+                }
             }
         }
         report

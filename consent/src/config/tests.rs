@@ -209,7 +209,10 @@ fn the_time_zone_defaults_to_paris_and_an_unknown_one_is_located() {
 
 #[test]
 fn a_sites_own_sender_and_relay_are_checked_where_they_are_written() {
-    let ok = SCHOOL.replace("[collector]\n", "[collector]\nmail_from = \"reseau@ecole-exemple.fr\"\nsmtp = \"smtps://relay.ecole-exemple.fr:465\"\n");
+    let ok = SCHOOL.replace(
+        "[collector]\n",
+        "[collector]\nmail_from = \"reseau@ecole-exemple.fr\"\nsmtp = \"smtps://relay.ecole-exemple.fr:465\"\n",
+    );
     let c = Config::from_toml_str(&ok, "consent.toml").unwrap();
     assert_eq!(c.collector().mail_from.as_deref(), Some("reseau@ecole-exemple.fr"));
     assert_eq!(c.collector().smtp.as_deref(), Some("smtps://relay.ecole-exemple.fr:465"));
@@ -219,7 +222,8 @@ fn a_sites_own_sender_and_relay_are_checked_where_they_are_written() {
     assert_eq!(d.line, line_of(&src, "mail_from"), "{d}");
     assert!(d.message.contains("collector.mail_from `reseau ecole` is not an email address"), "{d}");
 
-    let src = SCHOOL.replace("[collector]\n", "[collector]\nsmtp = \"smtp://user:secret@relay.ecole-exemple.fr:587\"\n");
+    let src =
+        SCHOOL.replace("[collector]\n", "[collector]\nsmtp = \"smtp://user:secret@relay.ecole-exemple.fr:587\"\n");
     let d = &errors(&src)[0];
     assert_eq!(d.line, line_of(&src, "smtp ="), "{d}");
     assert!(d.message.contains("must not hold credentials"), "{d}");

@@ -6,6 +6,7 @@
 //! URL [`url_safety`] refuses is written with `#` in its place (and the build refuses the page anyway).
 
 use super::url_safety::{self, UrlUse};
+use crate::insertion::{self, InsertionRef};
 use crate::shortcodes;
 use crate::typography;
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
@@ -52,6 +53,8 @@ pub struct Rendered {
     pub links: Vec<LinkRef>,
     /// Shortcode CTAs.
     pub ctas: Vec<CtaRef>,
+    /// Insertion statistics shortcodes, each standing in `html` as its [`insertion::marker`].
+    pub insertions: Vec<InsertionRef>,
     /// Byte offsets of the raw HTML left out: one per HTML block, one per inline tag.
     pub raw_html: Vec<usize>,
 }
@@ -177,7 +180,10 @@ fn flush_text(
     if let Some(img) = image {
         img.alt.push_str(&text);
     }
-    let found = shortcodes::find(&text);
+    let mut found: Vec<(std::ops::Range<usize>, Placed)> =
+        shortcodes::find(&text).into_iter().map(|sc| (sc.range, Placed::Cta(sc.cta))).collect();
+    found.extend(insertion::shortcode::find(&text).into_iter().map(|f| (f.range, Placed::Insertion(f.programme))));
+    found.sort_by_key(|(range, _)| range.start);
     if found.is_empty() {
         let text = if french { typography::french(&text) } else { text };
         if !summary_done && image.is_none() {
@@ -187,12 +193,25 @@ fn flush_text(
         return;
     }
     let mut last = 0;
-    for sc in found {
-        let before = &text[last..sc.range.start];
+    for (range, placed) in found {
+        if range.start < last {
+            continue;
+        }
+        let before = &text[last..range.start];
         if !before.trim().is_empty() {
             events.push(Event::Text(CowStr::from(if french { typography::french(before) } else { before.to_owned() })));
         }
-        out.ctas.push(CtaRef { id: sc.cta.clone(), offset: offset + sc.range.start });
+        let html = match placed {
+            Placed::Cta(id) => {
+                let html = shortcodes::mount_point(&id);
+                out.ctas.push(CtaRef { id, offset: offset + range.start });
+                html
+            }
+            Placed::Insertion(programme) => {
+                out.insertions.push(InsertionRef { programme, offset: offset + range.start });
+                insertion::marker(out.insertions.len() - 1)
+            }
+        };
         // A block element may not sit inside a paragraph: close it around the mount point.
         let in_paragraph = events.iter().rev().find_map(|e| match e {
             Event::Start(Tag::Paragraph) => Some(true),
@@ -201,17 +220,23 @@ fn flush_text(
         });
         if in_paragraph == Some(true) {
             close_paragraph(events);
-            events.push(Event::Html(CowStr::from(shortcodes::mount_point(&sc.cta))));
+            events.push(Event::Html(CowStr::from(html)));
             events.push(Event::Start(Tag::Paragraph));
         } else {
-            events.push(Event::Html(CowStr::from(shortcodes::mount_point(&sc.cta))));
+            events.push(Event::Html(CowStr::from(html)));
         }
-        last = sc.range.end;
+        last = range.end;
     }
     let after = &text[last..];
     if !after.trim().is_empty() {
         events.push(Event::Text(CowStr::from(if french { typography::french(after) } else { after.to_owned() })));
     }
+}
+
+/// What a shortcode places.
+enum Placed {
+    Cta(String),
+    Insertion(Result<String, &'static str>),
 }
 
 fn neutralized(dest: CowStr<'_>, usage: UrlUse) -> CowStr<'_> {

@@ -6,12 +6,13 @@ use minijinja::Environment;
 use std::path::Path;
 
 /// Built-in templates: (name, source).
-const BUILT_IN: [(&str, &str); 5] = [
+const BUILT_IN: [(&str, &str); 6] = [
     ("base.html", include_str!("base.html")),
     ("article.html", include_str!("article.html")),
     ("list.html", include_str!("list.html")),
     ("tags.html", include_str!("tags.html")),
     ("privacy.html", include_str!("privacy.html")),
+    ("insertion.html", include_str!("insertion.html")),
 ];
 
 /// The built-in style sheet, written to `/theme.css` (a `static/theme.css` replaces it).

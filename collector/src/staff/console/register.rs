@@ -147,6 +147,7 @@ fn render(staff: &Staff, site: &Site, file: &SubjectFile) -> Markup {
                 .or_else(|| crate::ledger::import::ImportedData::parse(&d.data).map(|i| i.subject))
         })
         .unwrap_or_default();
+    let profile = crate::routes::profile::current(file);
     let events: Vec<(Event, &str)> =
         file.events.iter().filter_map(|e| serde_json::from_str(&e.body).ok().map(|ev| (ev, e.hash.as_str()))).collect();
     let base = format!("/staff/register/{}/{}", site.config.site(), subject.subject_id);
@@ -198,6 +199,12 @@ fn render(staff: &Staff, site: &Site, file: &SubjectFile) -> Markup {
             dt { (s.t("Courriel", "Email")) } dd { (subject.email.as_deref().unwrap_or(s.t("(effacé)", "(erased)"))) }
             @for field in site.config.fields() {
                 @if let Some(value) = fields.get(field.id.as_str()) { dt { (field.label.get(s.locale)) } dd { (value) } }
+            }
+            // The career profile held beside the submission (issue 15.2).
+            @for field in site.config.profile() {
+                @if let Some(value) = profile.get(field.id.as_str()) {
+                    dt { (field.label.get(s.locale)) } dd { (field.display(value, s.locale)) }
+                }
             }
             dt { (s.t("Soumissions signées conservées", "Signed submissions held")) } dd { (file.data.len()) }
         }
