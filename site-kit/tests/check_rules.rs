@@ -272,8 +272,11 @@ fn a_field_that_collects_data_no_purpose_declares() {
     // Declared by the purpose that uses it, and with a category: nothing to say.
     let site = consent_fixture(|s| {
         let (head, tail) = s.split_at(s.find("id = \"jobs\"").unwrap());
-        let tail =
-            tail.replacen("data = [\"identity\", \"academic\", \"career\"]", "data = [\"identity\", \"academic\", \"career\", \"interests\"]", 1);
+        let tail = tail.replacen(
+            "data = [\"identity\", \"academic\", \"career\"]",
+            "data = [\"identity\", \"academic\", \"career\", \"interests\"]",
+            1,
+        );
         format!("{head}{tail}{linkedin}data = \"career\"\n")
     });
     let report = check(site.path());
