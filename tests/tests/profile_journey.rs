@@ -14,6 +14,7 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const OLD: &str = "marie.curie@example.org";
 const NEW: &str = "marie@curie.example.org";
+const THIRD: &str = "m.curie@institut.example.org";
 
 #[tokio::test]
 async fn an_alumna_corrects_her_name_moves_her_address_and_fills_her_profile() -> anyhow::Result<()> {
@@ -206,12 +207,34 @@ async fn rectify_and_profile(engine: Engine) -> anyhow::Result<()> {
         page_with(&browser, "adresse").await?;
     }
     assert_eq!(events(&collector).len(), settled, "a replayed address link records nothing");
-    // A manage link is not an address link, nor a confirmation link.
+    // A manage link is not an address link.
     let token = manage.rsplit('/').next().unwrap_or_default();
     browser.goto(&format!("{endpoint}/address/{token}")).await?;
-    let page = page_with(&browser, "lien").await?;
+    let page = page_with(&browser, "Ce lien est invalide ou a expiré").await?;
     assert!(!page.contains("Utiliser cette adresse"), "a manage token opens no address form: {page}");
     assert_eq!(events(&collector).len(), settled);
+
+    // The address moves once more; the first link, used then superseded, must not move it back.
+    browser.goto(&manage).await?;
+    page_with(&browser, "Corriger mes informations").await?;
+    type_into(&browser, "#f-email", THIRD).await?;
+    find(&browser, "form[action$='/rectify'] button[type='submit']").await?.click().await?;
+    page_with(&browser, "Un lien de confirmation a été envoyé à la nouvelle adresse").await?;
+    browser.goto(&link(&mail_to(&smtp, THIRD, "Confirmez votre nouvelle adresse"), "/address/")).await?;
+    find(&browser, "form button[type='submit']").await?.click().await?;
+    page_with(&browser, "Votre nouvelle adresse est enregistrée.").await?;
+    let settled = events(&collector).len();
+    browser.goto(&address_link).await?;
+    if let Ok(button) = find(&browser, "form button[type='submit']").await {
+        button.click().await?;
+    }
+    let page = page_with(&browser, "Ce lien n'est plus valable").await?;
+    assert!(page.contains("changée depuis son envoi"), "{page}");
+    browser.screenshot(&shot("address-link-superseded")).await?;
+    assert_eq!(events(&collector).len(), settled, "a superseded address link records nothing");
+    browser.goto(&manage).await?;
+    let page = page_with(&browser, "Corriger mes informations").await?;
+    assert!(page.contains(THIRD) && !page.contains(NEW), "the address stays the latest confirmed: {page}");
     assert!(collector.verify());
     browser.close().await;
     Ok(())

@@ -1,7 +1,7 @@
 //! The manage page, reached by the signed link in every email: what the subject gave, when, under which notice;
 //! change each purpose, withdraw all, download everything (art. 20), erase (art. 17). HTML forms, no JavaScript.
 
-use crate::clock::rfc3339;
+use crate::clock::{parse_rfc3339, rfc3339};
 use crate::html::{frame, other};
 use crate::intake::normalise_email;
 use crate::ledger::{Actor, LedgerError, Request, SubjectFile, held_fields};
@@ -59,6 +59,7 @@ struct Words {
     done_address: &'static str,
     address_changed: &'static str,
     address_confirm: &'static str,
+    address_superseded: &'static str,
     status: fn(&str) -> &'static str,
 }
 
@@ -100,6 +101,8 @@ const FR: Words = Words {
                    fois le lien suivi. D'ici là, rien ne change.",
     address_changed: "Votre nouvelle adresse est enregistrée.",
     address_confirm: "Utiliser cette adresse",
+    address_superseded: "Ce lien n'est plus valable\u{a0}: votre adresse a été changée depuis son envoi. Pour utiliser \
+                         cette adresse, demandez à nouveau le changement depuis votre page de gestion.",
     status: |s| match s {
         "pending" => "en attente",
         "confirmed" => "confirmé",
@@ -149,6 +152,8 @@ const EN: Words = Words {
                    is followed. Until then, nothing changes.",
     address_changed: "Your new address is saved.",
     address_confirm: "Use this address",
+    address_superseded: "This link is no longer valid: your address was changed after it was sent. To use this \
+                         address, ask for the change again from your manage page.",
     status: |s| match s {
         "pending" => "pending",
         "confirmed" => "confirmed",
@@ -549,8 +554,15 @@ pub async fn rectify(
 /// `GET /address/{token}`: the link sent to a new address. A mail scanner may fetch it, so it only shows a
 /// button; the change is the POST.
 pub async fn show_address(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    if let Err(kind) = links::open(&state.public_key, &token, LinkKind::Address, state.now()) {
-        return link_problem(&state, &token, kind);
+    let claims = match links::open(&state.public_key, &token, LinkKind::Address, state.now()) {
+        Ok(claims) => claims,
+        Err(kind) => return link_problem(&state, &token, kind),
+    };
+    let id = claims.record_id.clone();
+    match state.read(move |l| l.subject_file(&id)).await {
+        Ok(file) if superseded(&file, &claims) => return superseded_page(),
+        Ok(_) => {}
+        Err(e) => return ledger_error_page(&e),
     }
     let w = words(Locale::Fr);
     frame(
@@ -567,35 +579,42 @@ pub async fn show_address(State(state): State<AppState>, Path(token): Path<Strin
 }
 
 /// `POST /address/{token}`: the new address confirmed; it becomes the subject's, and a `rectified` event names
-/// the field `email`. Following the link again changes nothing more.
+/// the field `email`. Following the link again changes nothing more; a link superseded by a later address change
+/// is refused (409).
 pub async fn confirm_address(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let claims = match links::open(&state.public_key, &token, LinkKind::Address, state.now()) {
         Ok(claims) => claims,
         Err(kind) => return link_problem(&state, &token, kind),
     };
-    let (Some(site), Some(address)) = (state.sites.get(&claims.site), claims.email) else {
+    let (Some(site), Some(address)) = (state.sites.get(&claims.site), claims.email.clone()) else {
         return error_page(ProblemType::InvalidLink, Locale::Fr);
     };
     let Some(field) = site.widget.fields.iter().find(|f| f.kind == FieldKind::Email).map(|f| f.id.to_string()) else {
         return error_page(ProblemType::InvalidLink, Locale::Fr);
     };
     let now = state.now();
-    let id = claims.record_id;
+    let id = claims.record_id.clone();
     let fields = BTreeMap::from([(field, address.clone())]);
     let done = state
         .writer
         .run(move |l| {
-            let previous = l.subject_file(&id)?.subject.email;
+            let file = l.subject_file(&id)?;
+            // Checked in the writer: an address confirmed in between supersedes this link too.
+            if superseded(&file, &claims) {
+                return Ok(None);
+            }
+            let previous = file.subject.email;
             let changed = l.rectify(&id, &fields, Some(&address), now)?;
             if let Some(previous) = previous.filter(|p| *p != address) {
                 l.enqueue_mail(&MailJob::AddressChanged { record_id: id.clone() }.to(&previous), now)?;
             }
-            Ok(changed)
+            Ok(Some(changed))
         })
         .await;
     state.mail_wakeup.notify_one();
     let (fr, en) = match done {
-        Ok(_) => (FR.address_changed, EN.address_changed),
+        Ok(None) => return superseded_page(),
+        Ok(Some(_)) => (FR.address_changed, EN.address_changed),
         // Another subject took the address in between: whose is not said.
         Err(LedgerError::Refused(ProblemType::InvalidField)) => (FR.address_taken, EN.address_taken),
         Err(e) => return ledger_error_page(&e),
@@ -603,6 +622,31 @@ pub async fn confirm_address(State(state): State<AppState>, Path(token): Path<St
     let status = if fr == FR.address_changed { StatusCode::OK } else { StatusCode::CONFLICT };
     let page = html! { h1 { (FR.title) } p role="status" { (fr) } p lang="en" { (en) } };
     (status, frame(Locale::Fr, FR.title, page)).into_response()
+}
+
+/// Whether the subject's address changed after this address link was sent, to another address than the one it
+/// names: following it then would move the address back (a stale mailbox taking the account again). A link to
+/// the address in force is not superseded: following it again changes nothing.
+fn superseded(file: &SubjectFile, claims: &LinkClaims) -> bool {
+    if file.subject.email.is_some() && file.subject.email == claims.email {
+        return false;
+    }
+    let sent_ms = claims.iat * 1000;
+    file.events.iter().filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.body).ok()).any(|event| {
+        event["kind"] == "rectified"
+            && event["detail"]["fields"].as_array().is_some_and(|f| f.iter().any(|f| f == "email"))
+            && event["at"].as_str().and_then(parse_rfc3339).is_some_and(|at| at >= sent_ms)
+    })
+}
+
+/// The answer to a superseded address link: 409, nothing changed, French first.
+fn superseded_page() -> Response {
+    let page = html! {
+        h1 { (FR.title) }
+        p role="alert" { (FR.address_superseded) }
+        p lang="en" { (EN.address_superseded) }
+    };
+    (StatusCode::CONFLICT, frame(Locale::Fr, FR.title, page)).into_response()
 }
 
 /// `POST /manage/{token}/erase` with `confirm=yes`.
