@@ -11,7 +11,9 @@ use consent::signature::CollectorKey;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How emails leave.
@@ -20,7 +22,12 @@ pub struct MailTransport {
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     outbox: Option<PathBuf>,
     from: Address,
+    relays: Relays,
 }
+
+/// The sites' own relays (`[collector] smtp`), built on first use and kept for their connection pools; keyed by
+/// site and URL, so that a site reloaded with another relay gets a new one.
+type Relays = Arc<Mutex<HashMap<(String, String), AsyncSmtpTransport<Tokio1Executor>>>>;
 
 impl std::fmt::Debug for MailTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -57,7 +64,30 @@ impl MailTransport {
             None => None,
         };
         let from_addr = from.parse::<lettre::message::Mailbox>().map_err(|_| TransportError::From(from.to_owned()))?;
-        Ok(MailTransport { smtp, outbox, from: from_addr.email })
+        Ok(MailTransport { smtp, outbox, from: from_addr.email, relays: Arc::default() })
+    }
+
+    /// The transport for `site`'s emails: its own relay when its consent.toml names one (`[collector] smtp`,
+    /// credentials from `SMTP_USERNAME_<SITE>` / `SMTP_PASSWORD_<SITE>`), else this one. The outbox stays.
+    pub fn for_site(&self, site: &str, relay: Option<&str>) -> Result<MailTransport, TransportError> {
+        let Some(url) = relay else { return Ok(self.clone()) };
+        let mut relays = self.relays.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let smtp = match relays.get(&(site.to_owned(), url.to_owned())) {
+            Some(smtp) => smtp.clone(),
+            None => {
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| TransportError::Url(format!("{site}: {e}")))?
+                    .timeout(Some(Duration::from_secs(15)));
+                let (user, password) = credential_variables(site);
+                if let (Ok(user), Ok(password)) = (std::env::var(user), std::env::var(password)) {
+                    builder = builder.credentials(Credentials::new(user, password));
+                }
+                let smtp = builder.build();
+                relays.insert((site.to_owned(), url.to_owned()), smtp.clone());
+                smtp
+            }
+        };
+        Ok(MailTransport { smtp: Some(smtp), ..self.clone() })
     }
 
     /// Whether emails can leave at all.
@@ -116,6 +146,15 @@ impl MailTransport {
         }
         Ok(())
     }
+}
+
+/// The environment variables holding the credentials for `site`'s own relay: `SMTP_USERNAME_<SITE>` and
+/// `SMTP_PASSWORD_<SITE>`, the site id in capitals with every other character than a letter or digit as `_`
+/// (`ecole-exemple` → `SMTP_USERNAME_ECOLE_EXEMPLE`).
+pub fn credential_variables(site: &str) -> (String, String) {
+    let name: String =
+        site.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    (format!("SMTP_USERNAME_{name}"), format!("SMTP_PASSWORD_{name}"))
 }
 
 /// Why an email did not leave; the text is safe to log (addresses redacted).
@@ -336,7 +375,16 @@ pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailCont
                 done.push(mail.id);
                 continue;
             };
-            match transport.deliver(mail, job.as_ref().map(MailJob::record_id), Some(&from), &message).await {
+            let site = subject.as_ref().and_then(|about| ctx.sites.get(&about.record.site));
+            let relay = site.as_ref().and_then(|site| site.config.collector().smtp.as_deref());
+            let site_id = subject.as_ref().map_or("", |about| about.record.site.as_str());
+            let sent = match transport.for_site(site_id, relay) {
+                Ok(transport) => {
+                    transport.deliver(mail, job.as_ref().map(MailJob::record_id), Some(&from), &message).await
+                }
+                Err(e) => Err(SendFailure::Temporary(e.to_string())),
+            };
+            match sent {
                 Ok(()) => {
                     metrics.mail_sent();
                     tracing::info!(mail_id = mail.id, "email sent");
@@ -389,7 +437,16 @@ pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailCont
 
 #[cfg(test)]
 mod tests {
-    use super::redact_addresses;
+    use super::{credential_variables, redact_addresses};
+
+    #[test]
+    fn a_sites_relay_credentials_are_named_after_the_site() {
+        let (user, password) = credential_variables("ecole-exemple.fr");
+        assert_eq!(
+            (user.as_str(), password.as_str()),
+            ("SMTP_USERNAME_ECOLE_EXEMPLE_FR", "SMTP_PASSWORD_ECOLE_EXEMPLE_FR")
+        );
+    }
 
     #[test]
     fn addresses_are_redacted_from_transport_errors() {
