@@ -235,6 +235,28 @@ async fn rectify_and_profile(engine: Engine) -> anyhow::Result<()> {
     browser.goto(&manage).await?;
     let page = page_with(&browser, "Corriger mes informations").await?;
     assert!(page.contains(THIRD) && !page.contains(NEW), "the address stays the latest confirmed: {page}");
+
+    // A tampered manage link is refused; the page it shows sends a fresh link to the address in force only.
+    let tampered = format!("{}A", manage.trim_end_matches(|c: char| c != '.'));
+    browser.goto(&tampered).await?;
+    page_with(&browser, "Ce lien est invalide ou a expiré").await?;
+    assert!(!browser.client.source().await?.contains("/rectify"), "a tampered link opens no form");
+    for address in [OLD, THIRD] {
+        browser.goto(&tampered).await?;
+        type_into(&browser, "#email", address).await?;
+        find(&browser, "form[action='/access'] button[type='submit']").await?.click().await?;
+        // The answer follows the browser's Accept-Language (headless Chromium asks for English).
+        let said = browser.client.wait().for_element(Locator::Css("p[role='status']")).await?.text().await?;
+        assert!(said.contains("adresse est connue") || said.contains("address is known"), "{said}");
+    }
+    let fresh = link(&mail_to(&smtp, THIRD, "Gérer vos données"), "/manage/");
+    let stale =
+        smtp.messages().into_iter().filter(|m| m.to == [OLD] && m.subject.contains("Gérer vos données")).count();
+    assert_eq!(stale, 0, "the old address gets no manage link any more");
+    browser.goto(&fresh).await?;
+    let page = page_with(&browser, "Corriger mes informations").await?;
+    assert!(page.contains(THIRD) && page.contains("Curie"), "the fresh link opens the corrected file: {page}");
+    assert_eq!(events(&collector).len(), settled, "refused links recorded nothing");
     assert!(collector.verify());
     browser.close().await;
     Ok(())
