@@ -52,6 +52,30 @@ pub enum Command {
         #[command(subcommand)]
         command: CampaignCommand,
     },
+    /// The collector's signing key (receipts, links, challenges).
+    Key {
+        /// What to do.
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+/// `collector key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a new signing key; the old one keeps checking what it signed (its public key is kept in SEED.retired).
+    Rotate(KeyRotateArgs),
+}
+
+/// `collector key rotate`.
+#[derive(Debug, clap::Args)]
+pub struct KeyRotateArgs {
+    /// The data folder whose collector-key.seed `serve --data` uses.
+    #[arg(long, required_unless_present = "key_file", conflicts_with = "key_file")]
+    pub data: Option<PathBuf>,
+    /// The seed file every collector of a database shares (`serve --key-file`).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
 }
 
 /// `collector campaign …`.
@@ -243,8 +267,12 @@ pub struct ReceiptVerifyArgs {
     /// The collector's public key (base64url) you trust; without it, the key inside the receipt is used and
     /// printed for you to compare.
     // base64url keys may start with `-` (one in 64 does): without this, clap takes such a key for a flag.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "keys")]
     pub key: Option<String>,
+    /// The collector's key set you trust: a JWK Set file, as `/.well-known/consent-receipt-keys` serves it (the
+    /// receipt's `kid` picks its key; a receipt signed before a rotation verifies against the retired key).
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
     /// Also check that the ledger in this data folder holds the event the receipt names.
     #[arg(long)]
     pub data: Option<PathBuf>,

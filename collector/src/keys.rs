@@ -1,6 +1,12 @@
-//! The collector's Ed25519 key: made from OS randomness on first start, kept in the data folder (mode 0600).
+//! The collector's Ed25519 key: made from OS randomness on first start, kept in the data folder (mode 0600), or in
+//! the file `--key-file` names. `collector key rotate` replaces it by a new one and keeps the old public key in
+//! `SEED.retired` beside it, so that what the old key signed (receipts, links, challenges) still checks.
 
-use consent::signature::CollectorKey;
+mod set;
+
+pub use set::KeySet;
+
+use consent::signature::{CollectorKey, CollectorPublicKey};
 use rand::RngCore;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,6 +30,93 @@ pub enum KeyError {
     /// The seed file is not 32 bytes.
     #[error("{0}: not a 32-byte seed")]
     Corrupt(PathBuf),
+    /// A line of the retired keys' file is not a public key.
+    #[error("{path}:{line}: not a base64url Ed25519 public key")]
+    Retired {
+        /// The retired keys' file.
+        path: PathBuf,
+        /// The line, from 1.
+        line: usize,
+    },
+}
+
+/// The file beside a seed that lists the keys rotated out, one base64url public key a line, newest last.
+pub fn retired_path(seed: &Path) -> PathBuf {
+    let mut name = seed.as_os_str().to_owned();
+    name.push(".retired");
+    PathBuf::from(name)
+}
+
+/// The retired public keys listed beside the seed `path` (none when the file does not exist), newest first.
+pub fn retired_keys(path: &Path) -> Result<Vec<CollectorPublicKey>, KeyError> {
+    let path = retired_path(path);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(KeyError::Io { path, source }),
+    };
+    let mut keys = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        // A line may say when and why after the key: `KEY # kid …, retired …`.
+        let key = line.split('#').next().unwrap_or_default().trim();
+        if key.is_empty() {
+            continue;
+        }
+        let key = CollectorPublicKey::from_base64url(key)
+            .map_err(|_| KeyError::Retired { path: path.clone(), line: i + 1 })?;
+        keys.push(key);
+    }
+    keys.reverse();
+    Ok(keys)
+}
+
+/// The key kept in the seed file `path` (made on first use) and the set that checks with it and the retired keys.
+pub fn load_set_at(path: &Path) -> Result<(CollectorKey, KeySet), KeyError> {
+    let key = load_or_create_at(path)?;
+    let set = KeySet::new(key.public(), retired_keys(path)?);
+    Ok((key, set))
+}
+
+/// Replaces the key in the seed file `path` by a new one; the old public key is appended to the retired keys'
+/// file first (and synced), so that a crash between the two steps loses no key. Returns the old and the new key.
+pub fn rotate_at(path: &Path, now: &str) -> Result<(CollectorPublicKey, CollectorPublicKey), KeyError> {
+    let old = load_existing_at(path)?.public();
+    let retired = retired_path(path);
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| KeyError::Io { path, source }
+    };
+    let mut file = std::fs::OpenOptions::new().append(true).create(true).open(&retired).map_err(io(&retired))?;
+    writeln!(file, "{} # kid {}, retired {now}", old.to_base64url(), old.kid()).map_err(io(&retired))?;
+    file.sync_all().map_err(io(&retired))?;
+    // The new seed goes to a temporary file renamed over the old one: a reader sees the old seed or the new.
+    let fresh = path.with_extension("seed.new");
+    let _ = std::fs::remove_file(&fresh);
+    let new = write_new_seed(&fresh)?;
+    std::fs::rename(&fresh, path).map_err(io(path))?;
+    Ok((old, new.public()))
+}
+
+/// The key in the seed file `path`, which must exist.
+fn load_existing_at(path: &Path) -> Result<CollectorKey, KeyError> {
+    let bytes = std::fs::read(path).map_err(|source| KeyError::Io { path: path.to_owned(), source })?;
+    let seed: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Corrupt(path.to_owned()))?;
+    Ok(CollectorKey::from_seed(seed))
+}
+
+/// A new key from OS randomness, written to the new file `path` (mode 0600) and synced.
+fn write_new_seed(path: &Path) -> Result<CollectorKey, KeyError> {
+    let io = |source| KeyError::Io { path: path.to_owned(), source };
+    let mut seed = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut seed);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(&seed).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    Ok(CollectorKey::from_seed(seed))
 }
 
 /// Loads the key of a data folder, creating it on first use.
@@ -34,26 +127,9 @@ pub fn load_or_create(data_dir: &Path) -> Result<CollectorKey, KeyError> {
 /// Loads the key kept in the seed file `path`, creating it on first use (`serve --key-file`: one file shared by
 /// every collector of a database, so that what one signs the others check).
 pub fn load_or_create_at(path: &Path) -> Result<CollectorKey, KeyError> {
-    let path = path.to_owned();
-    let io = |source| KeyError::Io { path: path.clone(), source };
-    match std::fs::read(&path) {
-        Ok(bytes) => {
-            let seed: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Corrupt(path.clone()))?;
-            Ok(CollectorKey::from_seed(seed))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut seed = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut seed);
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(&path).map_err(io)?;
-            file.write_all(&seed).map_err(io)?;
-            file.sync_all().map_err(io)?;
-            Ok(CollectorKey::from_seed(seed))
-        }
-        Err(e) => Err(io(e)),
+    match load_existing_at(path) {
+        Err(KeyError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => write_new_seed(path),
+        loaded => loaded,
     }
 }
 

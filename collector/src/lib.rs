@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/access", post(access::access))
         .route("/v1/notices/{version}", get(notices::notice))
         .route("/.well-known/consent-receipt-key", get(config::receipt_key))
+        .route("/.well-known/consent-receipt-keys", get(config::receipt_keys))
         .layer(cors);
     let pages = Router::new()
         .route("/confirm/{token}", get(confirm::show).post(confirm::confirm))

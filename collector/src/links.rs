@@ -1,8 +1,9 @@
 //! Links in emails: the confirmation link and the manage link, each a token signed by the collector
 //! (`base64url(canonical claims).base64url(Ed25519 signature)`, like challenges) and expiring.
 
+use crate::keys::KeySet;
 use consent::protocol::ProblemType;
-use consent::signature::{CollectorKey, CollectorPublicKey};
+use consent::signature::CollectorKey;
 use serde::{Deserialize, Serialize};
 
 /// What a link lets its holder do.
@@ -72,8 +73,8 @@ pub fn sign_address(key: &CollectorKey, site: &str, record_id: &str, email: &str
     key.sign_token(&claims).unwrap_or_default()
 }
 
-/// Opens a link token of the expected kind, unexpired.
-pub fn open(key: &CollectorPublicKey, token: &str, link: LinkKind, now_ms: i64) -> Result<LinkClaims, ProblemType> {
+/// Opens a link token of the expected kind, unexpired, signed by a key of the set.
+pub fn open(key: &KeySet, token: &str, link: LinkKind, now_ms: i64) -> Result<LinkClaims, ProblemType> {
     let claims: LinkClaims = key.verify_token(token).map_err(|_| ProblemType::InvalidLink)?;
     if claims.link != link || claims.exp * 1000 < now_ms {
         return Err(ProblemType::InvalidLink);

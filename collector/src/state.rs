@@ -6,7 +6,7 @@ use crate::metrics::Metrics;
 use crate::proxies::TrustedProxies;
 use crate::sites::Sites;
 use crate::writer::Writer;
-use consent::signature::{CollectorKey, CollectorPublicKey};
+use consent::signature::CollectorKey;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -50,8 +50,8 @@ pub struct Shared {
     pub sites: Sites,
     /// The signing key (challenges, links, receipts).
     pub key: CollectorKey,
-    /// Its public half.
-    pub public_key: CollectorPublicKey,
+    /// Its public half and the keys it replaced ([`crate::keys::KeySet`]): what checks tokens and receipts.
+    pub keys: crate::keys::KeySet,
     /// Its public half, base64url.
     pub public_key_b64: String,
     /// The group-commit writer.
@@ -96,12 +96,12 @@ impl AppState {
         metrics: Arc<Metrics>,
         settings: Settings,
     ) -> AppState {
-        let public_key = key.public();
-        let public_key_b64 = public_key.to_base64url();
+        let public_key_b64 = key.public().to_base64url();
+        let keys = crate::keys::KeySet::new(key.public(), []);
         AppState(Arc::new(Shared {
             sites,
             key,
-            public_key,
+            keys,
             public_key_b64,
             writer,
             clock,
@@ -122,6 +122,15 @@ impl AppState {
     pub fn with_staff_db(mut self, db: crate::staff::StaffDb) -> AppState {
         if let Some(shared) = Arc::get_mut(&mut self.0) {
             shared.staff_db = Some(db);
+        }
+        self
+    }
+
+    /// The key set that checks tokens and receipts: the current key and those it replaced (`collector key
+    /// rotate`), which still check what they signed (call before the state is shared).
+    pub fn with_key_set(mut self, keys: crate::keys::KeySet) -> AppState {
+        if let Some(shared) = Arc::get_mut(&mut self.0) {
+            shared.keys = keys;
         }
         self
     }

@@ -570,34 +570,42 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("ProtectClok"));
 }
 
-/// §8: after a new key, receipts made under the old one verify with the old public key (and not with the new
-/// one), while links signed by the old key are refused: what rotation without key ids means.
+/// §8: the guide's rotation on the shared key file, then a restart: receipts and manage links made under the old
+/// key still verify, the new key is the one published and signing, and the JWK Set lists both.
 #[test]
-fn a_new_key_keeps_old_receipts_verifiable_but_refuses_old_links() {
-    let mut c = Collector::start(&[]);
+fn a_rotated_key_keeps_old_receipts_and_links_valid() {
     let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("collector-key.seed");
+    let seed = key_file.to_str().unwrap();
+    shell(&guide("key.sh", &[("/etc/consent-collector/collector-key.seed", seed)]), &[]);
+    let mut c = Collector::start(&["--key-file", seed]);
     let kept = receipts(&c, dir.path(), 2);
     let first: SubmissionAccepted = serde_json::from_str(&std::fs::read_to_string(&kept[0]).unwrap()).unwrap();
-    let old = c.key();
+    let old = key_of(&key_file);
     let manage = |key: &CollectorKey, base: &str| {
         links::url(base, LinkKind::Manage, &links::sign(key, LinkKind::Manage, SITE, &first.record_id.0, now_ms(), 90))
     };
     let old_link = manage(&old, &c.base);
     assert_eq!(c.client.get(&old_link).send().unwrap().status().as_u16(), 200);
 
-    let new_file = dir.path().join("new-key.seed");
-    shell(&guide("key.sh", &[("/etc/consent-collector/collector-key.seed", new_file.to_str().unwrap())]), &[]);
-    c.extra.extend(["--key-file".to_owned(), new_file.to_str().unwrap().to_owned()]);
+    shell(&guide("rotate.sh", &[("/etc/consent-collector/collector-key.seed", seed)]), &[]);
     c.restart();
-    let new = key_of(&new_file);
+    let new = key_of(&key_file);
+    assert_ne!(new.public(), old.public(), "a new key");
     let jwk: serde_json::Value = c.get("/.well-known/consent-receipt-key").json().unwrap();
     assert_eq!(jwk["x"], new.public().to_base64url().as_str(), "the new key is published");
+    let jwks = c.get("/.well-known/consent-receipt-keys").text().unwrap();
+    let keys = write(dir.path(), "keys.json", &jwks);
     let data = c.data();
     receipts_verify(&c, &kept, &old.public().to_base64url(), &["--data", data.to_str().unwrap()]);
+    for receipt in &kept {
+        let out = run_ok(&c, &["receipt", "verify", receipt.to_str().unwrap(), "--keys", keys.to_str().unwrap()]);
+        assert!(out.contains("receipt OK"), "{out}");
+    }
     let against_new =
         c.command(&["receipt", "verify", kept[0].to_str().unwrap(), "--key", &new.public().to_base64url()]);
     assert_eq!(against_new.status.code(), Some(1), "{}", String::from_utf8_lossy(&against_new.stdout));
     let old_link = old_link.replace(old_link.split("/manage/").next().unwrap(), &c.base);
-    assert_ne!(c.client.get(&old_link).send().unwrap().status().as_u16(), 200, "an old manage link after rotation");
+    assert_eq!(c.client.get(&old_link).send().unwrap().status().as_u16(), 200, "an old manage link after rotation");
     assert_eq!(c.client.get(manage(&new, &c.base)).send().unwrap().status().as_u16(), 200);
 }

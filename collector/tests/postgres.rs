@@ -95,8 +95,9 @@ fn submissions_live_in_postgres_and_every_staff_command_reads_them() {
     // The server ends the collector's connection (as a PostgreSQL restart does): the next batch reconnects.
     let ended: Vec<i32> = db
         .query(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'alumni-consent-collector' \
-             AND pg_terminate_backend(pid)",
+            // Materialised first: in one WHERE, PostgreSQL may call pg_terminate_backend before the name test.
+            "WITH writer AS MATERIALIZED (SELECT pid FROM pg_stat_activity \
+             WHERE application_name = 'alumni-consent-collector') SELECT pid FROM writer WHERE pg_terminate_backend(pid)",
             &[],
         )
         .unwrap()

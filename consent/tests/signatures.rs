@@ -163,7 +163,13 @@ fn challenge_tokens_and_receipts() {
     };
     let token = key.sign_token(&claims).unwrap();
     assert_eq!(public.verify_token::<ChallengeClaims>(&token).unwrap(), claims);
-    let (c, s) = token.split_once('.').unwrap();
+    let (kid, unkeyed) = token.split_once('.').unwrap();
+    assert_eq!(kid, public.kid(), "the token names its key");
+    assert_eq!(kid.len(), 11, "8 bytes of SHA-256, base64url");
+    assert_eq!(public.verify_token::<ChallengeClaims>(unkeyed).unwrap(), claims, "a token from before key ids");
+    let forged_kid = format!("{}.{unkeyed}", CollectorKey::from_seed([4u8; 32]).public().kid());
+    assert_eq!(public.verify_token::<ChallengeClaims>(&forged_kid), Err(consent::signature::TokenError::Kid));
+    let (c, s) = unkeyed.split_once('.').unwrap();
     let other = CollectorKey::from_seed([4u8; 32]).sign_token(&claims).unwrap();
     assert!(public.verify_token::<ChallengeClaims>(&other).is_err(), "another collector's token");
     let tampered =
@@ -182,6 +188,14 @@ fn challenge_tokens_and_receipts() {
         .unwrap();
     public.verify_receipt(&receipt).unwrap();
     verify_receipt_self_contained(&receipt).unwrap();
+    assert_eq!(receipt.kid.as_deref(), Some(public.kid().as_str()));
+    let mut forged = receipt.clone();
+    forged.kid = Some(CollectorKey::from_seed([4u8; 32]).public().kid());
+    assert!(verify_receipt_self_contained(&forged).is_err(), "a kid that is not the receipt's key");
+    let mut before_kids = receipt.clone();
+    before_kids.kid = None;
+    verify_receipt_self_contained(&before_kids).unwrap();
+    assert!(!serde_json::to_string(&before_kids).unwrap().contains("kid"), "no kid written when there is none");
     let mut bad = receipt.clone();
     bad.body.ledger_seq = 8;
     assert!(public.verify_receipt(&bad).is_err());

@@ -2,7 +2,8 @@
 //! It does not expire — an objection must stay possible for as long as the message can be read — and is told
 //! apart from the email links ([`crate::links`]) by its claims: neither kind parses as the other.
 
-use consent::signature::{CollectorKey, CollectorPublicKey};
+use crate::keys::KeySet;
+use consent::signature::CollectorKey;
 use serde::{Deserialize, Serialize};
 
 /// The claims of an objection token.
@@ -31,8 +32,8 @@ pub fn sign(key: &CollectorKey, recipient: i64, campaign: &str, site: &str, now_
     key.sign_token(&claims).unwrap_or_default()
 }
 
-/// Opens an objection token.
-pub fn open(key: &CollectorPublicKey, token: &str) -> Option<ObjectionClaims> {
+/// Opens an objection token signed by a key of the set.
+pub fn open(key: &KeySet, token: &str) -> Option<ObjectionClaims> {
     key.verify_token(token).ok()
 }
 

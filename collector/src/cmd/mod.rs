@@ -4,6 +4,7 @@
 mod campaign;
 mod export;
 mod import;
+mod key;
 mod proof;
 mod purge;
 mod receipt;
@@ -12,7 +13,7 @@ mod staff;
 mod stats;
 mod verify;
 
-use crate::cli::{Command, LedgerArgs, ProofCommand, ReceiptCommand, StaffCommand};
+use crate::cli::{Command, KeyCommand, LedgerArgs, ProofCommand, ReceiptCommand, StaffCommand};
 use anyhow::{Context, bail};
 use collector::ledger::Ledger;
 use collector::sites::{Site, Sites, stored_sites};
@@ -36,6 +37,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Purge(args) => purge::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Campaign { command } => campaign::run(command),
+        Command::Key { command: KeyCommand::Rotate(args) } => key::rotate(&args),
     }
 }
 

@@ -1,8 +1,9 @@
-//! `collector receipt verify FILE [--key KEY] [--data DIR | --database URL]`: check a receipt offline, and
-//! optionally against the ledger.
+//! `collector receipt verify FILE [--key KEY | --keys JWKS] [--data DIR | --database URL]`: check a receipt
+//! offline, and optionally against the ledger.
 
 use crate::cli::{LedgerArgs, ReceiptVerifyArgs};
 use anyhow::Context;
+use collector::keys::KeySet;
 use collector::ledger::Event;
 use consent::protocol::Receipt;
 use consent::signature::{CollectorPublicKey, verify_receipt_self_contained};
@@ -19,7 +20,10 @@ pub fn run(args: &ReceiptVerifyArgs) -> anyhow::Result<ExitCode> {
             let key = CollectorPublicKey::from_base64url(key).context("--key is not a base64url Ed25519 key")?;
             key.verify_receipt(&receipt)
         }
-        None => verify_receipt_self_contained(&receipt),
+        None => match &args.keys {
+            Some(file) => key_set(file)?.verify_receipt(&receipt),
+            None => verify_receipt_self_contained(&receipt),
+        },
     };
     if let Err(e) = signed {
         println!("receipt INVALID: {e}");
@@ -29,7 +33,7 @@ pub fn run(args: &ReceiptVerifyArgs) -> anyhow::Result<ExitCode> {
         "receipt OK: record {} at ledger event {} ({}), signed by {}",
         receipt.body.record_id, receipt.body.ledger_seq, receipt.body.received_at, receipt.public_key
     );
-    if args.key.is_none() {
+    if args.key.is_none() && args.keys.is_none() {
         println!("note: checked against the key inside the receipt; compare it with the collector's published key");
     }
     if args.data.is_some() || args.database.is_some() {
@@ -48,4 +52,27 @@ pub fn run(args: &ReceiptVerifyArgs) -> anyhow::Result<ExitCode> {
         println!("ledger OK: event {seq} is the one this receipt names");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The keys of a JWK Set file (`/.well-known/consent-receipt-keys`), the first one as the current key.
+fn key_set(file: &std::path::Path) -> anyhow::Result<KeySet> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let jwks: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let mut keys = Vec::new();
+    for jwk in jwks.get("keys").and_then(|k| k.as_array()).into_iter().flatten() {
+        let x = jwk.get("x").and_then(|x| x.as_str()).unwrap_or_default();
+        let key = CollectorPublicKey::from_base64url(x)
+            .with_context(|| format!("{}: a key's `x` is not a base64url Ed25519 key", file.display()))?;
+        if let Some(kid) = jwk.get("kid").and_then(|k| k.as_str())
+            && kid != key.kid()
+        {
+            anyhow::bail!("{}: the key `{x}` is listed under kid `{kid}`, not its own `{}`", file.display(), key.kid());
+        }
+        keys.push(key);
+    }
+    let mut keys = keys.into_iter();
+    let current =
+        keys.next().with_context(|| format!("{}: no keys (a JWK Set: {{\"keys\": [...]}})", file.display()))?;
+    Ok(KeySet::new(current, keys))
 }

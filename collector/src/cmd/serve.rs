@@ -57,10 +57,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-    let key = match &args.key_file {
-        Some(file) => keys::load_or_create_at(file)?,
-        None => keys::load_or_create(&args.data)?,
-    };
+    // The current key signs; the keys it replaced (`collector key rotate`) still check what they signed.
+    let seed = args.key_file.clone().unwrap_or_else(|| keys::seed_path(&args.data));
+    let (key, key_set) = keys::load_set_at(&seed)?;
     let sources = SiteSources {
         files: args.config.clone(),
         dir: args.sites.clone(),
@@ -105,7 +104,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let state = AppState::new(sites.clone(), key, writer.clone(), clock.clone(), metrics.clone(), settings)
         .with_staff_db(staff_db)
         .with_readers(readers)
-        .with_outbox(args.outbox.clone());
+        .with_outbox(args.outbox.clone())
+        .with_key_set(key_set);
     tokio::spawn(collector::staff::console::insights::keep_up(state.clone()));
     if let Some(listener) = metrics_listener {
         let metrics_app = collector::metrics::router(metrics.clone(), args.metrics_token.as_deref());

@@ -148,7 +148,7 @@ fn open_message<T: ClientMessage>(
         return Err(fail(ProblemType::OriginNotAllowed, locale));
     }
     let claims: ChallengeClaims =
-        state.public_key.verify_token(payload.challenge()).map_err(|_| fail(ProblemType::ChallengeInvalid, locale))?;
+        state.keys.verify_token(payload.challenge()).map_err(|_| fail(ProblemType::ChallengeInvalid, locale))?;
     if claims.site.as_str() != payload.site() {
         return Err(fail(ProblemType::ChallengeInvalid, locale));
     }

@@ -23,6 +23,13 @@ pub async fn site_config(
 
 /// The collector's Ed25519 public key as a JWK (`x` is the base64url key that receipts name).
 pub async fn receipt_key(State(state): State<AppState>) -> impl IntoResponse {
-    let body = serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": state.public_key_b64, "use": "sig"});
+    let kid = state.keys.current().kid();
+    let body = serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": state.public_key_b64, "kid": kid, "use": "sig"});
     ([(header::CONTENT_TYPE, "application/jwk+json")], body.to_string())
+}
+
+/// Every key that checks the collector's receipts and tokens, as a JWK Set with their ids (`kid`): the current key
+/// first, then the ones `collector key rotate` retired, so that a receipt issued before a rotation still verifies.
+pub async fn receipt_keys(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/jwk-set+json")], state.keys.jwks().to_string())
 }

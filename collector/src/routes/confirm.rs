@@ -37,7 +37,7 @@ fn words(locale: Locale) -> [&'static str; 6] {
 /// `GET /confirm/{token}`.
 pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let now = state.now();
-    let Ok(claims) = links::open(&state.public_key, &token, LinkKind::Confirm, now) else {
+    let Ok(claims) = links::open(&state.keys, &token, LinkKind::Confirm, now) else {
         return link_problem(&state, &token, ProblemType::InvalidLink);
     };
     let id = claims.record_id.clone();
@@ -63,7 +63,7 @@ pub async fn show(State(state): State<AppState>, Path(token): Path<String>) -> R
 /// `POST /confirm/{token}`.
 pub async fn confirm(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let now = state.now();
-    let Ok(claims) = links::open(&state.public_key, &token, LinkKind::Confirm, now) else {
+    let Ok(claims) = links::open(&state.keys, &token, LinkKind::Confirm, now) else {
         return link_problem(&state, &token, ProblemType::InvalidLink);
     };
     let id = claims.record_id.clone();

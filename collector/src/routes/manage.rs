@@ -183,7 +183,7 @@ struct Opened {
 }
 
 fn open(state: &AppState, token: &str) -> Result<Opened, ProblemType> {
-    let claims = links::open(&state.public_key, token, LinkKind::Manage, state.now())?;
+    let claims = links::open(&state.keys, token, LinkKind::Manage, state.now())?;
     let site = state.sites.get(&claims.site).ok_or(ProblemType::UnknownSite)?;
     Ok(Opened { claims, site })
 }
@@ -554,7 +554,7 @@ pub async fn rectify(
 /// `GET /address/{token}`: the link sent to a new address. A mail scanner may fetch it, so it only shows a
 /// button; the change is the POST.
 pub async fn show_address(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let claims = match links::open(&state.public_key, &token, LinkKind::Address, state.now()) {
+    let claims = match links::open(&state.keys, &token, LinkKind::Address, state.now()) {
         Ok(claims) => claims,
         Err(kind) => return link_problem(&state, &token, kind),
     };
@@ -582,7 +582,7 @@ pub async fn show_address(State(state): State<AppState>, Path(token): Path<Strin
 /// the field `email`. Following the link again changes nothing more; a link superseded by a later address change
 /// is refused (409).
 pub async fn confirm_address(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let claims = match links::open(&state.public_key, &token, LinkKind::Address, state.now()) {
+    let claims = match links::open(&state.keys, &token, LinkKind::Address, state.now()) {
         Ok(claims) => claims,
         Err(kind) => return link_problem(&state, &token, kind),
     };

@@ -24,7 +24,7 @@ use maud::{Markup, html};
 
 /// The recipient row and campaign a valid token names.
 async fn find(state: &AppState, token: &str) -> Result<(RecipientRow, CampaignRow), Response> {
-    let Some(claims) = token::open(&state.public_key, token) else {
+    let Some(claims) = token::open(&state.keys, token) else {
         return Err(error_page(ProblemType::InvalidLink, Locale::Fr));
     };
     let found = state

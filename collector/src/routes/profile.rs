@@ -161,7 +161,7 @@ pub async fn save(
     Path(token): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let claims = match links::open(&state.public_key, &token, LinkKind::Manage, state.now()) {
+    let claims = match links::open(&state.keys, &token, LinkKind::Manage, state.now()) {
         Ok(claims) => claims,
         Err(kind) => return link_problem(&state, &token, kind),
     };

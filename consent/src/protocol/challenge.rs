@@ -23,9 +23,12 @@ pub struct ChallengeClaims {
     pub exp: i64,
 }
 
-/// A token split into its signed bytes and signature.
+/// A token split into its signed bytes and signature: `kid.claims.signature`, or `claims.signature` as tokens
+/// were before key ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedToken {
+    /// The id of the key that signed it (it picks the key; the signature, not the id, proves who signed).
+    pub kid: Option<String>,
     /// The claims' canonical JSON bytes (what was signed).
     pub claims_json: Vec<u8>,
     /// The 64-byte Ed25519 signature.
@@ -43,18 +46,30 @@ impl SignedToken {
         if text.len() > 2048 {
             return Err(TokenFormatError("too long"));
         }
-        let (claims, signature) = text.split_once('.').ok_or(TokenFormatError("no `.` separator"))?;
+        let (first, rest) = text.split_once('.').ok_or(TokenFormatError("no `.` separator"))?;
+        let (kid, claims, signature) = match rest.split_once('.') {
+            Some((claims, signature)) => (Some(first), claims, signature),
+            None => (None, first, rest),
+        };
+        if kid.is_some_and(|k| k.is_empty() || k.len() > 43 || b64url_decode(k).is_err()) {
+            return Err(TokenFormatError("key id is not base64url"));
+        }
         let claims_json = b64url_decode(claims).map_err(|_| TokenFormatError("claims are not base64url"))?;
         let signature = b64url_decode(signature).map_err(|_| TokenFormatError("signature is not base64url"))?;
         if signature.len() != 64 {
             return Err(TokenFormatError("signature is not 64 bytes"));
         }
-        Ok(SignedToken { claims_json, signature })
+        Ok(SignedToken { kid: kid.map(str::to_owned), claims_json, signature })
     }
 
-    /// Joins claims and signature into the token text.
+    /// Joins claims and signature into the token text, without a key id (the form of tokens before key ids).
     pub fn encode(claims_json: &[u8], signature: &[u8]) -> String {
         format!("{}.{}", b64url_encode(claims_json), b64url_encode(signature))
+    }
+
+    /// Joins key id, claims and signature into the token text.
+    pub fn encode_with_kid(kid: &str, claims_json: &[u8], signature: &[u8]) -> String {
+        format!("{kid}.{}", SignedToken::encode(claims_json, signature))
     }
 
     /// Reads the claims without checking the signature (the widget does this to learn `exp`; servers never).

@@ -27,6 +27,10 @@ pub struct Receipt {
     pub body: ReceiptBody,
     /// The collector's Ed25519 public key, base64url (32 bytes).
     pub public_key: String,
+    /// That key's id ([`crate::signature::CollectorPublicKey::kid`]), to find it in the collector's key set;
+    /// absent from receipts issued before key ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
     /// The signature, base64url (64 bytes).
     pub signature: String,
 }

@@ -22,6 +22,9 @@ pub enum TokenError {
     /// The public key is not 32 bytes of base64url.
     #[error("the public key is not a 32-byte base64url Ed25519 key")]
     Key,
+    /// The key id names no key held (or not the key given).
+    #[error("the key id names no key of the collector")]
+    Kid,
 }
 
 /// The collector's signing key. Made from 32 random bytes the caller provides (this crate does no I/O).
@@ -54,18 +57,24 @@ impl CollectorKey {
         CollectorPublicKey(self.0.verifying_key())
     }
 
-    /// Signs claims into a token `base64url(canonical claims).base64url(signature)`.
+    /// Signs claims into a token `kid.base64url(canonical claims).base64url(signature)`.
     pub fn sign_token<T: Serialize>(&self, claims: &T) -> Result<String, crate::canonical::CanonicalError> {
         let bytes = to_canonical_vec(claims)?;
         let signature = self.0.sign(&bytes);
-        Ok(SignedToken::encode(&bytes, &signature.to_bytes()))
+        Ok(SignedToken::encode_with_kid(&self.public().kid(), &bytes, &signature.to_bytes()))
     }
 
     /// Signs a receipt body.
     pub fn sign_receipt(&self, body: ReceiptBody) -> Result<Receipt, crate::canonical::CanonicalError> {
         let bytes = to_canonical_vec(&body)?;
         let signature = self.0.sign(&bytes);
-        Ok(Receipt { body, public_key: self.public().to_base64url(), signature: b64url_encode(&signature.to_bytes()) })
+        let public = self.public();
+        Ok(Receipt {
+            body,
+            public_key: public.to_base64url(),
+            kid: Some(public.kid()),
+            signature: b64url_encode(&signature.to_bytes()),
+        })
     }
 }
 
@@ -81,9 +90,19 @@ impl CollectorPublicKey {
         b64url_encode(self.0.as_bytes())
     }
 
-    /// Checks a token's signature and returns its claims (expiry is the caller's business: it owns the clock).
+    /// The key id: the first 8 bytes of the SHA-256 of the 32-byte key, base64url (11 characters).
+    pub fn kid(&self) -> String {
+        use sha2::Digest;
+        b64url_encode(&sha2::Sha256::digest(self.0.as_bytes())[..8])
+    }
+
+    /// Checks a token's signature and returns its claims (expiry is the caller's business: it owns the clock). A
+    /// token naming another key id is refused; one without (issued before key ids) is checked against this key.
     pub fn verify_token<T: DeserializeOwned>(&self, token: &str) -> Result<T, TokenError> {
         let token = SignedToken::parse(token)?;
+        if token.kid.as_ref().is_some_and(|kid| *kid != self.kid()) {
+            return Err(TokenError::Kid);
+        }
         let signature = Signature::from_slice(&token.signature).map_err(|_| TokenError::Signature)?;
         self.0.verify_strict(&token.claims_json, &signature).map_err(|_| TokenError::Signature)?;
         serde_json::from_slice(&token.claims_json).map_err(|_| TokenError::Claims)
@@ -101,6 +120,9 @@ impl CollectorPublicKey {
 /// Checks a receipt against the public key it names (the caller still compares that key with the one it trusts).
 pub fn verify_receipt_self_contained(receipt: &Receipt) -> Result<(), TokenError> {
     let key = CollectorPublicKey::from_base64url(&receipt.public_key)?;
+    if receipt.kid.as_ref().is_some_and(|kid| *kid != key.kid()) {
+        return Err(TokenError::Kid);
+    }
     let bytes = to_canonical_vec(&receipt.body).map_err(|_| TokenError::Claims)?;
     let signature: [u8; 64] =
         b64url_decode(&receipt.signature).ok().and_then(|s| s.try_into().ok()).ok_or(TokenError::Signature)?;
