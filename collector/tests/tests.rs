@@ -10,6 +10,7 @@ mod dates;
 mod download;
 mod escaping;
 mod import;
+mod insertion;
 mod keys;
 mod leaks;
 mod lifecycle;
