@@ -7,6 +7,7 @@ mod build_output;
 mod check_rules;
 mod commands;
 mod feeds;
+mod insertion;
 mod privacy;
 mod serve;
 mod unsafe_urls;

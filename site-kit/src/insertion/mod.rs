@@ -164,18 +164,21 @@ fn situation_header(first: &str) -> String {
     out
 }
 
-/// The table of some rows (of one programme), with an optional total line.
-fn situation_table(caption: &str, rows: &[&Row], total: Option<&Line>) -> String {
+/// The table of some rows, with an optional total line; rows of several programmes are headed by programme and
+/// promo (two promos of the same year would read alike otherwise).
+fn situation_table(caption: &str, rows: &[&Row], total: Option<&Line>, with_programme: bool) -> String {
+    let first = if with_programme { "Cursus, promotion" } else { "Promotion" };
     let mut out = format!(
         "<div class=\"table-scroll\"><table class=\"insertion\"><caption>{}</caption><thead>{}</thead><tbody>",
         escape_attr(caption),
-        situation_header("Promotion")
+        situation_header(first)
     );
     for r in rows {
+        let heading = if with_programme { format!("{}, {}", r.programme, r.promo) } else { r.promo.clone() };
         let _ = write!(
             out,
             "<tr><th scope=\"row\">{}</th><td>{}</td>{}</tr>",
-            escape_attr(&r.promo),
+            escape_attr(&heading),
             r.horizon.label_fr(),
             situation_cells(&r.line)
         );
@@ -285,14 +288,14 @@ pub fn page(config: &Config, stats: &InsertionStats) -> String {
         "<p class=\"lead\">La situation des diplômés, par cursus et par promotion, d'après les réponses de ceux qui ont \
          accepté d'y contribuer.</p>",
     );
-    let overview = situation_table("Ensemble des cursus", &all, Some(&stats.total));
+    let overview = situation_table("Ensemble des cursus", &all, Some(&stats.total), true);
     let _ =
         write!(out, "{}", figure("insertion-ensemble", "Taux d'emploi par cursus et promotion", &all, true, &overview));
     let _ = write!(out, "<p class=\"secret-note\">{}</p>", escape_attr(SECRET_NOTE));
     for programme in stats.programmes() {
         let rows = programme_rows(stats, programme);
         let _ = write!(out, "<section class=\"insertion-programme\"><h2>{}</h2>", escape_attr(programme));
-        out.push_str(&situation_table(&format!("Situation des diplômés — {programme}"), &rows, None));
+        out.push_str(&situation_table(&format!("Situation des diplômés — {programme}"), &rows, None, false));
         if !stats.sectors.is_empty() {
             let _ = write!(
                 out,
@@ -311,7 +314,7 @@ pub fn page(config: &Config, stats: &InsertionStats) -> String {
 pub fn fragment(stats: &InsertionStats, programme: &str, index: usize) -> String {
     let rows = programme_rows(stats, programme);
     let caption = format!("Insertion professionnelle — {programme}");
-    let table = situation_table(&caption, &rows, None);
+    let table = situation_table(&caption, &rows, None, false);
     format!(
         "<div class=\"insertion-shortcode\">{}<p class=\"secret-note\">{} <a href=\"{PAGE_PATH}\">Méthode et autres cursus</a></p></div>",
         figure(&format!("insertion-{index}"), &format!("Taux d'emploi — {programme}"), &rows, false, &table),
