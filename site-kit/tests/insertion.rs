@@ -71,9 +71,9 @@ fn the_page_and_the_shortcode_show_the_published_numbers_and_the_secret_with_its
     let data_row = &html[html.find(&format!("<th scope=\"row\">{OTHER}, 2025</th>")).unwrap()..];
     let data_row = &data_row[..data_row.find("</tr>").unwrap()];
     assert_eq!(data_row.matches("<td class=\"secret\">secret</td>").count(), 3, "{data_row}");
-    assert!(
-        html.contains("« secret »\u{a0}: secret statistique. Un effectif de moins de 5 personnes n&#x27;est jamais publié")
-    );
+    assert!(html.contains(
+        "« secret »\u{a0}: secret statistique. Un effectif de moins de 5 personnes n&#x27;est jamais publié"
+    ));
     assert!(html.contains("<h2>Méthode</h2>") && html.contains("InserSup"), "{html}");
     assert!(!html.contains("null"), "{html}");
 
