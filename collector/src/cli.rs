@@ -129,7 +129,8 @@ pub struct CampaignSendArgs {
     #[arg(long)]
     pub template: PathBuf,
     /// Who: the imported graduates (soft opt-in), or the people whose consent from before is to reconfirm.
-    #[arg(long, value_parser = ["soft-opt-in", "legacy"])]
+    /// (Checked by the command, to answer in French first.)
+    #[arg(long, value_name = "soft-opt-in|legacy")]
     pub audience: String,
     /// Check the template and count the recipients; show the first message; record and send nothing.
     #[arg(long)]

@@ -84,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .route("/manage/{token}/legacy", post(manage::consent_link::legacy))
         .route("/address/{token}", get(manage::show_address).post(manage::confirm_address))
         .route("/objection/{token}", get(routes::objection::show).post(routes::objection::object))
+        .route("/profile-reminder/{token}", get(routes::profile_reminder::show).post(routes::profile_reminder::stop))
         .route("/manage/{token}/data.json", get(manage::download))
         .route("/access", post(access::access_form))
         .layer(middleware::map_response(page_headers));

@@ -1,7 +1,8 @@
 //! Data that do not outlive their purpose: pending records expire after the site's `confirm_within_days`,
 //! consents end after their purpose's retention, and subjects with nothing left are anonymised: their personal
 //! data are deleted and only counts stay, for `stats` (see `Ledger::keep_aggregates`). Runs as
-//! `collector purge` and periodically inside `serve`, always with an injectable clock.
+//! `collector purge` and periodically inside `serve`, always with an injectable clock. The same pass queues the
+//! yearly profile reminders that are due ([`crate::ledger::Ledger::queue_profile_reminders`]).
 
 use crate::clock::SharedClock;
 use crate::ledger::{Ledger, LedgerError, PurgeReport};
@@ -16,7 +17,16 @@ pub fn purge_now(ledger: &mut Ledger, sites: &Sites, now_ms: i64) -> Result<Purg
     ledger.transaction(|l| l.purge(now_ms, &confirm, &retention))
 }
 
-/// Purges every `every` inside a running server.
+/// The yearly profile reminders due at `now_ms`, queued in one transaction (`collector purge`, as the pass of
+/// [`run_periodic`]); how many.
+pub fn remind_now(ledger: &mut Ledger, sites: &Sites, now_ms: i64) -> Result<usize, LedgerError> {
+    let reminders = crate::ledger::profile::reminder_sites(sites);
+    // A moved clock ahead of the real one (`purge --now`) still sends them now.
+    let due_at = now_ms.min(crate::clock::Clock::now_ms(&crate::clock::SystemClock));
+    ledger.transaction(|l| l.queue_profile_reminders(&reminders, now_ms, due_at))
+}
+
+/// Purges every `every` inside a running server, then queues the profile reminders due.
 pub async fn run_periodic(writer: Writer, sites: Sites, clock: SharedClock, every: Duration) {
     loop {
         let now = clock.now_ms();
@@ -31,6 +41,11 @@ pub async fn run_periodic(writer: Writer, sites: Sites, clock: SharedClock, ever
                 "retention pass"
             ),
             Err(e) => tracing::error!(error = %e, "retention pass failed"),
+        }
+        let reminders = crate::ledger::profile::reminder_sites(&sites);
+        match writer.run(move |l| l.queue_profile_reminders(&reminders, now, now)).await {
+            Ok(queued) => tracing::info!(queued, "profile reminder pass"),
+            Err(e) => tracing::error!(error = %e, "profile reminder pass failed"),
         }
         tokio::time::sleep(every).await;
     }

@@ -126,9 +126,11 @@ fn a_purge_from_the_cli_and_a_second_serve_do_not_break_serve_on_postgres() {
 /// one snapshot, a record committed between its chain walk and its read of the held data was reported as broken.
 fn verify_passes_under_load(c: &Collector) {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let arrived = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let writers: Vec<_> = (0..3u8)
         .map(|w| {
             let (stop, base, client) = (stop.clone(), c.base.clone(), c.client.clone());
+            let arrived = arrived.clone();
             // Signed envelopes made ahead, so that the threads spend their time committing, not signing.
             let bodies: Vec<Vec<u8>> = (0..400u32)
                 .map(|i| {
@@ -152,6 +154,7 @@ fn verify_passes_under_load(c: &Collector) {
                         .unwrap();
                     assert_eq!(response.status().as_u16(), 201, "{}", response.text().unwrap_or_default());
                     sent += 1;
+                    arrived.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
                 sent
             })
@@ -159,7 +162,9 @@ fn verify_passes_under_load(c: &Collector) {
         .collect();
     let mut runs = 0;
     let mut failures = Vec::new();
-    while !writers.iter().all(std::thread::JoinHandle::is_finished) && runs < 60 {
+    // 60 runs, and on a loaded machine more, until enough submissions arrived beside them to prove anything.
+    let enough = |runs: usize| runs >= 60 && arrived.load(std::sync::atomic::Ordering::Relaxed) >= 20;
+    while !writers.iter().all(std::thread::JoinHandle::is_finished) && !enough(runs) && runs < 600 {
         let ledger = ledger_args(c);
         let args: Vec<&str> = ["verify"].into_iter().chain(ledger.iter().map(String::as_str)).collect();
         let out = c.command(&args);

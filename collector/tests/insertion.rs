@@ -129,9 +129,15 @@ fn counts_consents_in_force_and_hides_a_cell_of_four_and_what_would_rebuild_it()
     assert!(matches!(data_2025["respondents"].as_u64(), Some(6) | None), "{data_2025:#}");
     assert_eq!(situations(data_2025)[2], None, "the one student is secret: {data_2025:#}");
     assert!(matches!(situations(data_2025)[0], Some(5) | None), "{data_2025:#}");
-    // Under k respondents, nothing of the row is published, not even its zeros.
+    // Under k respondents, nothing of the row is published, not even its zeros — but those that a published
+    // total of 0 gives away to everyone (nobody at all in « autre situation »).
     let data_2024 = row(&stats, DATA, "2024");
-    assert!(data_2024["respondents"].is_null() && situations(data_2024).iter().all(Option::is_none), "{data_2024:#}");
+    assert!(data_2024["respondents"].is_null() && situations(data_2024)[0].is_none(), "{data_2024:#}");
+    for (s, v) in SITUATIONS.iter().zip(situations(data_2024)) {
+        let total = stats["total"]["situations"][s].as_u64();
+        assert!(v.is_none() || (v == Some(0) && total == Some(0)), "{s}: {data_2024:#}");
+    }
+    assert_eq!(data_2024["situations"]["other"], 0, "{data_2024:#}");
 
     // The 4 job seekers are secret, and the row cannot give them back: with the row's total published, at least
     // one more of its situations is hidden.

@@ -19,7 +19,7 @@ fn start() -> Collector {
 }
 
 /// A confirmed subject who answered `choices` on the `join` form: their record and manage link.
-fn confirmed_with(c: &Collector, email: &str, choices: &[(&str, bool)]) -> (String, String) {
+pub(crate) fn confirmed_with(c: &Collector, email: &str, choices: &[(&str, bool)]) -> (String, String) {
     let device = Device::new(7);
     let alumnus = Alumnus {
         first_name: "Marie".into(),

@@ -4,6 +4,7 @@
 mod util;
 
 mod actions;
+mod campaign;
 mod changes;
 mod concurrency;
 mod dates;
@@ -20,6 +21,7 @@ mod operating;
 mod postgres;
 mod postgres_batch;
 mod profile;
+mod profile_reminder;
 mod protocol_doc;
 mod proxies;
 mod rectification;
@@ -28,6 +30,7 @@ mod retention;
 mod site_relay;
 mod sites_folder;
 mod staff_auth;
+mod staff_campaigns;
 mod staff_console;
 mod staff_rights;
 mod submissions;

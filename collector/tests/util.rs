@@ -266,11 +266,17 @@ impl SmtpSink {
 
     /// Starts (or restarts) the server; returns once it listens.
     pub fn start(&mut self) {
+        self.start_refusing("");
+    }
+
+    /// [`SmtpSink::start`], the server refusing these recipients for good (`a@x,b@y`: 550 at RCPT).
+    pub fn start_refusing(&mut self, reject: &str) {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/smtp_sink.py");
         let mut child = Command::new("python3")
             .arg(script)
             .arg(self.port.to_string())
             .arg(self.dir.path())
+            .env("SMTP_SINK_REJECT", reject)
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 with aiosmtpd (pip install aiosmtpd)");

@@ -147,3 +147,23 @@ fn without_a_data_file_there_is_no_page_and_a_shortcode_says_how_to_write_it() {
     );
     assert!(printed.contains("collector stats --insertion --json > data/insertion.json"), "{printed}");
 }
+
+#[test]
+fn check_knows_the_generated_statistics_page_only_when_its_data_file_is_there() {
+    let site = school();
+    let linking = "content/l-importance-du-reseau.md";
+    let body = "Les chiffres de nos diplômés : [insertion professionnelle](/insertion-professionnelle/).";
+    write(site.path(), linking, &article(body));
+    let run = site_kit(&["check", site.path().to_str().unwrap()]);
+    let printed = text(&run);
+    assert!(run.status.success() && !printed.contains("broken internal link"), "{printed}");
+    // Without data/insertion.json no page is built: the same link is broken, and said so.
+    std::fs::remove_file(site.path().join("data/insertion.json")).unwrap();
+    let run = site_kit(&["check", site.path().to_str().unwrap()]);
+    let printed = text(&run);
+    assert!(!run.status.success(), "{printed}");
+    assert!(
+        printed.contains(&format!("{linking}:9:")) && printed.contains("`/insertion-professionnelle/`"),
+        "{printed}"
+    );
+}

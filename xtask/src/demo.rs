@@ -91,6 +91,7 @@ fn banner(data: &Path, outbox: &Path, example: &Path) {
          │ Site (articles with the widget):   http://{SITE_ADDR}/\n\
          │ One-tag embed on a plain page:      http://{SITE_ADDR}/demo.html\n\
          │ Privacy notice page:                http://{SITE_ADDR}/confidentialite/\n\
+         {insertion}\
          │ Collector (API, manage pages):      http://{COLLECTOR_ADDR}/healthz\n\
          │\n\
          │ 1. Open an article, click « Rejoindre la communauté alumni », tick what you want, submit.\n\
@@ -105,6 +106,12 @@ fn banner(data: &Path, outbox: &Path, example: &Path) {
          └────────────────────────────────────────────────────────────────────────",
         outbox = outbox.display(),
         data = data.display(),
+        // The school example's statistics page is built from its data file (`collector stats --insertion --json`).
+        insertion = if example.join("data/insertion.json").is_file() {
+            format!("│ Insertion statistics page:          http://{SITE_ADDR}/insertion-professionnelle/\n")
+        } else {
+            String::new()
+        },
         admin = seed::ADMIN,
         password = seed::ADMIN_PASSWORD,
     );

@@ -122,25 +122,25 @@ pub struct Selection {
 
 /// The people of `audience` on `site`.
 pub fn select(ledger: &mut Ledger, site: &str, audience: Audience) -> Result<Selection, LedgerError> {
-    let mut records = Vec::new();
-    match audience {
+    let records: Vec<_> = match audience {
         Audience::SoftOptIn => {
+            let mut imported = Vec::new();
             for data in ledger.store().all_record_data()? {
-                if ImportedData::parse(&data.data).is_none() {
-                    continue;
-                }
+                let Some(row) = ImportedData::parse(&data.data) else { continue };
                 if let Some(record) = ledger.store().record(&data.record_id)?
                     && record.site == site
                     && record.status == RecordStatus::Imported
                 {
-                    records.push(record);
+                    imported.push((row.imported.line, record));
                 }
             }
-            // Record ids are sortable by time: the order of the lists they came from.
-            records.sort_by(|a, b| (a.created_at, &a.record_id).cmp(&(b.created_at, &b.record_id)));
+            // The order of the lists they came from: one import's records share its time, then by line.
+            imported
+                .sort_by(|(la, a), (lb, b)| (a.created_at, la, &a.record_id).cmp(&(b.created_at, lb, &b.record_id)));
+            imported.into_iter().map(|(_, record)| record).collect()
         }
-        Audience::Legacy => records = legacy_consents(ledger, site, None)?.into_iter().map(|h| h.record).collect(),
-    }
+        Audience::Legacy => legacy_consents(ledger, site, None)?.into_iter().map(|h| h.record).collect(),
+    };
     let mut selection = Selection::default();
     let mut seen = HashSet::new();
     for record in records {

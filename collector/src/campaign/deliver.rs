@@ -14,6 +14,7 @@
 
 use super::audience::{self, Audience, Selection};
 use super::message::{Letter, compose};
+use super::smtp::Connections;
 use super::store::{self, CampaignRow, RecipientRow};
 use super::template::{CONTROLLER, Template};
 use super::token;
@@ -143,8 +144,18 @@ fn now_ms() -> i64 {
 }
 
 impl Sender<'_> {
-    /// Sends what the campaign's queue holds, until it is empty (or Ctrl-C).
+    /// Sends what the campaign's queue holds, until it is empty (or Ctrl-C), through [`Sender::transport`].
     pub fn run(&mut self, campaign: &CampaignRow) -> Result<RunSummary, LedgerError> {
+        self.run_with(campaign, None)
+    }
+
+    /// [`Sender::run`], the SMTP part through `direct` (connections with `TCP_NODELAY`, [`super::smtp`]) when
+    /// given: the transport then only writes the outbox, if it has one, and must hold no SMTP server itself.
+    pub fn run_with(
+        &mut self,
+        campaign: &CampaignRow,
+        direct: Option<Arc<Connections>>,
+    ) -> Result<RunSummary, LedgerError> {
         let audience = Audience::parse(&campaign.audience).unwrap_or(Audience::SoftOptIn);
         let template = Template::parse(&campaign.template, &field_names(&self.site))
             .map_err(|e| LedgerError::Store(crate::storage::StoreError::Corrupt(format!("campaign template: {e}"))))?;
@@ -156,9 +167,11 @@ impl Sender<'_> {
         let mut in_flight = 0usize;
         let mut last_progress = std::time::Instant::now();
         let id = campaign.campaign_id.clone();
+        // Outcomes received while waiting, recorded with the next claims: one transaction per round, not two.
+        let mut arrived: Vec<Outcome> = Vec::new();
         loop {
             let now = now_ms();
-            let mut outcomes = Vec::new();
+            let mut outcomes = std::mem::take(&mut arrived);
             while let Ok(o) = done_rx.try_recv() {
                 outcomes.push(o);
             }
@@ -191,13 +204,16 @@ impl Sender<'_> {
             for (row, addressee) in claimed {
                 let message = self.message(campaign, &template, audience, &row, &addressee, now);
                 let email = addressee.email;
-                let transport = self.transport.clone();
+                let (transport, direct) = (self.transport.clone(), direct.clone());
                 let (from, tx, record_id) = (self.from.clone(), done_tx.clone(), row.record_id.clone());
                 in_flight += 1;
                 next_slot = next_slot.max(now - interval_ms) + interval_ms;
                 self.runtime.spawn(async move {
                     let result = match message {
-                        Ok(bytes) => transport.send_message(&email, &from, &record_id, &bytes).await,
+                        Ok(bytes) => match (transport.send_message(&email, &from, &record_id, &bytes).await, direct) {
+                            (Ok(()), Some(direct)) => direct.send(&from, &email, &bytes).await,
+                            (result, _) => result,
+                        },
                         Err(e) => Err(SendFailure::Permanent(format!("cannot compose: {e}"))),
                     };
                     let _ = tx.send(Outcome { row, email, result });
@@ -214,9 +230,7 @@ impl Sender<'_> {
                 // Wait for one outcome (or the next rate slot), then go round.
                 let wait = if interval_ms > 0 { (next_slot - now_ms()).clamp(1, 1000) } else { 1000 };
                 if let Ok(o) = done_rx.recv_timeout(Duration::from_millis(wait.unsigned_abs())) {
-                    let now = now_ms();
-                    in_flight -= 1;
-                    self.ledger.transaction(|l| record(l, &campaign.site, o, now, &mut summary))?;
+                    arrived.push(o);
                 }
                 continue;
             }

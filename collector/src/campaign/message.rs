@@ -11,7 +11,7 @@ use crate::mail::MailError;
 use crate::sites::Site;
 use consent::{LegalBasis, Locale};
 use lettre::Message;
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
@@ -157,21 +157,8 @@ pub fn compose(letter: &Letter<'_>) -> Result<Vec<u8>, MailError> {
     }
     .into_string();
     let part = |kind: ContentType, body: String| SinglePart::builder().header(kind).body(body);
-    let message = Message::builder()
-        .from(from)
-        .to(to)
-        .subject(&letter.rendered.subject)
-        .message_id(None)
-        // RFC 2369 + RFC 8058: mail clients show an "unsubscribe" button that POSTs
-        // `List-Unsubscribe=One-Click` to the https link, with no cookie and no page in between.
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("List-Unsubscribe"),
-            format!("<{}>", letter.objection_url),
-        ))
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
-            "List-Unsubscribe=One-Click".to_owned(),
-        ))
+    let message = Message::builder().from(from).to(to).subject(&letter.rendered.subject).message_id(None);
+    let message = crate::mail::one_click::list_unsubscribe(message, letter.objection_url)
         .multipart(
             MultiPart::alternative()
                 .singlepart(part(ContentType::TEXT_PLAIN, text))

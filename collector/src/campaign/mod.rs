@@ -10,9 +10,11 @@
 //! by `routes::objection` through [`crate::ledger::Ledger::object`]; [`store`] holds the SQL's entry points.
 
 pub mod audience;
+pub mod console_api;
 pub mod deliver;
 pub mod message;
 pub mod report;
+pub mod smtp;
 pub mod store;
 pub mod template;
 pub mod token;

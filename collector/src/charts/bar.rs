@@ -4,17 +4,11 @@
 use super::axis::ticks;
 use super::thousands;
 use maud::{Markup, PreEscaped, html};
-use std::fmt::Write;
+use svg_charts::{HBar, Layout, Tick};
 
-const WIDTH: f64 = 720.0;
-const LABEL_W: f64 = 240.0;
-const RIGHT: f64 = 56.0;
-const ROW: f64 = 26.0;
-const TOP: f64 = 8.0;
-const AXIS_H: f64 = 28.0;
-/// The longest label drawn in the SVG, in characters (the table holds the whole text).
-const LABEL_CHARS: usize = 34;
-const COLOUR: &str = "#1d4ed8";
+/// Page paths are long: 240 of the 720 units for the labels, cut after 34 characters (the table holds them all).
+const LAYOUT: Layout =
+    Layout { width: 720.0, label_w: 240.0, right: 56.0, row: 26.0, top: 8.0, axis_h: 28.0, label_chars: 34 };
 
 /// One bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,71 +32,31 @@ pub struct BarChart<'a> {
     pub bars: &'a [Bar],
 }
 
-fn shorten(label: &str) -> String {
-    if label.chars().count() <= LABEL_CHARS {
-        return label.to_owned();
-    }
-    let mut short: String = label.chars().take(LABEL_CHARS - 1).collect();
-    short.push('…');
-    short
-}
-
 impl BarChart<'_> {
-    /// The SVG's height for its bars.
-    fn height(&self) -> f64 {
-        TOP + ROW * self.bars.len().max(1) as f64 + AXIS_H
-    }
-
-    fn drawing(&self) -> String {
+    /// The SVG, its bars as long as their share of the axis's top.
+    fn svg(&self) -> String {
         let max = self.bars.iter().map(|b| b.value).max().unwrap_or(0);
         let axis = ticks(max, 4);
         let top = axis.last().copied().unwrap_or(1).max(1) as f64;
-        let plot_w = WIDTH - LABEL_W - RIGHT;
-        let x = |v: u64| LABEL_W + plot_w * v as f64 / top;
-        let bottom = self.height() - AXIS_H;
-        let mut out = String::new();
-        for tick in &axis {
-            let tx = x(*tick);
-            let _ = write!(
-                out,
-                r##"<line x1="{tx:.1}" x2="{tx:.1}" y1="{TOP}" y2="{bottom:.1}" stroke="#d4d4d8"/><text x="{tx:.1}" y="{:.1}" text-anchor="middle" font-size="12" fill="#3f3f46">{}</text>"##,
-                bottom + 18.0,
-                thousands(*tick)
-            );
-        }
-        for (i, bar) in self.bars.iter().enumerate() {
-            let ty = TOP + ROW * i as f64;
-            let w = x(bar.value) - LABEL_W;
-            let _ = write!(
-                out,
-                r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="12" fill="#18181b">{}</text><rect x="{LABEL_W}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="{COLOUR}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#18181b">{}</text>"##,
-                LABEL_W - 8.0,
-                ty + ROW / 2.0 + 4.0,
-                html_escape::encode_text(&shorten(&bar.label)),
-                ty + 4.0,
-                ROW - 8.0,
-                LABEL_W + w + 6.0,
-                ty + ROW / 2.0 + 4.0,
-                thousands(bar.value)
-            );
-        }
-        out
+        let ticks: Vec<Tick> = axis.iter().map(|t| Tick { share: *t as f64 / top, label: thousands(*t) }).collect();
+        let texts: Vec<String> = self.bars.iter().map(|b| thousands(b.value)).collect();
+        let bars: Vec<HBar<'_>> = self
+            .bars
+            .iter()
+            .zip(&texts)
+            .map(|(b, text)| HBar { label: &b.label, share: Some(b.value as f64 / top), text })
+            .collect();
+        LAYOUT.svg(self.id, self.title, self.desc, &ticks, &bars)
     }
 
     /// The figure: caption, SVG (`role="img"`, named by its title, described by its desc), then `table`.
     pub fn render(&self, table: Markup) -> Markup {
-        let title_id = format!("{}-title", self.id);
-        let desc_id = format!("{}-desc", self.id);
         html! {
             figure.chart {
                 figcaption { (self.title) }
-                svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (self.height()) } width="100%"
-                    role="img" aria-labelledby={ (title_id) " " (desc_id) } focusable="false" {
-                    title id=(title_id) { (self.title) }
-                    desc id=(desc_id) { (self.desc) }
-                    (PreEscaped(self.drawing()))
-                }
-                div.chart-data { (table) }
+                (PreEscaped(self.svg()))
+                // The table scrolls (the console caps its height): a keyboard must reach it (WCAG 2.1.1).
+                div.chart-data tabindex="0" role="region" aria-label={ "Chiffres / data: " (self.title) } { (table) }
             }
         }
     }

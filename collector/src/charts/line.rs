@@ -168,7 +168,8 @@ impl LineChart<'_> {
                     desc id=(desc_id) { (self.desc) }
                     (PreEscaped(self.drawing()))
                 }
-                div.chart-data {
+                // The table scrolls (the console caps its height): a keyboard must reach it (WCAG 2.1.1).
+                div.chart-data tabindex="0" role="region" aria-label={ "Chiffres / data: " (self.title) } {
                     table {
                         caption { "Chiffres du graphique / chart data\u{a0}: " (self.title) }
                         thead { tr {

@@ -31,27 +31,4 @@ enum Marker {
 }
 
 /// A number with a narrow no-break space between thousands, as French typography writes it (`12 345`).
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_are_grouped_the_french_way() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1\u{202f}000");
-        assert_eq!(thousands(1_234_567), "1\u{202f}234\u{202f}567");
-    }
-}
+pub use svg_charts::thousands;

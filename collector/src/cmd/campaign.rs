@@ -13,12 +13,14 @@ use anyhow::{Context, bail};
 use collector::campaign::audience::{self, Audience};
 use collector::campaign::deliver::{NewCampaign, RunSummary, Sender, create, field_names};
 use collector::campaign::report::report;
+use collector::campaign::smtp::Connections;
 use collector::campaign::store::{self, CampaignRow};
 use collector::campaign::template::{CONTROLLER, Template};
 use collector::campaign::{parse_rate, report as campaign_report};
 use collector::clock::{Clock, SystemClock};
 use collector::ledger::Ledger;
 use collector::mail::MailTransport;
+use collector::mail::sender::credential_variables;
 use collector::sites::Site;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -36,11 +38,28 @@ pub fn run(command: CampaignCommand) -> anyhow::Result<ExitCode> {
 
 fn send(args: &CampaignSendArgs) -> anyhow::Result<ExitCode> {
     let file = args.template.display().to_string();
-    let source = std::fs::read_to_string(&args.template).with_context(|| format!("reading {file}"))?;
+    let source = std::fs::read_to_string(&args.template)
+        .with_context(|| format!("--template {file} : lecture impossible — cannot read it"))?;
     let rate = parse_rate(&args.rate).map_err(anyhow::Error::msg)?;
     let (mut ledger, sites) = open_data(&args.ledger)?;
-    let site = pick_site(&sites, args.site.as_deref())?;
-    let audience = Audience::parse(&args.audience).context("--audience")?;
+    let site = pick_site(&sites, args.site.as_deref()).or_else(|e| {
+        let known: Vec<String> = sites.iter().map(|s| s.config.site().as_str().to_owned()).collect();
+        let known = if known.is_empty() { "aucun / none".to_owned() } else { known.join(", ") };
+        match args.site.as_deref() {
+            Some(name) => bail!(
+                "--site « {name} » : ce registre n'a pas ce site (sites : {known}) — this ledger has no site `{name}`"
+            ),
+            None => bail!("choisissez le site avec --site (sites : {known}) — {e}"),
+        }
+    })?;
+    let Some(audience) = Audience::parse(&args.audience) else {
+        bail!(
+            "--audience « {0} » : écrivez soft-opt-in (les diplômés importés) ou legacy (les consentements d'avant à \
+             reconfirmer) — write soft-opt-in (the imported graduates) or legacy (the consents from before to \
+             reconfirm)",
+            args.audience
+        );
+    };
     if let Err(refusal) = audience::purposes(&site, audience) {
         eprintln!("{refusal}");
         eprintln!("rien n'a été envoyé — nothing was sent");
@@ -144,7 +163,10 @@ fn print_selection(recipients: usize, objected: u64, undeliverable: u64, dry_run
 /// The key, transport and runtime a sending run needs.
 struct Delivery {
     key: consent::signature::CollectorKey,
-    transport: MailTransport,
+    /// Always `Some` until dropped: lettre's connection pool must be dropped inside the runtime.
+    transport: Option<MailTransport>,
+    /// The campaign's own SMTP connections (`TCP_NODELAY`), unless lettre's transport carries the SMTP part.
+    direct: Option<Arc<Connections>>,
     from: String,
     public_url: String,
     runtime: tokio::runtime::Runtime,
@@ -169,7 +191,8 @@ impl Delivery {
             );
         }
         let key = collector::keys::load_or_create_at(&key_path)?;
-        if args.smtp.is_none() && args.outbox.is_none() {
+        let relay = site.config.collector().smtp.as_deref();
+        if args.smtp.is_none() && args.outbox.is_none() && relay.is_none() {
             bail!(
                 "dites comment les messages partent : --smtp URL ou --outbox DOSSIER — say how messages leave: --smtp URL or --outbox DIR"
             );
@@ -183,10 +206,26 @@ impl Delivery {
         }
         let from = args.mail_from.clone().unwrap_or_else(|| site.config.controller().email.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        // The site's own relay (`[collector] smtp`, credentials SMTP_USERNAME_<SITE>…) wins over --smtp
+        // (SMTP_USERNAME…), as for `serve`'s emails.
+        let site_id = site.config.site().as_str();
+        let (url, (user, password)) = match relay {
+            Some(url) => (Some(url), credential_variables(site_id)),
+            None => (args.smtp.as_deref(), ("SMTP_USERNAME".to_owned(), "SMTP_PASSWORD".to_owned())),
+        };
+        let credentials = std::env::var(user).ok().zip(std::env::var(password).ok());
+        let direct = match url {
+            Some(url) => Connections::from_url(url, credentials).map_err(anyhow::Error::msg)?.map(Arc::new),
+            None => None,
+        };
         let transport = {
             // lettre's connection pool starts a task of its own: built inside the runtime.
             let _inside = runtime.enter();
-            MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &from)?
+            if direct.is_some() {
+                MailTransport::new(None, args.outbox.clone(), &from)?
+            } else {
+                MailTransport::new(args.smtp.as_deref(), args.outbox.clone(), &from)?.for_site(site_id, relay)?
+            }
         };
         if let Some(outbox) = &args.outbox {
             std::fs::create_dir_all(outbox).with_context(|| format!("creating {}", outbox.display()))?;
@@ -201,7 +240,8 @@ impl Delivery {
         });
         Ok(Delivery {
             key,
-            transport,
+            transport: Some(transport),
+            direct,
             from,
             public_url: args.public_url.trim_end_matches('/').to_owned(),
             runtime,
@@ -224,7 +264,7 @@ impl Delivery {
             key: self.key.clone(),
             public_url: self.public_url.clone(),
             from: self.from.clone(),
-            transport: self.transport.clone(),
+            transport: self.transport.clone().context("transport")?,
             runtime: &self.runtime,
             parallel: self.parallel,
             lease_ms: self.lease_ms,
@@ -232,13 +272,22 @@ impl Delivery {
             stop: self.stop.clone(),
             progress: true,
         };
-        let summary = sender.run(campaign)?;
+        let summary = sender.run_with(campaign, self.direct.clone())?;
         print_summary(&summary, &campaign.campaign_id);
         let now = SystemClock.now_ms();
         if let Some(report) = campaign_report::report(sender.ledger, &campaign.campaign_id, now)? {
             print!("{}", report.text());
         }
         Ok(if summary.interrupted { ExitCode::from(3) } else { ExitCode::SUCCESS })
+    }
+}
+
+impl Drop for Delivery {
+    fn drop(&mut self) {
+        // The pool's drop spawns a task to close its connections; outside a runtime it would panic.
+        let _inside = self.runtime.enter();
+        self.transport.take();
+        self.direct.take();
     }
 }
 

@@ -4,7 +4,7 @@ use super::open_data;
 use crate::cli::PurgeArgs;
 use anyhow::Context;
 use collector::clock::{Clock, SystemClock, parse_rfc3339};
-use collector::retention::purge_now;
+use collector::retention::{purge_now, remind_now};
 use std::process::ExitCode;
 
 /// Runs one retention pass.
@@ -19,5 +19,7 @@ pub fn run(args: &PurgeArgs) -> anyhow::Result<ExitCode> {
         "purge done: {} pending records expired, {} consents ended by retention, {} subjects anonymised, {} nonces forgotten",
         report.expired_pending, report.expired_consents, report.anonymised, report.nonces_pruned
     );
+    let reminders = remind_now(&mut ledger, &sites, now)?;
+    println!("profile reminders: {reminders} queued");
     Ok(ExitCode::SUCCESS)
 }

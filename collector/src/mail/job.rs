@@ -34,6 +34,11 @@ pub enum MailJob {
         /// The subject's latest record.
         record_id: String,
     },
+    /// The yearly « mettez à jour votre profil » reminder (issue 15.2), with its opt-out link.
+    ProfileReminder {
+        /// The subject's latest confirmed record.
+        record_id: String,
+    },
 }
 
 impl MailJob {
@@ -49,7 +54,8 @@ impl MailJob {
             | MailJob::ManageLink { record_id }
             | MailJob::AddressChange { record_id }
             | MailJob::AddressChanged { record_id }
-            | MailJob::AccessExport { record_id } => record_id,
+            | MailJob::AccessExport { record_id }
+            | MailJob::ProfileReminder { record_id } => record_id,
         }
     }
 }

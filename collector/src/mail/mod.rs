@@ -4,7 +4,9 @@
 
 pub mod compose;
 pub mod job;
+pub mod one_click;
 pub mod outbox;
+pub mod profile_reminder;
 pub mod sender;
 
 pub use compose::{MailError, confirmation, manage_link};

@@ -296,6 +296,21 @@ fn write_message(
             let document = crate::subject_data::document(file, site, &ctx.public_url, now);
             compose::access_export(site, &from, &mail.to, file, &document)
         }
+        MailJob::ProfileReminder { .. } => {
+            let granted: Vec<&str> = record.choices.iter().filter(|(_, g)| **g).map(|(p, _)| p.as_str()).collect();
+            let stop = super::profile_reminder::sign_stop(&ctx.key, &record.site, &record.record_id, now);
+            let (manage_url, stop_url) = (manage(now), super::profile_reminder::stop_url(&ctx.public_url, &stop));
+            super::profile_reminder::compose(&super::profile_reminder::Reminder {
+                site,
+                from: &from,
+                to: &mail.to,
+                fields: site.config.profile_covered_by(&granted),
+                manage_url: &manage_url,
+                manage_until: now + links::MANAGE_LINK_DAYS * crate::clock::DAY_MS,
+                stop_url: &stop_url,
+                next_at: now + crate::ledger::profile::REMINDER_EVERY_MS,
+            })
+        }
     };
     match message {
         Ok(bytes) => Some((from, bytes)),
@@ -342,6 +357,14 @@ pub async fn run_sender(state: AppState, transport: MailTransport, ctx: MailCont
                         let held = l.store().subject(&record.subject_id)?.is_some_and(|s| s.anonymised_at.is_none());
                         // An address a server refused for good (5xx) is not written to again.
                         let held = held && !crate::campaign::is_undeliverable(l.store(), &record.site, &mail.to)?;
+                        // An opt-out between the queueing and now still stops the reminder.
+                        let held = held
+                            && !(matches!(job, MailJob::ProfileReminder { .. })
+                                && crate::ledger::profile::reminder_stopped(
+                                    l.store(),
+                                    &record.site,
+                                    &record.subject_id,
+                                )?);
                         let submission = data
                             .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.data).ok())
                             .and_then(|v| v.get("payload").and_then(|p| p.as_str()).map(str::to_owned))

@@ -13,6 +13,7 @@ pub mod notices;
 pub mod objection;
 pub mod pages;
 pub mod profile;
+pub mod profile_reminder;
 pub mod submissions;
 
 use crate::state::AppState;

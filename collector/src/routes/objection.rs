@@ -109,7 +109,7 @@ pub async fn object(State(state): State<AppState>, Path(token): Path<String>, bo
         site.config.purposes().iter().filter(|p| p.basis == LegalBasis::SoftOptIn).map(|p| p.id.to_string()).collect()
     };
     // The page's button says so; anything else is a mail client's one-click POST.
-    let via = if body.split('&').any(|pair| pair == "via=page") { "objection_page" } else { "list_unsubscribe" };
+    let via = if crate::mail::one_click::posted_from_page(&body) { "objection_page" } else { "list_unsubscribe" };
     let now = state.now();
     let recorded = state
         .writer

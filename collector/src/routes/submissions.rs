@@ -72,11 +72,7 @@ async fn accept(
         nonce_exp_ms: nonce.1,
         mail: Some(mail),
     };
-    let appended = state
-        .writer
-        .run(move |ledger| ledger.submit(submission, now))
-        .await
-        .map_err(|e| ApiError::from_ledger(e, locale))?;
+    let appended = state.writer.submit(submission, now).await.map_err(|e| ApiError::from_ledger(e, locale))?;
     state.used_nonces.insert(nonce.0, nonce.1, now);
     state.mail_wakeup.notify_one();
     let body = ReceiptBody {

@@ -34,12 +34,13 @@ code{font-size:.9em;word-break:break-all}
 ";
 
 /// The navigation, each entry with the least role that sees it.
-const NAV: [(&str, &str, &str, Role); 8] = [
+const NAV: [(&str, &str, &str, Role); 9] = [
     ("/staff/dashboard", "Tableau de bord", "Dashboard", Role::Viewer),
     ("/staff/register", "Registre", "Register", Role::Staff),
     ("/staff/exports", "Exports", "Exports", Role::Staff),
     ("/staff/requests", "Demandes", "Requests", Role::Admin),
     ("/staff/import", "Import des diplômés", "Graduates import", Role::Admin),
+    ("/staff/campaigns", "Campagnes", "Campaigns", Role::Staff),
     ("/staff/audit", "Journal d'audit", "Audit log", Role::Admin),
     ("/staff/accounts", "Comptes", "Accounts", Role::Admin),
     ("/staff/health", "Santé du registre", "Ledger health", Role::Viewer),

@@ -267,7 +267,8 @@ impl InsertionStats {
             }
             if answers.len() < K as usize {
                 // Under k respondents nothing of the row is shown, not even its zeros (« none of the 3 is
-                // seeking a job » says something about each of them).
+                // seeking a job » says something about each of them) — but those a published total of 0 gives
+                // away to everyone ([`Linked::suppress`]).
                 small_rows.extend(situations.iter().chain(&row_sectors).copied());
                 small_rows.push(respondents);
             }

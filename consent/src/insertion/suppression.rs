@@ -164,11 +164,16 @@ impl Linked {
     /// fewest hidden counts can be rebuilt, and among those cells before totals, non-zero counts before zeros
     /// (a hidden 0 protects little: a line whose hidden part adds up to 0 gives it away), the smallest first —
     /// until none can be.
+    ///
+    /// A zero in `also` that a published total of 0 already gives away (nobody in the column, so nobody in any
+    /// of its cells) stays published: hiding it, it could only be protected by hiding that total, then the
+    /// totals beside it, and in the end nearly the whole table.
     pub fn suppress(&self, k: u32, also: &[usize]) -> Vec<bool> {
         let mut hidden: Vec<bool> = self.entries.iter().map(|e| e.value > 0 && e.value < k).collect();
         for &e in also {
             hidden[e] = true;
         }
+        self.publish_public_zeros(&mut hidden);
         let order = |&e: &usize| {
             let entry = self.entries[e];
             (entry.margin, entry.value == 0, entry.value, e)
@@ -201,6 +206,34 @@ impl Linked {
             hidden[*chosen] = true;
         }
         hidden
+    }
+
+    /// Unhides the zeros that published zeros force: in a sum, when every entry on one side (the total, say) is
+    /// a published 0, every entry on the other side is 0 too, for everyone to see.
+    fn publish_public_zeros(&self, hidden: &mut [bool]) {
+        loop {
+            let mut changed = false;
+            for sum in &self.sums {
+                for side in [1, -1] {
+                    let other_side_public_zero = sum
+                        .iter()
+                        .filter(|(_, c)| c.signum() == -side)
+                        .all(|(e, _)| self.entries[*e].value == 0 && !hidden[*e]);
+                    if !other_side_public_zero {
+                        continue;
+                    }
+                    for (e, c) in sum {
+                        if c.signum() == side && hidden[*e] && self.entries[*e].value == 0 {
+                            hidden[*e] = false;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
     }
 }
 
@@ -269,6 +302,18 @@ mod tests {
         // 8 and 7 are the smallest, so the rectangle takes columns 0 and 1.
         assert_eq!(cells, [(0, 0), (0, 1), (1, 0), (1, 1)]);
         assert_eq!(hidden.iter().filter(|h| **h).count(), 4, "no total hidden");
+        assert!(t.rebuilt(&hidden).is_empty());
+    }
+
+    #[test]
+    fn a_secret_zero_that_a_zero_total_gives_away_is_published_and_the_table_kept() {
+        // Row 0 is a group of 3 (all its counts secret); nobody at all is in column 2.
+        let (t, ids) = table(&[&[3, 0, 0], &[9, 6, 0], &[8, 7, 0]]);
+        let hidden = t.suppress(5, &ids[0]);
+        assert!(!hidden[ids[0][2]], "its 0 under a published total of 0");
+        assert!(hidden[ids[0][0]] && hidden[ids[0][1]]);
+        let cells = ids.iter().flatten().filter(|e| hidden[**e]).count();
+        assert_eq!(cells, 4, "the 3, its other zero, and their rectangle: {hidden:?}");
         assert!(t.rebuilt(&hidden).is_empty());
     }
 }

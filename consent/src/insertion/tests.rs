@@ -269,3 +269,86 @@ fn no_published_table_lets_a_hidden_count_be_rebuilt_by_subtraction() {
     }
     assert!(hidden_seen > 300, "the cases exercise suppression ({hidden_seen} hidden counts)");
 }
+
+/// A group of answers alike: situation, sector, how many.
+type Group = (Situation, Option<&'static str>, usize);
+
+/// Three programmes × two promos, as a school's page would have them, six sectors of which two nobody works in,
+/// and one row of 3 respondents (the Bachelor's first promo).
+fn three_programmes() -> (Vec<Sector>, Vec<Answer>) {
+    let declared = ["agriculture", "industry", "construction", "information", "finance", "services"]
+        .map(|id| Sector::new(id, &Localized::new(id, id)))
+        .to_vec();
+    let rows: [(&str, &str, &[Group]); 5] = [
+        (
+            "Ingénieur",
+            "2023",
+            &[
+                (Situation::Employed, Some("industry"), 8),
+                (Situation::Employed, Some("information"), 7),
+                (Situation::Studying, None, 7),
+            ],
+        ),
+        (
+            "Ingénieur",
+            "2024",
+            &[
+                (Situation::Employed, Some("industry"), 6),
+                (Situation::Employed, Some("services"), 6),
+                (Situation::Studying, None, 6),
+            ],
+        ),
+        (
+            "Master",
+            "2023",
+            &[
+                (Situation::Employed, Some("finance"), 5),
+                (Situation::Employed, Some("information"), 5),
+                (Situation::Studying, None, 5),
+            ],
+        ),
+        ("Master", "2024", &[(Situation::Employed, Some("information"), 7), (Situation::JobSeeking, None, 5)]),
+        ("Bachelor", "2024", &[(Situation::Employed, Some("industry"), 2), (Situation::Studying, None, 1)]),
+    ];
+    let mut answers = Vec::new();
+    for (programme, promo, groups) in rows {
+        for (situation, sector, n) in groups {
+            answers.extend(many(*n, programme, promo, *situation, *sector));
+        }
+    }
+    (declared, answers)
+}
+
+#[test]
+fn a_small_row_hides_itself_and_only_the_complements_its_secrets_need() {
+    let (declared, answers) = three_programmes();
+    let stats = InsertionStats::compute("s", "insertion_stats", declared, &answers);
+    assert_eq!(rebuilt_by_subtraction(&stats), Vec::<String>::new(), "{stats:#?}");
+    let small = &stats.rows.iter().find(|r| r.programme == "Bachelor").unwrap().line;
+    // Its counts, and the zeros that say something about the 3 (none seeks a job, though 5 others do), are null.
+    assert_eq!((small.respondents, small.situations.employed, small.situations.studying), (None, None, None));
+    assert_eq!(small.situations.job_seeking, None);
+    for id in ["industry", "information", "finance", "services"] {
+        assert_eq!(small.sectors[id], None, "{id}");
+    }
+    // The zeros that the table's zero totals give away to everyone are no secret: hiding them meant hiding
+    // those totals, then the totals beside them, and in the end nearly the whole table (54 counts besides the
+    // small row's, before).
+    assert_eq!(small.situations.other, Some(0));
+    assert_eq!(stats.total.situations.other, Some(0));
+    for id in ["agriculture", "construction", NOT_GIVEN] {
+        assert_eq!((small.sectors[id], stats.total.sectors[id]), (Some(0), Some(0)), "{id}");
+    }
+    let hidden: std::collections::BTreeSet<String> = published_sums(&stats)
+        .into_iter()
+        .flat_map(|(t, p)| p.into_iter().chain([t]))
+        .filter(|(name, v)| v.is_none() && !name.starts_with("Bachelor"))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(hidden.len() <= 12, "{} complements: {hidden:#?}", hidden.len());
+
+    // Eight columns need a second hidden count beside the small row's: cells take them, no total is hidden.
+    assert!(hidden.iter().all(|name| !name.starts_with("total.")), "{hidden:#?}");
+    assert!(stats.rows.iter().any(|r| r.programme == "Ingénieur" && r.line.situations.employed.is_some()));
+    assert_eq!(stats.total.respondents, Some(70));
+}

@@ -67,6 +67,10 @@ fn known_paths(dir: &Path, pages: &[Page], project: Option<&Project>) -> KnownPa
         known.add(p);
     }
     known.add(project.map_or_else(|| "/confidentialite/".to_owned(), Project::privacy_path));
+    // The statistics page is generated, from its data file, only when there is one.
+    if dir.join(crate::insertion::DATA_FILE).is_file() {
+        known.add(crate::insertion::PAGE_PATH);
+    }
     let published: Vec<Page> = pages.iter().filter(|p| !p.meta.draft).cloned().collect();
     for p in &published {
         known.add(p.url.clone());

@@ -3,18 +3,10 @@
 //! page puts the table of every number beside it, so the chart is never the only way to read them (WCAG 1.1.1).
 //! A secret value draws no bar and says « secret statistique » where the bar would be.
 
-use std::fmt::Write;
+use svg_charts::{HBar, Layout, Tick};
 
-const WIDTH: f64 = 720.0;
-const LABEL_W: f64 = 280.0;
-const RIGHT: f64 = 130.0;
-const ROW: f64 = 28.0;
-const TOP: f64 = 8.0;
-const AXIS_H: f64 = 28.0;
-/// The longest label drawn, in characters (the table beside holds the whole text).
-const LABEL_CHARS: usize = 40;
-/// ≥ 3:1 against white (WCAG 1.4.11).
-const COLOUR: &str = "#1d4ed8";
+const LAYOUT: Layout =
+    Layout { width: 720.0, label_w: 280.0, right: 130.0, row: 28.0, top: 8.0, axis_h: 28.0, label_chars: 40 };
 
 /// One bar: what it is, and the percentage (`None`: secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,71 +17,18 @@ pub struct Bar {
     pub percent: Option<u32>,
 }
 
-fn text(s: &str) -> String {
-    html_escape::encode_text(s).into_owned()
-}
-
-fn shorten(label: &str) -> String {
-    if label.chars().count() <= LABEL_CHARS {
-        return label.to_owned();
-    }
-    let mut short: String = label.chars().take(LABEL_CHARS - 1).collect();
-    short.push('…');
-    short
-}
-
 /// The SVG: `id` prefixes the ids of its title and description (unique in the page).
 pub fn svg(id: &str, title: &str, desc: &str, bars: &[Bar]) -> String {
-    let height = TOP + ROW * bars.len().max(1) as f64 + AXIS_H;
-    let plot_w = WIDTH - LABEL_W - RIGHT;
-    let x = |p: u32| LABEL_W + plot_w * f64::from(p.min(100)) / 100.0;
-    let bottom = height - AXIS_H;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc" focusable="false"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
-        text(title),
-        text(desc)
-    );
-    for tick in [0, 25, 50, 75, 100] {
-        let tx = x(tick);
-        let _ = write!(
-            out,
-            r##"<line x1="{tx:.1}" x2="{tx:.1}" y1="{TOP}" y2="{bottom:.1}" stroke="#d4d4d8"/><text x="{tx:.1}" y="{:.1}" text-anchor="middle" font-size="12" fill="#3f3f46">{tick} %</text>"##,
-            bottom + 18.0
-        );
-    }
-    for (i, bar) in bars.iter().enumerate() {
-        let ty = TOP + ROW * i as f64;
-        let mid = ty + ROW / 2.0 + 4.0;
-        let _ = write!(
-            out,
-            r##"<text x="{:.1}" y="{mid:.1}" text-anchor="end" font-size="12" fill="#18181b">{}</text>"##,
-            LABEL_W - 8.0,
-            text(&shorten(&bar.label))
-        );
-        match bar.percent {
-            Some(p) => {
-                let w = x(p) - LABEL_W;
-                let _ = write!(
-                    out,
-                    r##"<rect x="{LABEL_W}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="{COLOUR}"/><text x="{:.1}" y="{mid:.1}" font-size="12" fill="#18181b">{p} %</text>"##,
-                    ty + 4.0,
-                    ROW - 8.0,
-                    LABEL_W + w + 6.0
-                );
-            }
-            None => {
-                let _ = write!(
-                    out,
-                    r##"<text x="{:.1}" y="{mid:.1}" font-size="12" font-style="italic" fill="#3f3f46">secret statistique</text>"##,
-                    LABEL_W + 6.0
-                );
-            }
-        }
-    }
-    out.push_str("</svg>");
-    out
+    let ticks: Vec<Tick> =
+        [0, 25, 50, 75, 100].map(|t| Tick { share: f64::from(t) / 100.0, label: format!("{t} %") }).to_vec();
+    let texts: Vec<String> =
+        bars.iter().map(|b| b.percent.map_or_else(|| "secret statistique".to_owned(), |p| format!("{p} %"))).collect();
+    let drawn: Vec<HBar<'_>> = bars
+        .iter()
+        .zip(&texts)
+        .map(|(b, text)| HBar { label: &b.label, share: b.percent.map(|p| f64::from(p.min(100)) / 100.0), text })
+        .collect();
+    LAYOUT.svg(id, title, desc, &ticks, &drawn)
 }
 
 #[cfg(test)]

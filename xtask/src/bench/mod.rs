@@ -2,6 +2,7 @@
 //! `docs/benchmarks.md` with the machine, the date and the command behind each row.
 
 mod access;
+mod campaign;
 mod collector;
 mod import;
 pub(crate) mod load;
@@ -15,7 +16,7 @@ use std::fmt::Write as _;
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only these parts (widget, collector, durable, staff, site); all by default.
+    /// Only these parts (widget, collector, durable, staff, site, campaign); all by default.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Run the collector soak test for this many seconds instead of the benchmarks.
@@ -60,6 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "collector" => collector::rows()?,
             "durable" => collector::durable_rows()?,
             "staff" => staff::rows()?,
+            "campaign" => campaign::rows()?,
             _ => site::rows()?,
         };
         println!("{}", render(&rows));
@@ -80,6 +82,7 @@ const PARTS: &[(&str, &str)] = &[
     ("durable", "Durable submissions: SQLite, PostgreSQL, two collectors"),
     ("staff", "Staff console"),
     ("site", "Site-kit"),
+    ("campaign", "Campaigns"),
 ];
 
 /// `docs/benchmarks.md`: the sections measured now, and the others taken from the `old` document.

@@ -200,6 +200,7 @@ pub async fn show(
         (model.figures(&site_id, period), model.in_force_now(&site_id))
     };
     let publication = q.publication.as_deref() == Some("1");
+    let campaigns = if publication { Vec::new() } else { super::campaigns::recent(&state, &site_id).await? };
     let mut base = format!("site={}&period={period_key}", urlencode(&site_id));
     if period_key == "custom" {
         base.push_str(&format!("&from={}&to={}", iso(period.from), iso(period.to)));
@@ -294,6 +295,7 @@ pub async fn show(
                 }
             }
         }
+        (super::campaigns::dashboard_block(s, &site, &campaigns))
         @if !publication {
             h2 { (s.t("Évolution", "Over time")) }
             (LineChart { id: "chart-inforce", title: s.t("Consentements en vigueur par finalité", "Consents in force per purpose"),

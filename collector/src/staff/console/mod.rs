@@ -1,11 +1,12 @@
 //! The console's pages about consent, under `/staff/`: the [`dashboard`] (per site and period, with inbound
 //! attribution), the [`register`] (find a subject, everything held, the proof bundle), [`exports`] per purpose,
-//! and the [`requests`] received outside the manage page (access, rectification, erasure, objection,
-//! restriction), with their art. 12(3) deadline.
+//! the [`requests`] received outside the manage page (access, rectification, erasure, objection,
+//! restriction), with their art. 12(3) deadline, the graduates [`import`] and the soft opt-in [`campaigns`].
 //!
 //! Every page checks the account's role and sites first (another site's data answer 404), and every view of a
 //! subject, export, proof download, erasure and request step is written to the audit log before the answer.
 
+pub mod campaigns;
 pub mod dashboard;
 pub mod exports;
 pub mod import;
@@ -38,6 +39,13 @@ pub fn routes() -> Router<AppState> {
                 .post(import::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD_BYTES)),
         )
+        .route(
+            "/campaigns",
+            get(campaigns::list)
+                .post(campaigns::act)
+                .layer(axum::extract::DefaultBodyLimit::max(campaigns::MAX_FORM_BYTES)),
+        )
+        .route("/campaigns/{id}", get(campaigns::show).post(campaigns::resume))
         .route("/requests", get(requests::list).post(requests::create))
         .route("/requests/{id}", get(requests::show).post(requests::act))
 }

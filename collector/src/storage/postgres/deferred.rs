@@ -1,11 +1,12 @@
-//! The rows a batch writes, held in memory and sent at once: one multi-row statement per table (`unnest` of one
-//! array per column) instead of one round trip per row.
+//! The rows a batch writes, held in memory and sent at once: one statement, a multi-row insert per table
+//! (`unnest` of one array per column), instead of one round trip per row.
 //!
 //! The writer runs a batch's operations one after the other on one connection; a submission alone used to wait on
 //! about nine round trips (savepoint, nonce, subject, record, data, event, mail, release). Held here, its rows
-//! cost nothing until the batch commits, and the whole batch sends one statement per table. Reads see them: the
-//! two a submission makes (is the nonce used, who has this email) and the chain head are answered from these rows
-//! and the database together; every other read sends the held rows first ([`super::PostgresStore`]'s `sync`).
+//! cost nothing until the batch commits, and the whole batch sends one statement. Reads see them: the two a
+//! submission makes (is the nonce used, who has this email; the database's answers read ahead for the whole
+//! batch, [`super::prefetch`]) and the chain head are answered from these rows and the database together; every
+//! other read sends the held rows first ([`super::PostgresStore`]'s `sync`).
 
 use crate::storage::{NewMail, RecordData, RecordRow, StoredEvent, SubjectRow};
 use std::collections::{HashMap, HashSet};

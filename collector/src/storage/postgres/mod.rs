@@ -13,8 +13,10 @@
 //! store remembers such an error and refuses to report a `COMMIT` that PostgreSQL would turn into a rollback.
 //!
 //! Round trips: the rows of a submission (nonce, subject, record, data, event, email) are held in memory
-//! ([`deferred`]) and sent at `COMMIT` as one multi-row statement per table, so a submission waits on two reads
-//! (is the nonce used, who has this email) instead of nine statements, and its savepoint exists only in memory.
+//! ([`deferred`]) and sent at `COMMIT` in one statement (a multi-row `unnest` per table), and its savepoint
+//! exists only in memory; its two reads (is the nonce used, who has this email) are asked for the whole batch at
+//! once right after `BEGIN` ([`prefetch`]), so a batch of submissions waits on the same six round trips whatever
+//! its size.
 //! Any other statement first sends the held rows (and, inside an operation, opens its `SAVEPOINT`), so every read
 //! sees the batch's writes. The price: a held row that PostgreSQL refuses at `COMMIT` (only a rule an operator
 //! added can, the ledger's own rows are checked before they are held) fails the whole batch, every caller told,
@@ -24,6 +26,8 @@ pub mod campaign;
 pub mod console;
 mod deferred;
 mod error;
+mod prefetch;
+pub mod profile_reminder;
 pub mod staff;
 mod tls;
 
@@ -37,6 +41,7 @@ use consent::Locale;
 use deferred::{Deferred, Held, Marks};
 use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Row, Statement};
+use prefetch::Prefetched;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -46,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_staff.sql"),
     include_str!("migrations/0003_campaigns.sql"),
     include_str!("migrations/0004_staff_throttle.sql"),
+    include_str!("migrations/0005_profile_reminder.sql"),
 ];
 
 /// The advisory lock taken while migrating, so that several collectors starting at once migrate one at a time
@@ -149,6 +155,10 @@ pub struct PostgresStore {
     op: Option<Op>,
     /// The last stored event's sequence number (0: none) read under this transaction's write lock.
     stored_head: Option<u64>,
+    /// The database's answers to the batch's reads, asked for at once ([`prefetch`]).
+    prefetched: Prefetched,
+    /// Requests sent and waited for on this connection (statements, prepares, transaction control).
+    round_trips: u64,
 }
 
 /// One operation's savepoint: where its held rows begin, and whether PostgreSQL has a `SAVEPOINT` for it (opened
@@ -281,6 +291,8 @@ impl PostgresStore {
             deferred: Deferred::default(),
             op: None,
             stored_head: None,
+            prefetched: Prefetched::default(),
+            round_trips: 0,
         };
         store.migrate()?;
         Ok(store)
@@ -319,9 +331,55 @@ impl PostgresStore {
             deferred: Deferred::default(),
             op: None,
             stored_head: None,
+            prefetched: Prefetched::default(),
+            round_trips: 0,
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Reads at once what the operations of a write batch will look up — whether these nonces are used, which
+    /// stored subjects hold these addresses — one statement per table, so that each operation finds its answer in
+    /// memory instead of waiting on a round trip ([`prefetch`] says why the answers are those it would have read).
+    /// Only inside a write transaction, i.e. under the ledger's lock; elsewhere it does nothing.
+    pub fn prefetch(&mut self, nonces: &[(&str, i64)], emails: &[(&str, &str)]) -> Result<(), StoreError> {
+        if !self.in_transaction || self.aborted || self.poisoned {
+            return Ok(());
+        }
+        self.prefetched.clear();
+        if !nonces.is_empty() {
+            let (nonce, exp): (Vec<&str>, Vec<i64>) = nonces.iter().copied().unzip();
+            let rows = self.read_all_beside_held(
+                "SELECT u.nonce, u.exp FROM unnest($1::text[], $2::bigint[]) AS k (nonce, exp) \
+                 JOIN used_nonces u ON u.exp = k.exp AND u.nonce = k.nonce",
+                &[&nonce, &exp],
+            )?;
+            let used = rows
+                .iter()
+                .map(|r| Ok((r.try_get(0).map_err(corrupt)?, r.try_get(1).map_err(corrupt)?)))
+                .collect::<Result<Vec<(String, i64)>, StoreError>>()?;
+            self.prefetched.nonces_answered(nonces, used);
+        }
+        if !emails.is_empty() {
+            let (site, email): (Vec<&str>, Vec<&str>) = emails.iter().copied().unzip();
+            let rows = self.read_all_beside_held(
+                concat!(
+                    "SELECT s.subject_id, s.site, s.email, s.created_at, s.last_activity_at, s.anonymised_at ",
+                    "FROM unnest($1::text[], $2::text[]) AS k (site, email) ",
+                    "JOIN subjects s ON s.site = k.site AND s.email = k.email AND s.email IS NOT NULL"
+                ),
+                &[&site, &email],
+            )?;
+            let found = rows.iter().map(subject_from_row).collect::<Result<Vec<_>, _>>()?;
+            self.prefetched.subjects_answered(emails, found);
+        }
+        Ok(())
+    }
+
+    /// Requests this connection has sent and waited for (each statement, prepare or transaction-control batch
+    /// is one): what a batch costs beyond its `COMMIT`, counted by tests and benchmarks.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips
     }
 
     /// Applies the missing migrations, each recorded in `schema_migrations`, under an advisory lock.
@@ -389,6 +447,7 @@ impl PostgresStore {
         self.deferred = Deferred::default();
         self.op = None;
         self.stored_head = None;
+        self.prefetched.clear();
     }
 
     /// Refuses a row before it is held, as PostgreSQL would have refused the statement: the operation must be
@@ -423,131 +482,124 @@ impl PostgresStore {
         if !self.in_transaction || self.deferred.len() >= deferred::FLUSH_AT { self.sync() } else { Ok(()) }
     }
 
-    /// Sends every held row: one statement per table that has some.
+    /// Sends every held row in one statement: a data-modifying `WITH` per table (`unnest` of one array per
+    /// column; a table without rows gets empty arrays), one round trip where one statement per table cost six.
+    /// They touch different tables and no constraint links them, so the order PostgreSQL runs them in does not
+    /// matter; a row refused fails the statement, i.e. the whole batch, as before.
     fn flush(&mut self) -> Result<(), StoreError> {
         let rows = std::mem::take(&mut self.deferred);
-        if !rows.nonces.is_empty() {
-            let (nonces, exps): (Vec<&str>, Vec<i64>) = rows.nonces.iter().map(|(n, e)| (n.as_str(), *e)).unzip();
-            self.send(
-                "INSERT INTO used_nonces (nonce, exp) SELECT * FROM unnest($1::text[], $2::bigint[]) \
-                 ON CONFLICT DO NOTHING",
-                &[&nonces, &exps],
-            )?;
+        if rows.len() == 0 {
+            return Ok(());
         }
-        if !rows.subjects.is_empty() {
-            let subjects = deferred::latest_per_key(&rows.subjects, |s| s.subject_id.as_str(), true);
-            let column = |f: fn(&SubjectRow) -> &str| subjects.iter().map(|s| f(s)).collect::<Vec<_>>();
-            self.send(
-                concat!(
-                    "INSERT INTO subjects (",
-                    subject_columns!(),
-                    ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], \
-                     $6::bigint[]) ON CONFLICT (subject_id) DO UPDATE SET site = excluded.site, \
-                     email = excluded.email, created_at = excluded.created_at, \
-                     last_activity_at = excluded.last_activity_at, anonymised_at = excluded.anonymised_at"
-                ),
-                &[
-                    &column(|s| &s.subject_id),
-                    &column(|s| &s.site),
-                    &subjects.iter().map(|s| s.email.as_deref()).collect::<Vec<_>>(),
-                    &subjects.iter().map(|s| s.created_at).collect::<Vec<_>>(),
-                    &subjects.iter().map(|s| s.last_activity_at).collect::<Vec<_>>(),
-                    &subjects.iter().map(|s| s.anonymised_at).collect::<Vec<_>>(),
-                ],
-            )?;
-        }
-        if !rows.records.is_empty() {
-            let records = deferred::latest_per_key(&rows.records, |r| r.record_id.as_str(), false);
-            let choices = records.iter().map(|r| serde_json::to_string(&r.choices)).collect::<Result<Vec<_>, _>>();
-            let choices = choices.map_err(corrupt)?;
-            let column = |f: fn(&RecordRow) -> &str| records.iter().map(|r| f(r)).collect::<Vec<_>>();
-            let number = |f: fn(&RecordRow) -> i64| records.iter().map(|r| f(r)).collect::<Vec<_>>();
-            // `write_order` takes its default (the next number, in the order of the rows) on insert and on update
-            // alike, like SQLite's rowid under INSERT OR REPLACE.
-            self.send(
-                concat!(
-                    "INSERT INTO records (",
-                    record_columns!(),
-                    ") SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-                     $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[]) \
-                     ON CONFLICT (record_id) DO UPDATE SET \
-                     subject_id = excluded.subject_id, site = excluded.site, cta = excluded.cta, \
-                     status = excluded.status, choices = excluded.choices, notice_version = excluded.notice_version, \
-                     locale = excluded.locale, device = excluded.device, created_at = excluded.created_at, \
-                     updated_at = excluded.updated_at, confirmed_at = excluded.confirmed_at, \
-                     write_order = excluded.write_order"
-                ),
-                &[
-                    &column(|r| &r.record_id),
-                    &column(|r| &r.subject_id),
-                    &column(|r| &r.site),
-                    &column(|r| &r.cta),
-                    &column(|r| r.status.as_str()),
-                    &choices,
-                    &column(|r| &r.notice_version),
-                    &column(|r| r.locale.tag()),
-                    &records.iter().map(|r| r.device.as_deref()).collect::<Vec<_>>(),
-                    &number(|r| r.created_at),
-                    &number(|r| r.updated_at),
-                    &records.iter().map(|r| r.confirmed_at).collect::<Vec<_>>(),
-                ],
-            )?;
-        }
-        if !rows.data.is_empty() {
-            let data = deferred::latest_per_key(&rows.data, |d| d.record_id.as_str(), false);
-            let column = |f: fn(&RecordData) -> &str| data.iter().map(|d| f(d)).collect::<Vec<_>>();
-            self.send(
-                "INSERT INTO record_data (record_id, subject_id, data) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (record_id) \
-                 DO UPDATE SET subject_id = excluded.subject_id, data = excluded.data",
-                &[&column(|d| &d.record_id), &column(|d| &d.subject_id), &column(|d| &d.data)],
-            )?;
-        }
+        // Stored now, these rows are no longer consulted beside the prefetched answers, which they outdate.
+        self.prefetched.clear();
+        let (nonces, exps): (Vec<&str>, Vec<i64>) = rows.nonces.iter().map(|(n, e)| (n.as_str(), *e)).unzip();
+        let subjects = deferred::latest_per_key(&rows.subjects, |s| s.subject_id.as_str(), true);
+        let subject_text = |f: fn(&SubjectRow) -> &str| subjects.iter().map(|s| f(s)).collect::<Vec<_>>();
+        let records = deferred::latest_per_key(&rows.records, |r| r.record_id.as_str(), false);
+        let choices = records.iter().map(|r| serde_json::to_string(&r.choices)).collect::<Result<Vec<_>, _>>();
+        let choices = choices.map_err(corrupt)?;
+        let record_text = |f: fn(&RecordRow) -> &str| records.iter().map(|r| f(r)).collect::<Vec<_>>();
+        let record_number = |f: fn(&RecordRow) -> i64| records.iter().map(|r| f(r)).collect::<Vec<_>>();
+        let data = deferred::latest_per_key(&rows.data, |d| d.record_id.as_str(), false);
+        let data_text = |f: fn(&RecordData) -> &str| data.iter().map(|d| f(d)).collect::<Vec<_>>();
+        let first_event = rows.events.first().map(|e| seq_sql(e.seq));
+        let row = self.send_one(
+            concat!(
+                "WITH nonces_in AS (INSERT INTO used_nonces (nonce, exp) ",
+                "SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING), ",
+                "subjects_in AS (INSERT INTO subjects (",
+                subject_columns!(),
+                ") SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) ",
+                "ON CONFLICT (subject_id) DO UPDATE SET site = excluded.site, email = excluded.email, ",
+                "created_at = excluded.created_at, last_activity_at = excluded.last_activity_at, ",
+                "anonymised_at = excluded.anonymised_at), ",
+                // `write_order` takes its default (the next number, in the order of the rows) on insert and on
+                // update alike, like SQLite's rowid under INSERT OR REPLACE.
+                "records_in AS (INSERT INTO records (",
+                record_columns!(),
+                ") SELECT * FROM unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], ",
+                "$14::text[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::bigint[], $20::bigint[]) ",
+                "ON CONFLICT (record_id) DO UPDATE SET subject_id = excluded.subject_id, site = excluded.site, ",
+                "cta = excluded.cta, status = excluded.status, choices = excluded.choices, ",
+                "notice_version = excluded.notice_version, locale = excluded.locale, device = excluded.device, ",
+                "created_at = excluded.created_at, updated_at = excluded.updated_at, ",
+                "confirmed_at = excluded.confirmed_at, write_order = excluded.write_order), ",
+                "data_in AS (INSERT INTO record_data (record_id, subject_id, data) ",
+                "SELECT * FROM unnest($21::text[], $22::text[], $23::text[]) ON CONFLICT (record_id) ",
+                "DO UPDATE SET subject_id = excluded.subject_id, data = excluded.data), ",
+                // Only right after the stored head (checked again here: the rows were held against the head read
+                // under this transaction's lock, and a gap in the chain must never be written).
+                "events_in AS (INSERT INTO events (seq, hash, body) ",
+                "SELECT * FROM unnest($24::bigint[], $25::text[], $26::text[]) ",
+                "WHERE $27::bigint = (SELECT coalesce(max(seq), 0) + 1 FROM events) RETURNING seq), ",
+                // The `message` column holds the job (see `NewMail`); ids are given in the order of the rows.
+                "mail_in AS (INSERT INTO mail_queue (to_addr, message, attempts, next_attempt_at, created_at) ",
+                "SELECT t, j, 0, n, n FROM unnest($28::text[], $29::text[], $30::bigint[]) AS u (t, j, n)) ",
+                "SELECT count(*) FROM events_in"
+            ),
+            &[
+                &nonces,
+                &exps,
+                &subject_text(|s| &s.subject_id),
+                &subject_text(|s| &s.site),
+                &subjects.iter().map(|s| s.email.as_deref()).collect::<Vec<_>>(),
+                &subjects.iter().map(|s| s.created_at).collect::<Vec<_>>(),
+                &subjects.iter().map(|s| s.last_activity_at).collect::<Vec<_>>(),
+                &subjects.iter().map(|s| s.anonymised_at).collect::<Vec<_>>(),
+                &record_text(|r| &r.record_id),
+                &record_text(|r| &r.subject_id),
+                &record_text(|r| &r.site),
+                &record_text(|r| &r.cta),
+                &record_text(|r| r.status.as_str()),
+                &choices,
+                &record_text(|r| &r.notice_version),
+                &record_text(|r| r.locale.tag()),
+                &records.iter().map(|r| r.device.as_deref()).collect::<Vec<_>>(),
+                &record_number(|r| r.created_at),
+                &record_number(|r| r.updated_at),
+                &records.iter().map(|r| r.confirmed_at).collect::<Vec<_>>(),
+                &data_text(|d| &d.record_id),
+                &data_text(|d| &d.subject_id),
+                &data_text(|d| &d.data),
+                &rows.events.iter().map(|e| seq_sql(e.seq)).collect::<Vec<_>>(),
+                &rows.events.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>(),
+                &rows.events.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(),
+                &first_event,
+                &rows.mail.iter().map(|(m, _)| m.to.as_str()).collect::<Vec<_>>(),
+                &rows.mail.iter().map(|(m, _)| m.job.as_str()).collect::<Vec<_>>(),
+                &rows.mail.iter().map(|(_, at)| *at).collect::<Vec<_>>(),
+            ],
+        )?;
+        let inserted = row.try_get::<_, i64>(0).map_err(corrupt)?;
         if let (Some(first), Some(last)) = (rows.events.first(), rows.events.last()) {
-            let (first, last) = (first.seq, last.seq);
-            // Only right after the stored head (checked again here: the rows were held against the head read
-            // under this transaction's lock, and a gap in the chain must never be written).
-            let inserted = self.send(
-                "INSERT INTO events (seq, hash, body) \
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) \
-                 WHERE $4::bigint = (SELECT coalesce(max(seq), 0) + 1 FROM events)",
-                &[
-                    &rows.events.iter().map(|e| seq_sql(e.seq)).collect::<Vec<_>>(),
-                    &rows.events.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>(),
-                    &rows.events.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(),
-                    &seq_sql(first),
-                ],
-            )?;
             if usize::try_from(inserted).ok() != Some(rows.events.len()) {
-                return Err(self.refuse(format!("event {first} does not follow the stored head")));
+                return Err(self.refuse(format!("event {} does not follow the stored head", first.seq)));
             }
-            self.stored_head = Some(last);
-        }
-        if !rows.mail.is_empty() {
-            // The `message` column holds the job (see `NewMail`); ids are given in the order of the rows.
-            self.send(
-                "INSERT INTO mail_queue (to_addr, message, attempts, next_attempt_at, created_at) \
-                 SELECT t, m, 0, n, n FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u (t, m, n)",
-                &[
-                    &rows.mail.iter().map(|(m, _)| m.to.as_str()).collect::<Vec<_>>(),
-                    &rows.mail.iter().map(|(m, _)| m.job.as_str()).collect::<Vec<_>>(),
-                    &rows.mail.iter().map(|(_, at)| *at).collect::<Vec<_>>(),
-                ],
-            )?;
+            self.stored_head = Some(last.seq);
         }
         Ok(())
     }
 
-    /// Runs a statement without sending the held rows first (for [`PostgresStore::flush`] itself).
-    fn send(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, StoreError> {
+    /// Runs a statement of one row without sending the held rows first (for [`PostgresStore::flush`] itself).
+    fn send_one(&mut self, sql: &'static str, params: Params<'_>) -> Result<Row, StoreError> {
         let statement = self.prepared(sql)?;
-        self.client.execute(&statement, params).map_err(|e| self.failed(e))
+        self.round_trips += 1;
+        self.client.query_one(&statement, params).map_err(|e| self.failed(e))
     }
 
     /// A read answered together with the held rows, so it need not send them (nor open a savepoint).
     fn read_beside_held(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>, StoreError> {
         let statement = self.prepared(sql)?;
+        self.round_trips += 1;
         self.client.query_opt(&statement, params).map_err(|e| self.failed(e))
+    }
+
+    /// [`PostgresStore::read_beside_held`] for a read of many rows.
+    fn read_all_beside_held(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>, StoreError> {
+        let statement = self.prepared(sql)?;
+        self.round_trips += 1;
+        self.client.query(&statement, params).map_err(|e| self.failed(e))
     }
 
     /// The last stored event's sequence number (0: none), read once per write transaction.
@@ -565,6 +617,7 @@ impl PostgresStore {
 
     /// Runs transaction control (no parameters, nothing prepared: one round trip either way).
     fn control(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.round_trips += 1;
         self.client.batch_execute(sql).map_err(|e| self.failed(e))
     }
 
@@ -573,27 +626,39 @@ impl PostgresStore {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
+        self.round_trips += 1;
         let statement = self.client.prepare(sql).map_err(|e| self.failed(e))?;
         self.statements.insert(sql, statement.clone());
         Ok(statement)
     }
 
     fn query(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>, StoreError> {
-        self.sync()?;
+        self.before_statement(sql)?;
         let statement = self.prepared(sql)?;
         self.client.query(&statement, params).map_err(|e| self.failed(e))
     }
 
     fn query_opt(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>, StoreError> {
-        self.sync()?;
+        self.before_statement(sql)?;
         let statement = self.prepared(sql)?;
         self.client.query_opt(&statement, params).map_err(|e| self.failed(e))
     }
 
     fn execute(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, StoreError> {
-        self.sync()?;
+        self.before_statement(sql)?;
         let statement = self.prepared(sql)?;
         self.client.execute(&statement, params).map_err(|e| self.failed(e))
+    }
+
+    /// Before a statement of an operation: the held rows go first, and the prefetched answers are forgotten unless
+    /// the statement only reads (`UPDATE … RETURNING` comes through `query` too).
+    fn before_statement(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.sync()?;
+        if !sql.starts_with("SELECT ") {
+            self.prefetched.clear();
+        }
+        self.round_trips += 1;
+        Ok(())
     }
 
     fn records(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<RecordRow>, StoreError> {
@@ -688,8 +753,9 @@ impl Store for PostgresStore {
         };
         if op.real {
             self.control("ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op").inspect_err(|_| self.poisoned = true)?;
-            // Events the operation had sent are gone again.
+            // Events the operation had sent are gone again, and answers read since its savepoint may be wrong.
             self.stored_head = None;
+            self.prefetched.clear();
         } else if self.server_failed {
             // PostgreSQL aborted the transaction and no savepoint of its own can undo that.
             self.poisoned = true;
@@ -781,11 +847,17 @@ impl Store for PostgresStore {
         if self.deferred.nonce_used(nonce) {
             return Ok(false);
         }
-        let used = self.read_beside_held(
-            "SELECT EXISTS (SELECT 1 FROM used_nonces WHERE exp = $2 AND nonce = $1)",
-            &[&nonce, &exp_ms],
-        )?;
-        if used.map(|r| r.try_get::<_, bool>(0).map_err(corrupt)).transpose()?.unwrap_or(false) {
+        let used = match self.prefetched.nonce_used(nonce, exp_ms) {
+            Some(used) => used,
+            None => {
+                let row = self.read_beside_held(
+                    "SELECT EXISTS (SELECT 1 FROM used_nonces WHERE exp = $2 AND nonce = $1)",
+                    &[&nonce, &exp_ms],
+                )?;
+                row.map(|r| r.try_get::<_, bool>(0).map_err(corrupt)).transpose()?.unwrap_or(false)
+            }
+        };
+        if used {
             return Ok(false);
         }
         self.deferred.use_nonce(nonce, exp_ms);
@@ -802,11 +874,17 @@ impl Store for PostgresStore {
         if let Held::Found(subject) = self.deferred.subject_by_email(site, email) {
             return Ok(Some(subject));
         }
-        let row = self.read_beside_held(
-            concat!("SELECT ", subject_columns!(), " FROM subjects WHERE site = $1 AND email = $2"),
-            &[&site, &email],
-        )?;
-        let Some(stored) = row.as_ref().map(subject_from_row).transpose()? else { return Ok(None) };
+        let stored = match self.prefetched.subject_by_email(site, email) {
+            Some(answer) => answer,
+            None => {
+                let row = self.read_beside_held(
+                    concat!("SELECT ", subject_columns!(), " FROM subjects WHERE site = $1 AND email = $2"),
+                    &[&site, &email],
+                )?;
+                row.as_ref().map(subject_from_row).transpose()?
+            }
+        };
+        let Some(stored) = stored else { return Ok(None) };
         // This batch may have changed that subject since (an erasure gives the address up).
         match self.deferred.supersedes(&stored.subject_id) {
             Some(newer) if newer.site == site && newer.email.as_deref() == Some(email) => Ok(Some(newer.clone())),

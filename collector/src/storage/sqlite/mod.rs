@@ -3,6 +3,7 @@
 
 pub mod campaign;
 pub mod console;
+pub mod profile_reminder;
 pub mod staff;
 
 use super::{
@@ -21,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_staff.sql"),
     include_str!("migrations/0004_campaigns.sql"),
     include_str!("migrations/0005_staff_throttle.sql"),
+    include_str!("migrations/0006_profile_reminder.sql"),
 ];
 
 /// The database file inside a data folder.
