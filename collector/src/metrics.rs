@@ -26,6 +26,8 @@ pub struct Metrics {
     batches: AtomicU64,
     batch_operations: AtomicU64,
     failed_batches: AtomicU64,
+    /// Microseconds the writer spent in each [`BatchPhase`], summed over batches.
+    batch_phase_us: [AtomicU64; 3],
     mail_sent: AtomicU64,
     mail_failures: AtomicU64,
     mail_queue: AtomicU64,
@@ -41,11 +43,29 @@ impl Default for Metrics {
             batches: AtomicU64::new(0),
             batch_operations: AtomicU64::new(0),
             failed_batches: AtomicU64::new(0),
+            batch_phase_us: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
             mail_sent: AtomicU64::new(0),
             mail_failures: AtomicU64::new(0),
             mail_queue: AtomicU64::new(0),
         }
     }
+}
+
+/// Where the writer's time for a batch goes: an operator (and the bench) can tell a database that is slow to
+/// commit from operations that are slow to run.
+#[derive(Debug, Clone, Copy)]
+pub enum BatchPhase {
+    /// `BEGIN`, the write lock, and the batch's reads asked ahead.
+    Begin = 0,
+    /// The operations themselves (on PostgreSQL their rows are only held in memory).
+    Operations = 1,
+    /// Sending the held rows and `COMMIT`, i.e. waiting until the batch is durable.
+    Commit = 2,
+}
+
+impl BatchPhase {
+    const ALL: [(BatchPhase, &'static str); 3] =
+        [(BatchPhase::Begin, "begin"), (BatchPhase::Operations, "operations"), (BatchPhase::Commit, "commit")];
 }
 
 fn bump(counter: &AtomicU64) {
@@ -79,6 +99,11 @@ impl Metrics {
             bump(&self.failed_batches);
         }
     }
+    /// The writer spent `elapsed` in `phase` of a batch.
+    pub fn batch_phase(&self, phase: BatchPhase, elapsed: std::time::Duration) {
+        let us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        self.batch_phase_us[phase as usize].fetch_add(us, Ordering::Relaxed);
+    }
     /// An email was delivered.
     pub fn mail_sent(&self) {
         bump(&self.mail_sent);
@@ -111,6 +136,12 @@ impl Metrics {
         counter("collector_commit_failures_total", "Ledger transactions that failed.", get(&self.failed_batches));
         counter("collector_mail_sent_total", "Emails delivered.", get(&self.mail_sent));
         counter("collector_mail_failures_total", "Email delivery attempts that failed.", get(&self.mail_failures));
+        let _ = writeln!(out, "# HELP collector_commit_seconds_total Writer time in ledger transactions, by phase.");
+        let _ = writeln!(out, "# TYPE collector_commit_seconds_total counter");
+        for (phase, name) in BatchPhase::ALL {
+            let seconds = get(&self.batch_phase_us[phase as usize]) as f64 / 1e6;
+            let _ = writeln!(out, "collector_commit_seconds_total{{phase=\"{name}\"}} {seconds}");
+        }
         let _ = writeln!(out, "# HELP collector_mail_queue Emails waiting in the durable queue.");
         let _ = writeln!(out, "# TYPE collector_mail_queue gauge\ncollector_mail_queue {}", get(&self.mail_queue));
         let _ = writeln!(out, "# HELP collector_rejections_total Requests refused, by problem type.");
@@ -155,4 +186,22 @@ async fn scrape_metrics(State(scrape): State<Arc<Scrape>>, headers: HeaderMap) -
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], scrape.metrics.render()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BatchPhase, Metrics};
+    use std::time::Duration;
+
+    #[test]
+    fn the_writers_time_is_summed_per_phase() {
+        let metrics = Metrics::default();
+        metrics.batch_phase(BatchPhase::Commit, Duration::from_micros(1_500));
+        metrics.batch_phase(BatchPhase::Commit, Duration::from_micros(500));
+        metrics.batch_phase(BatchPhase::Begin, Duration::from_micros(250));
+        let text = metrics.render();
+        assert!(text.contains("collector_commit_seconds_total{phase=\"commit\"} 0.002\n"), "{text}");
+        assert!(text.contains("collector_commit_seconds_total{phase=\"begin\"} 0.00025\n"), "{text}");
+        assert!(text.contains("collector_commit_seconds_total{phase=\"operations\"} 0\n"), "{text}");
+    }
 }

@@ -13,11 +13,12 @@
 //! same). SQLite reads in-process and has nothing to gain: it is not asked.
 
 use crate::ledger::{Appended, Ledger, LedgerError, NewSubmission};
-use crate::metrics::Metrics;
+use crate::metrics::{BatchPhase, Metrics};
 use crate::storage::{Backend, StoreError};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::mpsc;
+use std::time::Instant;
 
 /// The largest number of operations in one transaction.
 const MAX_BATCH: usize = 512;
@@ -133,11 +134,14 @@ fn run(mut ledger: Ledger, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
         }
         let size = batch.len();
         let mut completions = Vec::with_capacity(size);
+        let started = Instant::now();
         let begun = ledger.begin();
         match &begun {
             Ok(()) => prefetch(&mut ledger, &batch),
             Err(e) => tracing::error!(error = %e, "cannot begin a transaction"),
         }
+        let operations_started = Instant::now();
+        metrics.batch_phase(BatchPhase::Begin, operations_started - started);
         for job in batch {
             if begun.is_err() {
                 // Dropping the job drops its reply channel: its caller is told the writer failed.
@@ -163,6 +167,8 @@ fn run(mut ledger: Ledger, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
             }
             completions.push(completion);
         }
+        let commit_started = Instant::now();
+        metrics.batch_phase(BatchPhase::Operations, commit_started - operations_started);
         let committed = match &begun {
             Ok(()) => match ledger.store().commit() {
                 Ok(()) => true,
@@ -179,6 +185,7 @@ fn run(mut ledger: Ledger, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
             let _ = ledger.store().rollback();
             let _ = ledger.reload_head();
         }
+        metrics.batch_phase(BatchPhase::Commit, commit_started.elapsed());
         metrics.batch(size, committed);
         for completion in completions {
             completion(committed);

@@ -115,15 +115,23 @@ fn measure_across(
     };
     let collectors_cpu = || collectors.iter().map(|c| load::cpu_seconds(c.pid())).sum::<f64>();
     let before = counters(&rt)?;
-    let cpu = (collectors_cpu(), load::cpu_seconds(None));
+    let cpu = (collectors_cpu(), load::cpu_seconds(None), load::postgres_cpu_seconds());
     let sustained = rt.block_on(load::closed_loop(&clients, bodies, CONNECTIONS))?;
     let window = sustained.elapsed.as_secs_f64();
     let collector_cpu = collectors_cpu() - cpu.0;
+    let per_submission = |seconds: f64| seconds * 1e6 / sustained.accepted.len().max(1) as f64;
+    // PostgreSQL's own processes (backends, WAL writer, checkpointer), which SQLite's row has inside the collector.
+    let postgres = if database.is_some() {
+        let seconds = load::postgres_cpu_seconds() - cpu.2;
+        format!(", PostgreSQL {:.2} cores = {:.0} µs a submission", seconds / window, per_submission(seconds))
+    } else {
+        String::new()
+    };
     let cores = format!(
-        "collector{} {:.2} cores = {:.0} µs of CPU a submission, load generator {:.2} cores",
+        "collector{} {:.2} cores = {:.0} µs of CPU a submission, load generator {:.2} cores{postgres}",
         if instances == 1 { String::new() } else { format!("s together ({instances})") },
         collector_cpu / window,
-        collector_cpu * 1e6 / sustained.accepted.len().max(1) as f64,
+        per_submission(collector_cpu),
         (load::cpu_seconds(None) - cpu.1) / window
     );
     let after = counters(&rt)?;
@@ -135,10 +143,16 @@ fn measure_across(
             .sum::<f64>()
     };
     let commits = delta("collector_commit_batches_total");
+    let phase =
+        |name: &str| delta(&format!("collector_commit_seconds_total{{phase=\"{name}\"}}")) * 1e3 / commits.max(1.0);
     let batches = format!(
-        "{:.0} commits/s of {:.1} operations on average",
+        "{:.0} commits/s of {:.1} operations on average, a batch {:.2} ms to begin and read ahead, {:.2} ms of \
+         operations, {:.2} ms to commit",
         commits / window,
-        delta("collector_commit_operations_total") / commits.max(1.0)
+        delta("collector_commit_operations_total") / commits.max(1.0),
+        phase("begin"),
+        phase("operations"),
+        phase("commit")
     );
     println!(
         "    {:.0}/s, {} accepted, {}, p50 {:.1} ms, p99 {:.1} ms; {cores}; {batches}",

@@ -535,6 +535,19 @@ pub async fn soak(
     Ok(stats)
 }
 
+/// CPU seconds used so far by every `postgres` process on the machine (the local cluster's backends and helpers;
+/// a process that ended in the meantime is not counted, so the bench keeps its connections open).
+pub fn postgres_cpu_seconds() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return f64::NAN };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim_end() == "postgres")
+        })
+        .map(|pid| cpu_seconds(Some(pid)))
+        .filter(|s| s.is_finite())
+        .sum()
+}
+
 /// CPU time (user + system) a process has used so far, seconds; `None` for this process.
 pub fn cpu_seconds(pid: Option<u32>) -> f64 {
     let path = pid.map_or_else(|| "/proc/self/stat".to_owned(), |p| format!("/proc/{p}/stat"));
