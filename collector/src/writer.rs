@@ -135,10 +135,9 @@ fn run(mut ledger: Ledger, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
         let size = batch.len();
         let mut completions = Vec::with_capacity(size);
         let started = Instant::now();
-        let begun = ledger.begin();
-        match &begun {
-            Ok(()) => prefetch(&mut ledger, &batch),
-            Err(e) => tracing::error!(error = %e, "cannot begin a transaction"),
+        let begun = ledger.begin_reading(|ledger| prefetch(ledger, &batch));
+        if let Err(e) = &begun {
+            tracing::error!(error = %e, "cannot begin a transaction");
         }
         let operations_started = Instant::now();
         metrics.batch_phase(BatchPhase::Begin, operations_started - started);
@@ -200,9 +199,6 @@ fn prefetch(ledger: &mut Ledger, batch: &[Job]) {
         batch.iter().filter_map(|job| job.lookups.nonce.as_ref()).map(|(n, exp)| (n.as_str(), *exp)).collect();
     let emails: Vec<(&str, &str)> =
         batch.iter().filter_map(|job| job.lookups.email.as_ref()).map(|(s, e)| (s.as_str(), e.as_str())).collect();
-    if nonces.is_empty() && emails.is_empty() {
-        return;
-    }
     if let Backend::Postgres(store) = ledger.store().backend()
         && let Err(e) = store.prefetch(&nonces, &emails)
     {

@@ -222,7 +222,14 @@ impl Ledger {
     /// Starts a write transaction and re-reads the head inside it: the store's `begin` takes the write lock, so
     /// no other process (a staff command, another `serve`) can append between this read and our `COMMIT`.
     pub fn begin(&mut self) -> Result<(), StoreError> {
+        self.begin_reading(|_| {})
+    }
+
+    /// [`Ledger::begin`], running `ahead` between `BEGIN` and the head's read: the writer asks there for what its
+    /// batch will read, the head with it, in one round trip on PostgreSQL.
+    pub fn begin_reading(&mut self, ahead: impl FnOnce(&mut Ledger)) -> Result<(), StoreError> {
         self.store.begin()?;
+        ahead(self);
         if let Err(e) = self.reload_head() {
             let _ = self.store.rollback();
             return Err(e);

@@ -15,8 +15,8 @@
 //! Round trips: the rows of a submission (nonce, subject, record, data, event, email) are held in memory
 //! ([`deferred`]) and sent at `COMMIT` in one statement (a multi-row `unnest` per table), and its savepoint
 //! exists only in memory; its two reads (is the nonce used, who has this email) are asked for the whole batch at
-//! once right after `BEGIN` ([`prefetch`]), so a batch of submissions waits on the same six round trips whatever
-//! its size.
+//! once right after `BEGIN`, with the chain's head ([`prefetch`]), so a batch of submissions waits on the same four
+//! round trips whatever its size: `BEGIN` with the lock, the reads, the held rows, `COMMIT`.
 //! Any other statement first sends the held rows (and, inside an operation, opens its `SAVEPOINT`), so every read
 //! sees the batch's writes. The price: a held row that PostgreSQL refuses at `COMMIT` (only a rule an operator
 //! added can, the ledger's own rows are checked before they are held) fails the whole batch, every caller told,
@@ -236,6 +236,11 @@ fn record_from_row(row: &Row) -> Result<RecordRow, StoreError> {
     })
 }
 
+/// A column that is NULL only in the rows of another kind (see [`PostgresStore::prefetch`]).
+fn required<T>(value: Option<T>) -> Result<T, StoreError> {
+    value.ok_or_else(|| corrupt("NULL where a subject's column cannot be"))
+}
+
 fn subject_from_row(row: &Row) -> Result<SubjectRow, StoreError> {
     Ok(SubjectRow {
         subject_id: row.try_get(0).map_err(corrupt)?,
@@ -338,41 +343,56 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// Reads at once what the operations of a write batch will look up — whether these nonces are used, which
-    /// stored subjects hold these addresses — one statement per table, so that each operation finds its answer in
-    /// memory instead of waiting on a round trip ([`prefetch`] says why the answers are those it would have read).
+    /// Reads at once what a write batch will look up — the chain's head, whether these nonces are used, which
+    /// stored subjects hold these addresses — in one statement, so that each operation finds its answer in memory
+    /// instead of waiting on a round trip ([`prefetch`] says why the answers are those it would have read).
     /// Only inside a write transaction, i.e. under the ledger's lock; elsewhere it does nothing.
     pub fn prefetch(&mut self, nonces: &[(&str, i64)], emails: &[(&str, &str)]) -> Result<(), StoreError> {
         if !self.in_transaction || self.aborted || self.poisoned {
             return Ok(());
         }
         self.prefetched.clear();
-        if !nonces.is_empty() {
-            let (nonce, exp): (Vec<&str>, Vec<i64>) = nonces.iter().copied().unzip();
-            let rows = self.read_all_beside_held(
-                "SELECT u.nonce, u.exp FROM unnest($1::text[], $2::bigint[]) AS k (nonce, exp) \
-                 JOIN used_nonces u ON u.exp = k.exp AND u.nonce = k.nonce",
-                &[&nonce, &exp],
-            )?;
-            let used = rows
-                .iter()
-                .map(|r| Ok((r.try_get(0).map_err(corrupt)?, r.try_get(1).map_err(corrupt)?)))
-                .collect::<Result<Vec<(String, i64)>, StoreError>>()?;
-            self.prefetched.nonces_answered(nonces, used);
+        let (nonce, exp): (Vec<&str>, Vec<i64>) = nonces.iter().copied().unzip();
+        let (site, email): (Vec<&str>, Vec<&str>) = emails.iter().copied().unzip();
+        // One statement for the three reads (its snapshot is taken after the lock, which the statement before it
+        // waited for): each row says which read it answers in its first column. Each key is looked up by a
+        // `LATERAL … LIMIT 1` so that the plan is one index probe per key whatever the statistics say: a plain
+        // join, prepared while the tables were new (a fresh database, before autovacuum's first ANALYZE), kept a
+        // hash join over a sequential scan of every used nonce and subject for the connection's life.
+        let rows = self.read_all_beside_held(
+            concat!(
+                "SELECT 0::int2, e.seq, e.hash, NULL::text, NULL::text, NULL::bigint, NULL::bigint ",
+                "FROM (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) AS e ",
+                "UNION ALL SELECT 1::int2, u.exp, u.nonce, NULL, NULL, NULL, NULL ",
+                "FROM unnest($1::text[], $2::bigint[]) AS k (nonce, exp) CROSS JOIN LATERAL (SELECT exp, nonce ",
+                "FROM used_nonces WHERE exp = k.exp AND nonce = k.nonce LIMIT 1) AS u ",
+                "UNION ALL SELECT 2::int2, s.created_at, s.subject_id, s.site, s.email, s.last_activity_at, ",
+                "s.anonymised_at FROM unnest($3::text[], $4::text[]) AS k (site, email) CROSS JOIN LATERAL (",
+                "SELECT * FROM subjects WHERE site = k.site AND email = k.email AND email IS NOT NULL LIMIT 1) AS s"
+            ),
+            &[&nonce, &exp, &site, &email],
+        )?;
+        let (mut head, mut used, mut found) = (None, Vec::new(), Vec::new());
+        for r in &rows {
+            let number: i64 = r.try_get(1).map_err(corrupt)?;
+            let text: String = r.try_get(2).map_err(corrupt)?;
+            match r.try_get::<_, i16>(0).map_err(corrupt)? {
+                0 => head = Some((number.unsigned_abs(), text)),
+                1 => used.push((text, number)),
+                _ => found.push(SubjectRow {
+                    subject_id: text,
+                    site: required(r.try_get(3).map_err(corrupt)?)?,
+                    email: r.try_get(4).map_err(corrupt)?,
+                    created_at: number,
+                    last_activity_at: required(r.try_get(5).map_err(corrupt)?)?,
+                    anonymised_at: r.try_get(6).map_err(corrupt)?,
+                }),
+            }
         }
-        if !emails.is_empty() {
-            let (site, email): (Vec<&str>, Vec<&str>) = emails.iter().copied().unzip();
-            let rows = self.read_all_beside_held(
-                concat!(
-                    "SELECT s.subject_id, s.site, s.email, s.created_at, s.last_activity_at, s.anonymised_at ",
-                    "FROM unnest($1::text[], $2::text[]) AS k (site, email) ",
-                    "JOIN subjects s ON s.site = k.site AND s.email = k.email AND s.email IS NOT NULL"
-                ),
-                &[&site, &email],
-            )?;
-            let found = rows.iter().map(subject_from_row).collect::<Result<Vec<_>, _>>()?;
-            self.prefetched.subjects_answered(emails, found);
-        }
+        self.stored_head = Some(head.as_ref().map_or(0, |(seq, _)| *seq));
+        self.prefetched.head_answered(head);
+        self.prefetched.nonces_answered(nonces, used);
+        self.prefetched.subjects_answered(emails, found);
         Ok(())
     }
 
@@ -771,6 +791,9 @@ impl Store for PostgresStore {
     fn head(&mut self) -> Result<Option<(u64, String)>, StoreError> {
         if let Some(event) = self.deferred.last_event() {
             return Ok(Some((event.seq, event.hash.clone())));
+        }
+        if let Some(head) = self.prefetched.head() {
+            return Ok(head);
         }
         let row = self.read_beside_held("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", &[])?;
         let head = row

@@ -2,8 +2,8 @@
 //!
 //! A submission reads twice (is its nonce used, which subject holds its email); asked one after the other, a batch
 //! of 36 waited on 72 round trips. The writer knows those keys before it runs the batch ([`crate::writer`]), so
-//! it asks for all of them in one statement per table right after `BEGIN` and the ledger's advisory lock, and the
-//! operations then find their answers here.
+//! it asks for all of them in one statement right after `BEGIN` and the ledger's advisory lock — with the chain's
+//! head, which every batch reads first — and the operations then find their answers here.
 //!
 //! Why the answers are the ones the sequential reads would have given:
 //! - **Other collectors and staff commands.** Every transaction that writes `used_nonces` or `subjects` takes the
@@ -25,6 +25,8 @@ use std::collections::HashMap;
 /// The prefetched answers of the current write transaction.
 #[derive(Debug, Default)]
 pub(super) struct Prefetched {
+    /// The chain's last event (seq, hash), `Some(None)` for an empty chain, if it was asked.
+    head: Option<Option<(u64, String)>>,
     /// (nonce, exp) asked → whether `used_nonces` holds it.
     nonces: HashMap<(String, i64), bool>,
     /// (site, email) asked → the stored subject holding that address, if any.
@@ -35,6 +37,7 @@ impl Prefetched {
     /// Forgets every answer: the database may have changed since they were read.
     pub(super) fn clear(&mut self) {
         if !self.is_empty() {
+            self.head = None;
             self.nonces.clear();
             self.subjects.clear();
         }
@@ -42,7 +45,17 @@ impl Prefetched {
 
     /// No answer held.
     pub(super) fn is_empty(&self) -> bool {
-        self.nonces.is_empty() && self.subjects.is_empty()
+        self.head.is_none() && self.nonces.is_empty() && self.subjects.is_empty()
+    }
+
+    /// Records the chain's head as read.
+    pub(super) fn head_answered(&mut self, head: Option<(u64, String)>) {
+        self.head = Some(head);
+    }
+
+    /// The chain's head as read ahead, if it was.
+    pub(super) fn head(&self) -> Option<Option<(u64, String)>> {
+        self.head.clone()
     }
 
     /// Records the answers for the nonces asked: those in `used` are in the table, the others are not.
