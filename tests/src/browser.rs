@@ -94,6 +94,11 @@ impl Browser {
         Ok(Browser { driver, client, _profile: profile })
     }
 
+    /// The browser's fresh profile folder (named on its processes' command line).
+    pub fn profile(&self) -> &std::path::Path {
+        self._profile.path()
+    }
+
     /// Opens a page.
     pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
         self.client.goto(url).await?;
@@ -180,5 +185,12 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        // Killing the driver leaves the browser it started running, reparented to init, until the machine stops
+        // (seen: a whole Chromium left by every test run that dropped its session without `close`). Each browser
+        // runs on this session's own fresh profile folder, named on its command line: that finds exactly its
+        // processes, and no other test's.
+        let profile = self._profile.path().display().to_string();
+        let _ = Command::new("pkill").args(["-KILL", "-f", "--", &profile]).status();
     }
 }

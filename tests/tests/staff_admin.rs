@@ -110,5 +110,6 @@ async fn an_admin_invites_a_viewer_and_checks_the_ledger() -> anyhow::Result<()>
     axe_clean(&browser, "forgotten password").await?;
     browser.goto(&format!("{endpoint}/staff/login?lang=en")).await?;
     axe_clean(&browser, "sign in, English").await?;
+    browser.close().await;
     Ok(())
 }
