@@ -27,6 +27,22 @@ pub struct Args {
 const SITE_ADDR: &str = "127.0.0.1:8080";
 const COLLECTOR_ADDR: &str = "127.0.0.1:8787";
 
+/// What the demo's first run does to its data, in a fresh folder of its own (`target/demo-check`): alumni join
+/// through the real API and confirm by their links, and the demo admin is made. Run by `cargo xtask test`, so that
+/// the README's first command is tested from a clean checkout too (`target/debug/collector` must be built).
+pub fn check_seed() -> anyhow::Result<()> {
+    let root = std::env::current_dir()?;
+    let work = root.join("target/demo-check");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)?;
+    }
+    let data = work.join("data");
+    let config = root.join("examples/association-exemple/consent.toml");
+    seed::seed(&root.join("target/debug/collector"), &config, &data, &work)?;
+    std::fs::remove_dir_all(&work)?;
+    Ok(())
+}
+
 pub fn run_demo(args: Args) -> anyhow::Result<()> {
     let root = std::env::current_dir()?;
     let example = root.join("examples").join(&args.site);

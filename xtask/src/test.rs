@@ -48,6 +48,9 @@ pub fn run_all(args: Args) -> anyhow::Result<()> {
     say("Binaries the end-to-end tests start");
     run(cargo().args(["build", "-p", "collector", "-p", "site-kit"]))?;
 
+    say("The demo's first run (cargo xtask demo): alumni join through the real API into a fresh data folder");
+    crate::demo::check_seed()?;
+
     say(
         "Native tests: unit, integration, end-to-end (real collector on SQLite and PostgreSQL, real SMTP, headless Chromium)",
     );

@@ -77,6 +77,9 @@ pub fn seed(bin: &Path, config: &Path, data: &Path, work: &Path) -> anyhow::Resu
         .arg(work.join("outbox"))
         .arg("--public-url")
         .arg(&url)
+        // The confirmation links are read from this log (the seed follows them as the alumni would); the collector
+        // logs links only when told, since they are credentials.
+        .arg("--demo-log-links")
         .args(["--ip-rate-limit", "0", "--email-rate-limit", "0"])
         .stdout(Stdio::null())
         .stderr(log)
