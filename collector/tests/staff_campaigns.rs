@@ -36,23 +36,22 @@ fn campaigns(c: &Collector) -> i64 {
     c.count("SELECT count(*) FROM campaigns")
 }
 
+/// `collector import FILE ARGS… --data` on `c`'s ledger, which must succeed.
+fn import(c: &Collector, file: &std::path::Path, args: &[&str]) {
+    let data = c.data();
+    let mut command = vec!["import", file.to_str().unwrap()];
+    command.extend_from_slice(args);
+    command.extend_from_slice(&["--data", data.to_str().unwrap()]);
+    let out = c.command(&command);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
 /// The school's collector mailing through `sink`, its three graduates imported, and an admin signed in.
 fn school_with_graduates(sink: &SmtpSink) -> (Collector, Session) {
     let smtp = format!("smtp://127.0.0.1:{}", sink.port);
     let c = Collector::start(&["--config", SCHOOL, "--smtp", &smtp]);
     let file = write(c.dir.path(), "diplomes.csv", LIST);
-    let data = c.data();
-    let out = c.command(&[
-        "import",
-        file.to_str().unwrap(),
-        "--site",
-        "ecole-exemple",
-        "--source",
-        "Scolarité, export du 2026-09-01",
-        "--data",
-        data.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    import(&c, &file, &["--site", "ecole-exemple", "--source", "Scolarité, export du 2026-09-01"]);
     let admin = sign_in(&c, ADMIN, "admin", "ecole-exemple");
     (c, admin)
 }
@@ -232,20 +231,18 @@ fn an_association_is_told_why_it_may_not_send_and_a_forged_post_is_refused() {
         "gala.csv",
         "Nom;Prénom;Courriel;Promotion\r\nCurie;Marie;marie.curie@example.org;2016\r\n",
     );
-    let data = c.data();
-    let out = c.command(&[
-        "import",
-        file.to_str().unwrap(),
-        "--source",
-        "Formulaires papier du gala 2016",
-        "--legacy-consent",
-        "events",
-        "--evidence",
-        "Formulaire papier, gala 2016",
-        "--data",
-        data.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    import(
+        &c,
+        &file,
+        &[
+            "--source",
+            "Formulaires papier du gala 2016",
+            "--legacy-consent",
+            "events",
+            "--evidence",
+            "Formulaire papier, gala 2016",
+        ],
+    );
     let page = admin.get("/staff/campaigns").text().unwrap();
     assert!(page.contains("name=\"body\"") && page.contains("<option value=\"legacy\""), "{page}");
     assert!(!page.contains("value=\"soft_opt_in\""), "a soft opt-in campaign is offered: {page}");
