@@ -320,3 +320,39 @@ fn staff_of_one_site_get_404_for_another_and_forms_need_their_token() {
     let (ok, out) = c.verify();
     assert!(ok, "{out}");
 }
+
+/// The join the PostgreSQL read used to make in SQL (every body cast to `jsonb` twice), kept here as the oracle.
+const JOINED_IN_SQL: &str = "SELECT e.seq, d.data FROM events e LEFT JOIN record_data d \
+     ON (e.body::jsonb ->> 'kind') = 'submitted' AND d.record_id = (e.body::jsonb ->> 'record_id') \
+     WHERE e.seq > $1 ORDER BY e.seq LIMIT $2";
+
+#[test]
+fn the_dashboard_reads_from_postgres_the_events_and_data_the_sql_join_gave() {
+    let pg = PgCluster::start();
+    pg.create_database("ledger");
+    let c = Collector::start(&["--database", &pg.url("ledger")]);
+    let kept = submit(&c, &Device::new(7), "marie.curie@example.org");
+    let erased = submit(&c, &Device::new(8), "pierre.curie@example.org");
+    confirm(&c, &kept);
+    confirm(&c, &erased);
+    let mut db = pg.client("ledger");
+    // The second subject's data are no longer held (as after erasure or retention): its submission comes alone.
+    db.execute("DELETE FROM record_data WHERE record_id = $1", &[&erased]).unwrap();
+    let joined = |db: &mut postgres::Client, after: i64, limit: i64| -> Vec<(u64, Option<String>)> {
+        let rows = db.query(JOINED_IN_SQL, &[&after, &limit]).unwrap();
+        rows.iter().map(|r| (r.get::<_, i64>(0).unsigned_abs(), r.get(1))).collect()
+    };
+    let read = |db: &mut postgres::Client, after: u64, limit: usize| -> Vec<(u64, Option<String>)> {
+        let rows = collector::storage::postgres::console::events_with_data(db, after, limit).unwrap();
+        rows.into_iter().map(|(e, data)| (e.seq, data)).collect()
+    };
+    let all = read(&mut db, 0, 1000);
+    assert_eq!(all, joined(&mut db, 0, 1000));
+    assert_eq!(all.len(), 4, "two submissions, two confirmations: {all:?}");
+    assert_eq!(all.iter().filter(|(_, data)| data.is_some()).count(), 1, "only the kept submission has data");
+    let held: String = db.query_one("SELECT data FROM record_data WHERE record_id = $1", &[&kept]).unwrap().get(0);
+    assert_eq!(all[0].1.as_deref(), Some(held.as_str()));
+    // Paged as the dashboard reads it.
+    assert_eq!(read(&mut db, 1, 2), joined(&mut db, 1, 2));
+    assert_eq!(read(&mut db, 1, 2).iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [2, 3]);
+}

@@ -355,6 +355,8 @@ pub struct Stats {
     pub elapsed: Duration,
     /// Soak submissions the client could not send within a second of their schedule (it fell behind).
     pub unsent: u64,
+    /// Fixed rate: each request's scheduled second of the window, beside `latencies_us`.
+    pub due_second: Vec<u32>,
 }
 
 impl Stats {
@@ -380,6 +382,18 @@ impl Stats {
         }
         let at = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
         sorted[at] as f64 / 1000.0
+    }
+
+    /// Fixed rate: how many answers took longer than `ms`, by scheduled second (only the seconds that had one),
+    /// to tell one stall from a spread tail.
+    pub fn slow_by_second(&self, ms: u64) -> Vec<(u32, usize)> {
+        let mut by: BTreeMap<u32, usize> = BTreeMap::new();
+        for (&second, &us) in self.due_second.iter().zip(&self.latencies_us) {
+            if us > ms * 1000 {
+                *by.entry(second).or_default() += 1;
+            }
+        }
+        by.into_iter().collect()
     }
 
     /// Accepted submissions per second of the window.
@@ -433,11 +447,14 @@ pub async fn fixed_rate_across(clients: &[Client], bodies: Vec<Vec<u8>>, rate: u
         let due = start + period * u32::try_from(i).unwrap_or(u32::MAX);
         tokio::time::sleep_until(due.into()).await;
         let client = clients[i % clients.len()].clone();
-        tasks.spawn(async move { client.submit(body, due).await });
+        let second = u32::try_from((period * u32::try_from(i).unwrap_or(u32::MAX)).as_secs()).unwrap_or(u32::MAX);
+        tasks.spawn(async move { (second, client.submit(body, due).await) });
     }
     let mut stats = Stats::default();
     while let Some(done) = tasks.join_next().await {
-        stats.add(done?);
+        let (second, outcome) = done?;
+        stats.due_second.push(second);
+        stats.add(outcome);
     }
     stats.elapsed = start.elapsed();
     Ok(stats)
