@@ -140,7 +140,7 @@ fn the_dashboard_model_counts_consents_in_force_as_the_ledger_does() {
     let c = Collector::start(&[]);
     let db = c.db();
     let mut model = Model::default();
-    // The console reads new events at each page view (and every few seconds in `serve`): here, between steps.
+    // The console reads new events at each page view (and every second in `serve`): here, between steps.
     let mut seen = 0;
     let mut catch_up = |model: &mut Model| {
         let rows: Vec<(StoredEvent, Option<String>)> =
