@@ -205,3 +205,33 @@ fn two_collectors_on_one_postgresql_database_queue_a_reminder_once() {
     assert!(pass_on(&c, &ledger, 2 * 366).contains("profile reminders: 1 queued"));
     assert_eq!(reminders(&mut db).len(), 2);
 }
+
+#[test]
+fn a_reminder_queued_before_its_consent_was_withdrawn_is_not_sent() {
+    const ADA: &str = "ada@example.org";
+    const DORA: &str = "dora@example.org";
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let port = free_port();
+    let mut sink = SmtpSink::new(port);
+    sink.start();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let c = Collector::start_with_config(&config, &["--smtp", &url, "--mail-from", "contact@association-exemple.fr"]);
+    let ada = joined(&c, ADA, true);
+    joined(&c, DORA, true);
+    wait_until("the confirmations", || c.count("SELECT count(*) FROM mail_queue") == 0);
+    // The relay goes away: the reminders queued a year on wait for their retry (5 s on).
+    sink.stop();
+    let out = pass(&c, 366);
+    assert!(out.contains("profile reminders: 2 queued"), "{out}");
+    wait_until("a first failed attempt of both", || c.count("SELECT count(*) FROM mail_queue WHERE attempts > 0") == 2);
+    // Meanwhile Ada takes back the consent that covered her profile (community stays).
+    let notice = c.widget_config().notice_version;
+    let form = [("purpose", "community"), ("notice_version", notice.as_str())];
+    assert_eq!(c.client.post(format!("{ada}/choices")).form(&form).send().unwrap().status().as_u16(), 200);
+    let mut back = SmtpSink::new(port);
+    back.start();
+    wait_until("Dora's reminder", || !reminders_to(back.dir.path(), DORA).is_empty());
+    wait_until("the queue to empty", || c.count("SELECT count(*) FROM mail_queue") == 0);
+    assert!(reminders_to(back.dir.path(), ADA).is_empty(), "no reminder for a profile no consent covers");
+}

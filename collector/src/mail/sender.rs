@@ -298,13 +298,19 @@ fn write_message(
         }
         MailJob::ProfileReminder { .. } => {
             let granted: Vec<&str> = record.choices.iter().filter(|(_, g)| **g).map(|(p, _)| p.as_str()).collect();
+            let fields = site.config.profile_covered_by(&granted);
+            // A consent withdrawn between the queueing and now: nothing of the profile is covered any more, so
+            // there is nothing to remind them of (and no basis to write).
+            if fields.is_empty() {
+                return None;
+            }
             let stop = super::profile_reminder::sign_stop(&ctx.key, &record.site, &record.record_id, now);
             let (manage_url, stop_url) = (manage(now), super::profile_reminder::stop_url(&ctx.public_url, &stop));
             super::profile_reminder::compose(&super::profile_reminder::Reminder {
                 site,
                 from: &from,
                 to: &mail.to,
-                fields: site.config.profile_covered_by(&granted),
+                fields,
                 manage_url: &manage_url,
                 manage_until: now + links::MANAGE_LINK_DAYS * crate::clock::DAY_MS,
                 stop_url: &stop_url,
