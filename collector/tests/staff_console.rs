@@ -213,19 +213,14 @@ pub(crate) fn field(page: &str, name: &str) -> String {
 /// `collector staff add`, the password link, then sign-in.
 pub(crate) fn sign_in(c: &Collector, email: &str, role: &str, site: &str) -> Session {
     let data = c.data();
-    let out = c.command(&[
-        "staff",
-        "add",
-        email,
-        "--role",
-        role,
-        "--site",
-        site,
-        "--public-url",
-        &c.base,
-        "--data",
-        data.to_str().unwrap(),
-    ]);
+    sign_in_on(c, &["--data", data.to_str().unwrap()], email, role, site)
+}
+
+/// [`sign_in`] with the account added to the ledger `place` names (`--data DIR` or `--database URL`).
+pub(crate) fn sign_in_on(c: &Collector, place: &[&str], email: &str, role: &str, site: &str) -> Session {
+    let mut args = vec!["staff", "add", email, "--role", role, "--site", site, "--public-url", &c.base];
+    args.extend(place);
+    let out = c.command(&args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let link = stdout.split_whitespace().find(|w| w.contains("/staff/password/")).unwrap().to_owned();
@@ -355,4 +350,22 @@ fn the_dashboard_reads_from_postgres_the_events_and_data_the_sql_join_gave() {
     // Paged as the dashboard reads it.
     assert_eq!(read(&mut db, 1, 2), joined(&mut db, 1, 2));
     assert_eq!(read(&mut db, 1, 2).iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), [2, 3]);
+}
+
+#[test]
+fn the_dashboard_counts_a_postgres_ledger_through_the_console() {
+    let pg = PgCluster::start();
+    pg.create_database("ledger");
+    let url = pg.url("ledger");
+    let c = Collector::start(&["--database", &url]);
+    let confirmed = submit(&c, &Device::new(7), "marie.curie@example.org");
+    submit(&c, &Device::new(8), "pierre.curie@example.org");
+    confirm(&c, &confirmed);
+    let admin = sign_in_on(&c, &["--database", &url], "dpo@association-exemple.fr", "admin", SITE);
+    let page = admin.get(&format!("/staff/dashboard?site={SITE}")).text().unwrap();
+    for (label, count) in [("Soumissions", 2), ("Confirmations", 1)] {
+        assert!(page.contains(&format!("<th scope=\"row\">{label}</th><td>{count}</td>")), "{label} {count}: {page}");
+    }
+    // Read from the chain in PostgreSQL: nothing went to SQLite.
+    assert!(!c.data().join("ledger.sqlite3").exists());
 }
