@@ -303,6 +303,20 @@ fn a_school_campaign_objection_consent_and_bounce_agree_everywhere() {
     for absent in [ANA, CHLOE, DAVID] {
         assert!(!export.contains(absent), "{absent} exported: {export}");
     }
+    // The soft opt-in purpose's export holds nobody (no one consented to it): said, with who it leaves out and
+    // how to reach them — the graduates the school may still write to.
+    let out = c.command(&["export", "--data", c.data().to_str().unwrap(), "--purpose", "network"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (export, note) = (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap());
+    assert!(!export.contains('@'), "{export}");
+    assert!(note.contains("« network » repose sur l'opt-in assoupli"), "{note}");
+    // Bruno (who consented to `community` only) and David; not Ana (objected) nor Chloé (bounced).
+    assert!(
+        note.contains("les 2 diplômés importés qui peuvent recevoir les messages de l'école n'y sont pas"),
+        "{note}"
+    );
+    let community = c.command(&["export", "--data", c.data().to_str().unwrap(), "--purpose", "community"]);
+    assert!(community.stderr.is_empty(), "no note for a purpose resting on consent");
     let (verified, verify) = c.verify();
     assert!(verified, "{verify}");
 
