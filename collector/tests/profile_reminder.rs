@@ -80,6 +80,18 @@ fn config(dir: &Path) -> std::path::PathBuf {
     write(dir, "consent.toml", &EXAMPLE.replace("retention = { years = 2,", "retention = { years = 5,"))
 }
 
+/// The collector serving [`config`] from `dir`, sending through a real SMTP server on loopback (running), and
+/// that server's port (to start another in its place).
+fn served(dir: &Path) -> (Collector, SmtpSink, u16) {
+    let port = free_port();
+    let mut sink = SmtpSink::new(port);
+    sink.start();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let c =
+        Collector::start_with_config(&config(dir), &["--smtp", &url, "--mail-from", "contact@association-exemple.fr"]);
+    (c, sink, port)
+}
+
 #[test]
 fn a_yearly_reminder_to_covered_subjects_only_with_an_opt_out_and_none_after_a_bounce() {
     const ADA: &str = "ada@example.org";
@@ -88,12 +100,7 @@ fn a_yearly_reminder_to_covered_subjects_only_with_an_opt_out_and_none_after_a_b
     const DORA: &str = "dora@example.org";
     const EVE: &str = "eve@example.org";
     let dir = tempfile::tempdir().unwrap();
-    let config = config(dir.path());
-    let port = free_port();
-    let mut before = SmtpSink::new(port);
-    before.start();
-    let url = format!("smtp://127.0.0.1:{port}");
-    let c = Collector::start_with_config(&config, &["--smtp", &url, "--mail-from", "contact@association-exemple.fr"]);
+    let (c, mut before, port) = served(dir.path());
     joined(&c, ADA, true);
     joined(&c, BOB, false);
     let carla = joined(&c, CARLA, true);
@@ -211,12 +218,7 @@ fn a_reminder_queued_before_its_consent_was_withdrawn_is_not_sent() {
     const ADA: &str = "ada@example.org";
     const DORA: &str = "dora@example.org";
     let dir = tempfile::tempdir().unwrap();
-    let config = config(dir.path());
-    let port = free_port();
-    let mut sink = SmtpSink::new(port);
-    sink.start();
-    let url = format!("smtp://127.0.0.1:{port}");
-    let c = Collector::start_with_config(&config, &["--smtp", &url, "--mail-from", "contact@association-exemple.fr"]);
+    let (c, mut sink, port) = served(dir.path());
     let ada = joined(&c, ADA, true);
     joined(&c, DORA, true);
     wait_until("the confirmations", || c.count("SELECT count(*) FROM mail_queue") == 0);

@@ -444,10 +444,11 @@ pub async fn fixed_rate_across(clients: &[Client], bodies: Vec<Vec<u8>>, rate: u
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (i, body) in bodies.into_iter().enumerate() {
-        let due = start + period * u32::try_from(i).unwrap_or(u32::MAX);
+        let offset = period * u32::try_from(i).unwrap_or(u32::MAX);
+        let due = start + offset;
         tokio::time::sleep_until(due.into()).await;
         let client = clients[i % clients.len()].clone();
-        let second = u32::try_from((period * u32::try_from(i).unwrap_or(u32::MAX)).as_secs()).unwrap_or(u32::MAX);
+        let second = u32::try_from(offset.as_secs()).unwrap_or(u32::MAX);
         tasks.spawn(async move { (second, client.submit(body, due).await) });
     }
     let mut stats = Stats::default();

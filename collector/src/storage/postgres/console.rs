@@ -40,13 +40,14 @@ pub fn events_with_data(
 
 /// The record id of a `submitted` event's body (what the SQL join matched on).
 fn submitted_record(body: &str) -> Option<String> {
+    // Only the two keys it needs: the rest of the body (detail, hashes) is skipped unparsed into values.
     #[derive(serde::Deserialize)]
     struct Head {
-        kind: String,
+        kind: crate::ledger::EventKind,
         record_id: Option<String>,
     }
     let head: Head = serde_json::from_str(body).ok()?;
-    if head.kind == "submitted" { head.record_id } else { None }
+    if head.kind == crate::ledger::EventKind::Submitted { head.record_id } else { None }
 }
 
 /// Up to `limit` events after `after`, without data (the chain check).
