@@ -196,7 +196,7 @@ pub async fn show(
     let (period, period_key) = period(&q, today)?;
     let db = staff_db(&state)?;
     let (figures, now_in_force) = {
-        let model = state.insights.current(&db).await?;
+        let model = state.insights.for_view(&db).await?;
         (model.figures(&site_id, period), model.in_force_now(&site_id))
     };
     let publication = q.publication.as_deref() == Some("1");
