@@ -92,7 +92,8 @@ pub enum CampaignCommand {
 /// How campaign messages leave, and what their links point to.
 #[derive(Debug, clap::Args)]
 pub struct CampaignDelivery {
-    /// SMTP server, as `serve --smtp` (credentials from SMTP_USERNAME and SMTP_PASSWORD).
+    /// SMTP server, as `serve --smtp` (credentials from SMTP_USERNAME and SMTP_PASSWORD, a private CA from
+    /// SMTP_CA_FILE).
     #[arg(long)]
     pub smtp: Option<String>,
     /// Also write every message as an .eml file here.
@@ -205,7 +206,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub demo_log_links: bool,
     /// SMTP server: smtp://host:port (plain), smtp://host:port?tls=required (STARTTLS), smtps://host:port.
-    /// Credentials from SMTP_USERNAME and SMTP_PASSWORD.
+    /// Credentials from SMTP_USERNAME and SMTP_PASSWORD; a relay's private CA (PEM) from SMTP_CA_FILE.
     #[arg(long)]
     pub smtp: Option<String>,
     /// The collector's public base URL, for links in emails (default: http://LISTEN).

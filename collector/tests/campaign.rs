@@ -28,12 +28,18 @@ struct Sink {
 
 impl Sink {
     fn start(reject: &[&str]) -> Sink {
+        Sink::start_with(reject, &[])
+    }
+
+    /// [`Sink::start`] with more of the sink's settings (STARTTLS, AUTH: see smtp_sink.py).
+    fn start_with(reject: &[&str], settings: &[(&str, &str)]) -> Sink {
         let (port, dir) = (free_port(), tempfile::tempdir().unwrap());
         let mut child = Command::new("python3")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/smtp_sink.py"))
             .arg(port.to_string())
             .arg(dir.path())
             .env("SMTP_SINK_REJECT", reject.join(","))
+            .envs(settings.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 with aiosmtpd");
@@ -531,4 +537,182 @@ fn markup_in_a_graduates_name_is_shown_as_typed_and_never_as_html() {
     }
     assert_eq!(m["subject"], format!("Le réseau des diplômés vous attend, {FIRST}"));
     assert!(m["text"].as_str().unwrap().starts_with(&format!("Bonjour {FIRST} {LAST},")), "{}", m["text"]);
+}
+
+/// A certificate authority of the school's own and a certificate it signed for 127.0.0.1 (openssl): the CA's
+/// PEM, the server's certificate and key.
+fn school_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Ecole CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "relay.key",
+        "-out",
+        "relay.csr",
+        "-subj",
+        "/CN=relay",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "relay.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "relay.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    (dir.join("ca.pem"), dir.join("relay.pem"), dir.join("relay.key"))
+}
+
+/// The one recipient's row: state, attempts, outcome.
+fn recipient(c: &Collector) -> (String, i64, String) {
+    c.db()
+        .query_row("SELECT state, attempts, coalesce(outcome, '') FROM campaign_recipients", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+}
+
+/// Runs a campaign command with these environment variables until its first attempt is recorded, then stops
+/// it as Ctrl-C does (it finishes what is in flight and exits 3).
+fn until_first_attempt(c: &Collector, args: &[&str], env: &[(&str, &str)], attempts_before: i64) {
+    let data = c.data();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(args)
+        .args(["--data", data.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while c.count("SELECT count(*) FROM campaign_recipients") == 0 || recipient(c).1 <= attempts_before {
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            let (out, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            panic!("{args:?}: no attempt recorded: {:?}\n{out}{err}", recipient(c));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3), "interrupted, not finished");
+}
+
+/// A school's relay as schools run them: STARTTLS with a certificate from the school's own CA, and a password.
+/// A relay that refuses the collector (a certificate nobody vouches for, a wrong password) marks nobody
+/// undeliverable: the recipient stays queued, and goes out once the relay is set right.
+#[test]
+fn a_campaign_goes_through_a_starttls_relay_with_a_password_and_a_relay_refusal_bounces_no_one() {
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = school_ca(certs.path());
+    let (ca, cert, key) = (ca.to_str().unwrap(), cert.to_str().unwrap(), key.to_str().unwrap());
+    let sink = Sink::start_with(
+        &[],
+        &[("SMTP_SINK_TLS_CERT", cert), ("SMTP_SINK_TLS_KEY", key), ("SMTP_SINK_AUTH", "relais-ecole:Relais-2026!")],
+    );
+    let c = Collector::start_with_config(Path::new(&format!("{EXAMPLES}/ecole-exemple/consent.toml")), &[]);
+    import(&c, "diplomes.csv", &[("Dupont", "Jean", "jean.dupont@exemple.fr")]);
+    let template = crate::util::write(c.dir.path(), "rentree.md", TEMPLATE);
+    let smtp = format!("smtp://127.0.0.1:{}?tls=required", sink.port);
+    let send = ["campaign", "send", "--template", template.to_str().unwrap(), "--audience", "soft-opt-in"];
+    let send = [&send[..], &["--public-url", &c.base, "--rate", "0", "--smtp", &smtp]].concat();
+    let user = ("SMTP_USERNAME", "relais-ecole");
+
+    // The relay's certificate is signed by a CA the collector was not told about: refused, named.
+    until_first_attempt(&c, &send, &[user, ("SMTP_PASSWORD", "Relais-2026!")], 0);
+    let (state, attempts, outcome) = recipient(&c);
+    assert_eq!((state.as_str(), attempts), ("queued", 1), "{outcome}");
+    assert!(outcome.contains("relais SMTP / SMTP relay") && outcome.contains("certificate"), "{outcome}");
+    let id: String = c.db().query_row("SELECT campaign_id FROM campaigns", [], |r| r.get(0)).unwrap();
+
+    // Trusted through SMTP_CA_FILE, but the password is wrong: 535 is the relay refusing us, not a bounce.
+    let resume = ["campaign", "resume", id.as_str(), "--public-url", &c.base, "--rate", "0", "--smtp", &smtp];
+    let wrong = [user, ("SMTP_PASSWORD", "not-the-password"), ("SMTP_CA_FILE", ca)];
+    until_first_attempt(&c, &resume, &wrong, 1);
+    let (state, attempts, outcome) = recipient(&c);
+    assert_eq!((state.as_str(), attempts), ("queued", 2), "{outcome}");
+    assert!(outcome.contains("535"), "{outcome}");
+    assert_eq!(c.count("SELECT count(*) FROM undeliverable"), 0, "nobody marked undeliverable");
+    assert!(sink.messages().is_empty());
+
+    // Set right: sent over STARTTLS, signed in.
+    let right = [user, ("SMTP_PASSWORD", "Relais-2026!"), ("SMTP_CA_FILE", ca)];
+    let data = c.data();
+    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(resume)
+        .args(["--data", data.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .envs(right)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let mail = &sink.campaign_mail("jean.dupont@exemple.fr");
+    assert_eq!(mail.len(), 1, "{:?}", sink.messages());
+    assert_eq!((mail[0]["tls"].as_bool(), mail[0]["login"].as_str()), (Some(true), Some("relais-ecole")));
+    assert_eq!(recipient(&c).0, "sent");
+}
+
+/// `serve`'s own emails (the double opt-in's) through the same kind of relay: STARTTLS trusted through
+/// SMTP_CA_FILE, AUTH with SMTP_USERNAME / SMTP_PASSWORD.
+#[test]
+fn serves_emails_go_through_a_starttls_relay_trusted_through_smtp_ca_file() {
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = school_ca(certs.path());
+    let (ca, cert, key) = (ca.to_str().unwrap(), cert.to_str().unwrap(), key.to_str().unwrap());
+    let sink = Sink::start_with(
+        &[],
+        &[("SMTP_SINK_TLS_CERT", cert), ("SMTP_SINK_TLS_KEY", key), ("SMTP_SINK_AUTH", "relais-ecole:Relais-2026!")],
+    );
+    let smtp = format!("smtp://127.0.0.1:{}?tls=required", sink.port);
+    let env = [("SMTP_USERNAME", "relais-ecole"), ("SMTP_PASSWORD", "Relais-2026!"), ("SMTP_CA_FILE", ca)];
+    let c = Collector::start_with_env(Path::new(crate::util::CONFIG), &["--smtp", &smtp], &env);
+    let site = "association-exemple";
+    let config: consent::protocol::WidgetConfig = c.get(&format!("/v1/sites/{site}/config")).json().unwrap();
+    let challenge: serde_json::Value = c.get(&format!("/v1/challenge?site={site}")).json().unwrap();
+    let device = crate::util::Device::new(41);
+    let alumnus = crate::util::Alumnus::new("ada@example.org");
+    let payload = alumnus.submission(&config, challenge["token"].as_str().unwrap().to_owned(), &device.jwk);
+    let response = c.post_envelope("/v1/submissions", &device.seal(&payload));
+    assert_eq!(response.status().as_u16(), 201, "{}", response.text().unwrap_or_default());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sink.messages().is_empty() {
+        assert!(Instant::now() < deadline, "no confirmation email at the relay");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mail = &sink.messages()[0];
+    assert_eq!(mail["to"], serde_json::json!(["ada@example.org"]));
+    assert_eq!((mail["tls"].as_bool(), mail["login"].as_str()), (Some(true), Some("relais-ecole")));
 }

@@ -23,6 +23,8 @@ pub struct Collector {
     /// The site's consent.toml (the association example unless the test chose another).
     pub config: PathBuf,
     pub extra: Vec<String>,
+    /// Environment variables given to `serve` (credentials, SMTP_CA_FILE…).
+    pub env: Vec<(String, String)>,
     process: Option<Serve>,
     pub client: Client,
 }
@@ -35,12 +37,18 @@ impl Collector {
 
     /// Starts a collector on a fresh data folder with another consent.toml for the site.
     pub fn start_with_config(config: &Path, extra: &[&str]) -> Collector {
+        Collector::start_with_env(config, extra, &[])
+    }
+
+    /// [`Collector::start_with_config`] with these environment variables for `serve`.
+    pub fn start_with_env(config: &Path, extra: &[&str], env: &[(&str, &str)]) -> Collector {
         let dir = tempfile::tempdir().unwrap();
         let mut c = Collector {
             dir,
             base: String::new(),
             config: config.to_owned(),
             extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             process: None,
             client: Client::builder().build().unwrap(),
         };
@@ -65,6 +73,7 @@ impl Collector {
             .arg("--data")
             .arg(self.data())
             .args(&self.extra)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env("COLLECTOR_LOG", "error")
             // A DATABASE_URL in the caller's environment would send every SQLite test to that server.
             .env_remove("DATABASE_URL")

@@ -11,7 +11,7 @@
 //! environment, as for `--smtp`); `smtps://` (implicit TLS) and credentials in the URL stay with lettre's
 //! transport ([`Connections::from_url`] answers `None`).
 
-use crate::mail::sender::{SendFailure, redact_addresses};
+use crate::mail::sender::{SendFailure, is_relay_refusal, redact_addresses};
 use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
@@ -22,10 +22,16 @@ use std::time::Duration;
 /// How long one SMTP exchange (connection, or one message) may take, as for `serve`'s emails.
 const TIMEOUT: Duration = Duration::from_secs(15);
 
-/// An SMTP error as the queue reads it: for good (5xx) or not; addresses redacted.
+/// An SMTP error as the queue reads it: for good (a 5xx about the message or its recipient) or not; addresses
+/// redacted.
 fn failure(e: lettre::transport::smtp::Error) -> SendFailure {
     let text = redact_addresses(&e.to_string());
-    if e.is_permanent() { SendFailure::Permanent(text) } else { SendFailure::Temporary(text) }
+    if e.is_permanent() && !is_relay_refusal(&e) { SendFailure::Permanent(text) } else { SendFailure::Temporary(text) }
+}
+
+/// An error while connecting, in STARTTLS or at AUTH: the relay's, never the recipient's, so never for good.
+fn relay_failure(e: lettre::transport::smtp::Error) -> SendFailure {
+    SendFailure::Temporary(format!("relais SMTP / SMTP relay: {}", redact_addresses(&e.to_string())))
 }
 
 /// How the connection is encrypted.
@@ -72,7 +78,7 @@ impl Connections {
         if host.is_empty() {
             return Err("SMTP URL without a host".to_owned());
         }
-        let parameters = || TlsParameters::new(host.to_owned()).map_err(|e| e.to_string());
+        let parameters = || crate::mail::relay_tls::parameters(host);
         let tls = match query.split('&').find_map(|pair| pair.strip_prefix("tls=")) {
             None => Tls::None,
             Some("required") => Tls::Required(parameters()?),
@@ -97,17 +103,17 @@ impl Connections {
         // The point of this module: each write leaves at once.
         stream.set_nodelay(true).map_err(network)?;
         let mut conn =
-            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await.map_err(failure)?;
+            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello).await.map_err(relay_failure)?;
         match &self.tls {
             Tls::None => {}
-            Tls::Required(parameters) => conn.starttls(parameters.clone(), &self.hello).await.map_err(failure)?,
+            Tls::Required(parameters) => conn.starttls(parameters.clone(), &self.hello).await.map_err(relay_failure)?,
             Tls::Opportunistic(parameters) if conn.can_starttls() => {
-                conn.starttls(parameters.clone(), &self.hello).await.map_err(failure)?;
+                conn.starttls(parameters.clone(), &self.hello).await.map_err(relay_failure)?;
             }
             Tls::Opportunistic(_) => {}
         }
         if let Some(credentials) = &self.credentials {
-            conn.auth(DEFAULT_MECHANISMS, credentials).await.map_err(failure)?;
+            conn.auth(DEFAULT_MECHANISMS, credentials).await.map_err(relay_failure)?;
         }
         Ok(conn)
     }

@@ -7,6 +7,7 @@ pub mod job;
 pub mod one_click;
 pub mod outbox;
 pub mod profile_reminder;
+pub mod relay_tls;
 pub mod sender;
 
 pub use compose::{MailError, confirmation, manage_link};

@@ -56,6 +56,9 @@ impl MailTransport {
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| TransportError::Url(e.to_string()))?
                     .timeout(Some(Duration::from_secs(15)));
+                if let Some(tls) = super::relay_tls::for_lettre_url(url).map_err(TransportError::Url)? {
+                    builder = builder.tls(tls);
+                }
                 if let (Ok(user), Ok(password)) = (std::env::var("SMTP_USERNAME"), std::env::var("SMTP_PASSWORD")) {
                     builder = builder.credentials(Credentials::new(user, password));
                 }
@@ -78,6 +81,11 @@ impl MailTransport {
                 let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| TransportError::Url(format!("{site}: {e}")))?
                     .timeout(Some(Duration::from_secs(15)));
+                if let Some(tls) =
+                    super::relay_tls::for_lettre_url(url).map_err(|e| TransportError::Url(format!("{site}: {e}")))?
+                {
+                    builder = builder.tls(tls);
+                }
                 let (user, password) = credential_variables(site);
                 if let (Ok(user), Ok(password)) = (std::env::var(user), std::env::var(password)) {
                     builder = builder.credentials(Credentials::new(user, password));
@@ -141,7 +149,11 @@ impl MailTransport {
             // passes the reply on: the address is personal data and stays out of the log.
             smtp.send_raw(&envelope, message).await.map_err(|e| {
                 let text = redact_addresses(&e.to_string());
-                if e.is_permanent() { SendFailure::Permanent(text) } else { SendFailure::Temporary(text) }
+                if e.is_permanent() && !is_relay_refusal(&e) {
+                    SendFailure::Permanent(text)
+                } else {
+                    SendFailure::Temporary(text)
+                }
             })?;
         }
         Ok(())
@@ -167,6 +179,14 @@ pub enum SendFailure {
     /// May work later (a 4xx answer, no connection, the outbox folder): retried with backoff.
     #[error("{0}")]
     Temporary(String),
+}
+
+/// Whether an SMTP error is the relay refusing the collector itself — TLS, or the sign-in answers of RFC 4954
+/// and RFC 3207 (530 sign-in or STARTTLS required, 534 mechanism too weak, 535 credentials refused, 538
+/// encryption required) — rather than the recipient: a 5xx of that kind must never mark an address
+/// undeliverable (a wrong relay password would otherwise bounce a whole campaign's audience for good).
+pub fn is_relay_refusal(e: &lettre::transport::smtp::Error) -> bool {
+    e.is_tls() || e.status().is_some_and(|code| matches!(u16::from(code), 530 | 534 | 535 | 538))
 }
 
 /// `text` with every email address in it replaced by `[address]`.

@@ -5,6 +5,9 @@ then renamed into place so that readers never see half a file. Prints "ready" on
 Usage: python3 smtp_sink.py PORT FOLDER
 SMTP_SINK_REJECT="a@x,b@y" makes it refuse those recipients for good (550 5.1.1 at RCPT, as a server whose
 mailbox does not exist), any case; every other recipient is accepted as usual.
+SMTP_SINK_TLS_CERT and SMTP_SINK_TLS_KEY (PEM files) make it require STARTTLS; SMTP_SINK_AUTH="user:password" makes
+it require AUTH (PLAIN or LOGIN, only after STARTTLS) with those credentials and refuse others (535). Each message
+then also records "tls" (whether STARTTLS was done) and "login" (the user signed in).
 SMTP_SINK_RAW=1 writes only {to, mail_from, size} (no MIME parsing: the benchmark's sink, whose Python must
 not be what is measured).
 """
@@ -13,9 +16,11 @@ import email
 import email.policy
 import json
 import os
+import ssl
 import sys
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Sink:
@@ -42,6 +47,8 @@ class Sink:
             "subject": str(message["subject"]),
             "text": "",
             "html": "",
+            "tls": session.ssl is not None,
+            "login": session.auth_data.decode() if isinstance(session.auth_data, bytes) else None,
         }
         parts["attachments"] = []
         parts["headers"] = [[name, str(value)] for name, value in message.items()]
@@ -66,8 +73,28 @@ class Sink:
         os.replace(path + ".tmp", path)
 
 
+def check_credentials(expected):
+    user, _, password = expected.partition(":")
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == user.encode() and auth_data.password == password.encode()
+        # handled=False: aiosmtpd then answers the refusal itself (535), as a real relay does.
+        return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
+
+    return authenticator
+
+
 async def main(port, folder):
-    controller = Controller(Sink(folder), hostname="127.0.0.1", port=port)
+    options = {}
+    if os.environ.get("SMTP_SINK_TLS_CERT"):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(os.environ["SMTP_SINK_TLS_CERT"], os.environ["SMTP_SINK_TLS_KEY"])
+        options.update(tls_context=context, require_starttls=True)
+    if os.environ.get("SMTP_SINK_AUTH"):
+        options.update(
+            authenticator=check_credentials(os.environ["SMTP_SINK_AUTH"]), auth_required=True, auth_require_tls=True
+        )
+    controller = Controller(Sink(folder), hostname="127.0.0.1", port=port, **options)
     controller.start()
     print("ready", flush=True)
     await asyncio.Event().wait()
