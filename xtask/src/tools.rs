@@ -273,7 +273,8 @@ pub struct Browser {
 }
 
 /// What `xtask test` needs: the widget tools, axe-core, Chromium with chromedriver, Firefox ESR with geckodriver,
-/// aiosmtpd, PostgreSQL, openssl (the PostgreSQL and SMTP relay TLS tests make their certificates with it), nginx and sqlite3.
+/// aiosmtpd, PostgreSQL, openssl (the PostgreSQL and SMTP relay TLS tests make their certificates with it), nginx
+/// and sqlite3.
 pub fn ensure_all_for_tests() -> anyhow::Result<Browser> {
     ensure_all_for_widget()?;
     ensure_npm_packages(&["axe-core"])?;
