@@ -539,59 +539,23 @@ fn markup_in_a_graduates_name_is_shown_as_typed_and_never_as_html() {
     assert!(m["text"].as_str().unwrap().starts_with(&format!("Bonjour {FIRST} {LAST},")), "{}", m["text"]);
 }
 
-/// A certificate authority of the school's own and a certificate it signed for 127.0.0.1 (openssl): the CA's
-/// PEM, the server's certificate and key.
-fn school_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=Ecole CA",
-    ]);
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "relay.key",
-        "-out",
-        "relay.csr",
-        "-subj",
-        "/CN=relay",
-    ]);
-    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "relay.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "relay.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ]);
-    (dir.join("ca.pem"), dir.join("relay.pem"), dir.join("relay.key"))
+/// A relay as schools run them: STARTTLS with a certificate from a CA of their own (made in `certs`), and a
+/// password; the CA's PEM file.
+fn school_relay(certs: &Path) -> (Sink, String) {
+    let (ca, cert, key) = crate::util::loopback_ca(certs);
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let sink = Sink::start_with(
+        &[],
+        &[("SMTP_SINK_TLS_CERT", cert), ("SMTP_SINK_TLS_KEY", key), ("SMTP_SINK_AUTH", "relais-ecole:Relais-2026!")],
+    );
+    (sink, ca.to_str().unwrap().to_owned())
+}
+
+/// The collector's command `args` on this collector's data folder, with these environment variables.
+fn collector_command(c: &Collector, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_collector"));
+    command.args(args).arg("--data").arg(c.data()).env_remove("DATABASE_URL").envs(env.iter().copied());
+    command
 }
 
 /// The one recipient's row: state, attempts, outcome.
@@ -606,16 +570,7 @@ fn recipient(c: &Collector) -> (String, i64, String) {
 /// Runs a campaign command with these environment variables until its first attempt is recorded, then stops
 /// it as Ctrl-C does (it finishes what is in flight and exits 3).
 fn until_first_attempt(c: &Collector, args: &[&str], env: &[(&str, &str)], attempts_before: i64) {
-    let data = c.data();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_collector"))
-        .args(args)
-        .args(["--data", data.to_str().unwrap()])
-        .env_remove("DATABASE_URL")
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = collector_command(c, args, env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while c.count("SELECT count(*) FROM campaign_recipients") == 0 || recipient(c).1 <= attempts_before {
         if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
@@ -637,12 +592,8 @@ fn until_first_attempt(c: &Collector, args: &[&str], env: &[(&str, &str)], attem
 #[test]
 fn a_campaign_goes_through_a_starttls_relay_with_a_password_and_a_relay_refusal_bounces_no_one() {
     let certs = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = school_ca(certs.path());
-    let (ca, cert, key) = (ca.to_str().unwrap(), cert.to_str().unwrap(), key.to_str().unwrap());
-    let sink = Sink::start_with(
-        &[],
-        &[("SMTP_SINK_TLS_CERT", cert), ("SMTP_SINK_TLS_KEY", key), ("SMTP_SINK_AUTH", "relais-ecole:Relais-2026!")],
-    );
+    let (sink, ca) = school_relay(certs.path());
+    let ca = ca.as_str();
     let c = Collector::start_with_config(Path::new(&format!("{EXAMPLES}/ecole-exemple/consent.toml")), &[]);
     import(&c, "diplomes.csv", &[("Dupont", "Jean", "jean.dupont@exemple.fr")]);
     let template = crate::util::write(c.dir.path(), "rentree.md", TEMPLATE);
@@ -670,14 +621,7 @@ fn a_campaign_goes_through_a_starttls_relay_with_a_password_and_a_relay_refusal_
 
     // Set right: sent over STARTTLS, signed in.
     let right = [user, ("SMTP_PASSWORD", "Relais-2026!"), ("SMTP_CA_FILE", ca)];
-    let data = c.data();
-    let out = Command::new(env!("CARGO_BIN_EXE_collector"))
-        .args(resume)
-        .args(["--data", data.to_str().unwrap()])
-        .env_remove("DATABASE_URL")
-        .envs(right)
-        .output()
-        .unwrap();
+    let out = collector_command(&c, &resume, &right).output().unwrap();
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     let mail = &sink.campaign_mail("jean.dupont@exemple.fr");
     assert_eq!(mail.len(), 1, "{:?}", sink.messages());
@@ -690,12 +634,8 @@ fn a_campaign_goes_through_a_starttls_relay_with_a_password_and_a_relay_refusal_
 #[test]
 fn serves_emails_go_through_a_starttls_relay_trusted_through_smtp_ca_file() {
     let certs = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = school_ca(certs.path());
-    let (ca, cert, key) = (ca.to_str().unwrap(), cert.to_str().unwrap(), key.to_str().unwrap());
-    let sink = Sink::start_with(
-        &[],
-        &[("SMTP_SINK_TLS_CERT", cert), ("SMTP_SINK_TLS_KEY", key), ("SMTP_SINK_AUTH", "relais-ecole:Relais-2026!")],
-    );
+    let (sink, ca) = school_relay(certs.path());
+    let ca = ca.as_str();
     let smtp = format!("smtp://127.0.0.1:{}?tls=required", sink.port);
     let env = [("SMTP_USERNAME", "relais-ecole"), ("SMTP_PASSWORD", "Relais-2026!"), ("SMTP_CA_FILE", ca)];
     let c = Collector::start_with_env(Path::new(crate::util::CONFIG), &["--smtp", &smtp], &env);

@@ -346,6 +346,24 @@ impl Drop for SmtpSink {
     }
 }
 
+/// A test certificate authority and a certificate it signed for 127.0.0.1 and localhost, made with openssl in
+/// `dir`: `ca.crt` (the CA, for a client to trust), `server.crt` and `server.key`; their paths in that order.
+pub fn loopback_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let ca = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2"];
+    openssl(&[&ca[..], &["-subj", "/CN=alumni-consent test CA"]].concat());
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
+        .unwrap();
+    let csr = ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr"];
+    openssl(&[&csr[..], &["-subj", "/CN=127.0.0.1"]].concat());
+    let sign = ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"];
+    openssl(&[&sign[..], &["-out", "server.crt", "-days", "2", "-extfile", "san.ext"]].concat());
+    (dir.join("ca.crt"), dir.join("server.crt"), dir.join("server.key"))
+}
+
 /// Unix ms now.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
@@ -443,59 +461,7 @@ impl PgCluster {
         let root = self.dir.path().to_str().unwrap().to_owned();
         let data = format!("{root}/data");
         self.run("pg_ctl", &["-D", &data, "-w", "stop"]);
-        let openssl = |args: &[&str]| {
-            let out = Command::new("openssl").args(args).current_dir(self.dir.path()).output().expect("openssl");
-            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        };
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=alumni-consent test CA",
-        ]);
-        std::fs::write(
-            self.dir.path().join("san.ext"),
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
-        )
-        .unwrap();
-        openssl(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ]);
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-        ]);
+        loopback_ca(self.dir.path());
         let key = format!("{root}/server.key");
         if self.as_postgres {
             let owner = Command::new("chown").args(["postgres:postgres", &key, &format!("{root}/server.crt")]).status();

@@ -11,7 +11,7 @@
 //! environment, as for `--smtp`); `smtps://` (implicit TLS) and credentials in the URL stay with lettre's
 //! transport ([`Connections::from_url`] answers `None`).
 
-use crate::mail::sender::{SendFailure, is_relay_refusal, redact_addresses};
+use crate::mail::sender::{SendFailure, redact_addresses, smtp_failure};
 use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
@@ -21,13 +21,6 @@ use std::time::Duration;
 
 /// How long one SMTP exchange (connection, or one message) may take, as for `serve`'s emails.
 const TIMEOUT: Duration = Duration::from_secs(15);
-
-/// An SMTP error as the queue reads it: for good (a 5xx about the message or its recipient) or not; addresses
-/// redacted.
-fn failure(e: lettre::transport::smtp::Error) -> SendFailure {
-    let text = redact_addresses(&e.to_string());
-    if e.is_permanent() && !is_relay_refusal(&e) { SendFailure::Permanent(text) } else { SendFailure::Temporary(text) }
-}
 
 /// An error while connecting, in STARTTLS or at AUTH: the relay's, never the recipient's, so never for good.
 fn relay_failure(e: lettre::transport::smtp::Error) -> SendFailure {
@@ -134,7 +127,7 @@ impl Connections {
         };
         let sent = tokio::time::timeout(TIMEOUT, conn.send(&envelope, message)).await;
         let sent = match sent {
-            Ok(sent) => sent.map(drop).map_err(failure),
+            Ok(sent) => sent.map(drop).map_err(smtp_failure),
             Err(_) => return Err(SendFailure::Temporary("SMTP: no answer within 15 s".to_owned())),
         };
         // lettre closes a connection on any refusal; one that is still whole serves the next message.

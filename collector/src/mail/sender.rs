@@ -147,14 +147,7 @@ impl MailTransport {
                 Envelope::new(Some(from), vec![to]).map_err(|e| temporary(redact_addresses(&e.to_string())))?;
             // SMTP servers often echo the recipient in their refusal ("550 <x@y>: user unknown"), and lettre
             // passes the reply on: the address is personal data and stays out of the log.
-            smtp.send_raw(&envelope, message).await.map_err(|e| {
-                let text = redact_addresses(&e.to_string());
-                if e.is_permanent() && !is_relay_refusal(&e) {
-                    SendFailure::Permanent(text)
-                } else {
-                    SendFailure::Temporary(text)
-                }
-            })?;
+            smtp.send_raw(&envelope, message).await.map_err(smtp_failure)?;
         }
         Ok(())
     }
@@ -181,11 +174,18 @@ pub enum SendFailure {
     Temporary(String),
 }
 
+/// An SMTP error as the queues read it: for good only when a 5xx is about the message or its recipient, not
+/// the relay refusing the collector ([`is_relay_refusal`]); addresses redacted.
+pub fn smtp_failure(e: lettre::transport::smtp::Error) -> SendFailure {
+    let text = redact_addresses(&e.to_string());
+    if e.is_permanent() && !is_relay_refusal(&e) { SendFailure::Permanent(text) } else { SendFailure::Temporary(text) }
+}
+
 /// Whether an SMTP error is the relay refusing the collector itself — TLS, or the sign-in answers of RFC 4954
 /// and RFC 3207 (530 sign-in or STARTTLS required, 534 mechanism too weak, 535 credentials refused, 538
 /// encryption required) — rather than the recipient: a 5xx of that kind must never mark an address
 /// undeliverable (a wrong relay password would otherwise bounce a whole campaign's audience for good).
-pub fn is_relay_refusal(e: &lettre::transport::smtp::Error) -> bool {
+fn is_relay_refusal(e: &lettre::transport::smtp::Error) -> bool {
     e.is_tls() || e.status().is_some_and(|code| matches!(u16::from(code), 530 | 534 | 535 | 538))
 }
 
