@@ -78,8 +78,13 @@ impl Browser {
         let profile = tempfile::tempdir()?;
         let (driver_path, caps) = engine.session(profile.path());
         let port = free_port();
+        // Chromium leaves a ≈ 70 MB `scoped_dir` in $TMPDIR per run when it is killed: keep it inside the profile,
+        // which is removed with the session, so that test runs do not fill the disk.
+        let tmp = profile.path().join("tmp");
+        std::fs::create_dir_all(&tmp)?;
         let driver = Command::new(&driver_path)
             .arg(format!("--port={port}"))
+            .env("TMPDIR", &tmp)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
