@@ -32,7 +32,8 @@ pub(super) struct Deferred {
     pub(super) subjects: Vec<SubjectRow>,
     pub(super) records: Vec<RecordRow>,
     pub(super) data: Vec<RecordData>,
-    pub(super) events: Vec<StoredEvent>,
+    /// Each event with its subject (the `subject_id` column).
+    pub(super) events: Vec<(StoredEvent, String)>,
     pub(super) mail: Vec<(NewMail, i64)>,
     /// The nonces of `nonces`, for the reuse check.
     nonce_set: HashSet<String>,
@@ -156,7 +157,7 @@ impl Deferred {
 
     /// The last held event, the chain's head while events are held.
     pub(super) fn last_event(&self) -> Option<&StoredEvent> {
-        self.events.last()
+        self.events.last().map(|(event, _)| event)
     }
 }
 

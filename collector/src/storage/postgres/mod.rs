@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_campaigns.sql"),
     include_str!("migrations/0004_staff_throttle.sql"),
     include_str!("migrations/0005_profile_reminder.sql"),
+    include_str!("migrations/0006_events_subject.sql"),
 ];
 
 /// The advisory lock taken while migrating, so that several collectors starting at once migrate one at a time
@@ -62,6 +63,12 @@ const MIGRATION_LOCK: i64 = 0x0063_6f6e_7365_6e74;
 /// one round trip: appends from every process on the database — each `serve`, each staff command — follow one
 /// another, and each re-reads the chain head under the lock. `COMMIT` or `ROLLBACK` releases it.
 const BEGIN_WRITE: &str = "BEGIN; SELECT pg_advisory_xact_lock(119182731994482)";
+
+/// The one field of an event's body stored beside it (`events.subject_id`).
+#[derive(serde::Deserialize)]
+struct EventSubject {
+    subject_id: Option<String>,
+}
 
 /// How long to wait for a server that does not answer, unless the URL says `connect_timeout`.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -523,7 +530,7 @@ impl PostgresStore {
         let record_number = |f: fn(&RecordRow) -> i64| records.iter().map(|r| f(r)).collect::<Vec<_>>();
         let data = deferred::latest_per_key(&rows.data, |d| d.record_id.as_str(), false);
         let data_text = |f: fn(&RecordData) -> &str| data.iter().map(|d| f(d)).collect::<Vec<_>>();
-        let first_event = rows.events.first().map(|e| seq_sql(e.seq));
+        let first_event = rows.events.first().map(|(e, _)| seq_sql(e.seq));
         let row = self.send_one(
             concat!(
                 "WITH nonces_in AS (INSERT INTO used_nonces (nonce, exp) ",
@@ -550,8 +557,8 @@ impl PostgresStore {
                 "DO UPDATE SET subject_id = excluded.subject_id, data = excluded.data), ",
                 // Only right after the stored head (checked again here: the rows were held against the head read
                 // under this transaction's lock, and a gap in the chain must never be written).
-                "events_in AS (INSERT INTO events (seq, hash, body) ",
-                "SELECT * FROM unnest($24::bigint[], $25::text[], $26::text[]) ",
+                "events_in AS (INSERT INTO events (seq, hash, body, subject_id) ",
+                "SELECT * FROM unnest($24::bigint[], $25::text[], $26::text[], $31::text[]) ",
                 "WHERE $27::bigint = (SELECT coalesce(max(seq), 0) + 1 FROM events) RETURNING seq), ",
                 // The `message` column holds the job (see `NewMail`); ids are given in the order of the rows.
                 "mail_in AS (INSERT INTO mail_queue (to_addr, message, attempts, next_attempt_at, created_at) ",
@@ -582,17 +589,18 @@ impl PostgresStore {
                 &data_text(|d| &d.record_id),
                 &data_text(|d| &d.subject_id),
                 &data_text(|d| &d.data),
-                &rows.events.iter().map(|e| seq_sql(e.seq)).collect::<Vec<_>>(),
-                &rows.events.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>(),
-                &rows.events.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(),
+                &rows.events.iter().map(|(e, _)| seq_sql(e.seq)).collect::<Vec<_>>(),
+                &rows.events.iter().map(|(e, _)| e.hash.as_str()).collect::<Vec<_>>(),
+                &rows.events.iter().map(|(e, _)| e.body.as_str()).collect::<Vec<_>>(),
                 &first_event,
                 &rows.mail.iter().map(|(m, _)| m.to.as_str()).collect::<Vec<_>>(),
                 &rows.mail.iter().map(|(m, _)| m.job.as_str()).collect::<Vec<_>>(),
                 &rows.mail.iter().map(|(_, at)| *at).collect::<Vec<_>>(),
+                &rows.events.iter().map(|(_, subject)| subject.as_str()).collect::<Vec<_>>(),
             ],
         )?;
         let inserted = row.try_get::<_, i64>(0).map_err(corrupt)?;
-        if let (Some(first), Some(last)) = (rows.events.first(), rows.events.last()) {
+        if let (Some((first, _)), Some((last, _))) = (rows.events.first(), rows.events.last()) {
             if usize::try_from(inserted).ok() != Some(rows.events.len()) {
                 return Err(self.refuse(format!("event {} does not follow the stored head", first.seq)));
             }
@@ -821,11 +829,14 @@ impl Store for PostgresStore {
         if event.seq != head + 1 {
             return Err(self.refuse(format!("event {} does not follow the stored head", event.seq)));
         }
-        // The `events_subject` index reads the body as jsonb: refused now rather than with the whole batch.
-        if serde_json::from_str::<serde::de::IgnoredAny>(&event.body).is_err() || event.body.contains("\\u0000") {
-            return Err(self.refuse(format!("event {} is not JSON that PostgreSQL can index", event.seq)));
-        }
-        self.deferred.events.push(event.clone());
+        // The subject goes in a column of its own (migration 0006). An event the index for older rows would have
+        // to read as jsonb — one with no subject, or that PostgreSQL's jsonb cannot hold — is refused now rather
+        // than with the whole batch.
+        let subject = match serde_json::from_str::<EventSubject>(&event.body) {
+            Ok(EventSubject { subject_id: Some(subject) }) if !event.body.contains("\\u0000") => subject,
+            _ => return Err(self.refuse(format!("event {} is not JSON naming its subject", event.seq))),
+        };
+        self.deferred.events.push((event.clone(), subject));
         self.held()
     }
 
@@ -1065,9 +1076,11 @@ impl Store for PostgresStore {
     }
 
     fn events_of_subject(&mut self, subject_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
-        // Same expression as the `events_subject` index, so that PostgreSQL uses it.
+        // Events since migration 0006 by their column, older ones by the expression of their partial index (each
+        // arm matches its index, so PostgreSQL reads both).
         let rows = self.query(
-            "SELECT seq, hash, body FROM events WHERE ((body::jsonb) ->> 'subject_id') = $1 ORDER BY seq",
+            "SELECT seq, hash, body FROM events WHERE subject_id = $1 \
+             OR (subject_id IS NULL AND ((body::jsonb) ->> 'subject_id') = $1) ORDER BY seq",
             &[&subject_id],
         )?;
         rows.iter().map(event_from_row).collect()
