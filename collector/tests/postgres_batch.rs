@@ -54,7 +54,7 @@ fn submission(store: &mut PostgresStore, n: u64, email: &str) -> Result<(), coll
     store.savepoint()?;
     assert!(store.use_nonce(&format!("nonce-{n}"), 10_000)?);
     store.put_subject(&subject(&subject_id, Some(email)))?;
-    store.put_record(&RecordRow {
+    store.insert_record(&RecordRow {
         record_id: record_id.clone(),
         subject_id: subject_id.clone(),
         site: "site".into(),
@@ -68,7 +68,7 @@ fn submission(store: &mut PostgresStore, n: u64, email: &str) -> Result<(), coll
         updated_at: 1,
         confirmed_at: None,
     })?;
-    store.put_record_data(&RecordData {
+    store.insert_record_data(&RecordData {
         record_id: record_id.clone(),
         subject_id: subject_id.clone(),
         data: "{}".into(),
@@ -144,7 +144,11 @@ fn reads_inside_a_batch_see_its_held_rows() {
     assert!(store.use_nonce("undone", 10_000).unwrap(), "the undone operation's nonce is free again");
     store.release().unwrap();
 
-    let event = StoredEvent { seq: 1, hash: "h1".into(), body: "{\"kind\":\"submitted\",\"seq\":1}".into() };
+    let event = StoredEvent {
+        seq: 1,
+        hash: "h1".into(),
+        body: "{\"kind\":\"submitted\",\"seq\":1,\"subject_id\":\"s1\"}".into(),
+    };
     store.savepoint().unwrap();
     store.append_event(&event).unwrap();
     assert_eq!(store.head().unwrap(), Some((1, "h1".to_owned())), "the held event is the head");
@@ -405,4 +409,68 @@ fn subjects_another_collector_commits_just_before_the_batch_are_found() {
         "each submission on the subject the other collector had just stored"
     );
     assert_eq!(count(&mut db, "subjects"), 3);
+}
+
+/// New submissions' records go in with plain INSERTs, rewrites of stored ones as upserts, in one statement: the
+/// device's latest record is still the last written (write order kept across the two), a new record rewritten in
+/// its own batch keeps its latest values, and an id promised new that is taken refuses the batch.
+#[test]
+fn new_records_and_rewrites_in_one_batch_keep_the_order_they_were_written_in() {
+    let pg = PgCluster::start();
+    pg.create_database("store");
+    let mut store = PostgresStore::open(&pg.url("store")).unwrap();
+    let record = |id: &str| RecordRow {
+        record_id: id.into(),
+        subject_id: "s1".into(),
+        site: "site".into(),
+        cta: "join".into(),
+        status: RecordStatus::Pending,
+        choices: BTreeMap::from([("community".into(), true)]),
+        notice_version: "v1".into(),
+        locale: Locale::Fr,
+        device: Some("device".into()),
+        created_at: 100,
+        updated_at: 100,
+        confirmed_at: None,
+    };
+    let confirmed = |id: &str| RecordRow { status: RecordStatus::Confirmed, confirmed_at: Some(120), ..record(id) };
+    let latest = |store: &mut PostgresStore| {
+        store.latest_record_of_device("site", "device").unwrap().map(|r| r.record_id).unwrap_or_default()
+    };
+    let data = |id: &str, text: &str| RecordData { record_id: id.into(), subject_id: "s1".into(), data: text.into() };
+
+    store.begin().unwrap();
+    store.insert_record(&record("r1")).unwrap();
+    store.insert_record_data(&data("r1", "first")).unwrap();
+    store.commit().unwrap();
+
+    // A new record, then a rewrite of the stored one: the rewrite is the device's latest.
+    store.begin().unwrap();
+    store.insert_record(&record("r2")).unwrap();
+    store.put_record(&confirmed("r1")).unwrap();
+    store.put_record_data(&data("r1", "rectified")).unwrap();
+    store.commit().unwrap();
+    assert_eq!(latest(&mut store), "r1");
+    assert_eq!(store.record_data("r1").unwrap().unwrap().data, "rectified");
+
+    // A rewrite, then a new record: the new one is. And a new record rewritten in its own batch keeps its latest.
+    store.begin().unwrap();
+    store.put_record(&confirmed("r2")).unwrap();
+    store.insert_record(&record("r3")).unwrap();
+    store.insert_record_data(&data("r3", "as posted")).unwrap();
+    store.put_record(&confirmed("r3")).unwrap();
+    store.put_record_data(&data("r3", "edited")).unwrap();
+    store.commit().unwrap();
+    assert_eq!(latest(&mut store), "r3");
+    assert_eq!(store.record("r3").unwrap().unwrap().status, RecordStatus::Confirmed);
+    assert_eq!(store.record_data("r3").unwrap().unwrap().data, "edited");
+    assert_eq!(store.record("r2").unwrap().unwrap().status, RecordStatus::Confirmed);
+
+    // A promise broken: the batch is refused whole, nothing of it stored, the stored record untouched.
+    store.begin().unwrap();
+    store.insert_record(&record("r4")).unwrap();
+    store.insert_record(&record("r1")).unwrap();
+    assert!(store.commit().is_err(), "an id promised new that is taken");
+    assert_eq!(store.record("r4").unwrap(), None);
+    assert_eq!(store.record("r1").unwrap().unwrap().status, RecordStatus::Confirmed);
 }

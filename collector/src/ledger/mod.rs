@@ -303,7 +303,7 @@ impl Ledger {
             },
         };
         self.touch(&mut subject, now)?;
-        self.store.put_record(&RecordRow {
+        self.store.insert_record(&RecordRow {
             record_id: s.record_id.clone(),
             subject_id: subject.subject_id.clone(),
             site: s.site.clone(),
@@ -318,7 +318,7 @@ impl Ledger {
             confirmed_at: None,
         })?;
         let data_sha256 = sha256_hex(s.data.as_bytes());
-        self.store.put_record_data(&RecordData {
+        self.store.insert_record_data(&RecordData {
             record_id: s.record_id.clone(),
             subject_id: subject.subject_id.clone(),
             data: s.data,

@@ -259,6 +259,11 @@ pub trait Store: Send {
 
     /// Inserts or replaces a record.
     fn put_record(&mut self, record: &RecordRow) -> Result<(), StoreError>;
+    /// Writes a record under a fresh id (a new submission's, [`crate::keys::sortable_id`]), which no stored
+    /// record has: a backend may skip the upsert's conflict check, and refuses the batch if the id is taken.
+    fn insert_record(&mut self, record: &RecordRow) -> Result<(), StoreError> {
+        self.put_record(record)
+    }
     /// A record by id.
     fn record(&mut self, record_id: &str) -> Result<Option<RecordRow>, StoreError>;
     /// A subject's records, oldest first.
@@ -270,6 +275,10 @@ pub trait Store: Send {
 
     /// Stores the personal data of a record.
     fn put_record_data(&mut self, data: &RecordData) -> Result<(), StoreError>;
+    /// Stores the personal data of a record just written with [`Store::insert_record`] (the same promise).
+    fn insert_record_data(&mut self, data: &RecordData) -> Result<(), StoreError> {
+        self.put_record_data(data)
+    }
     /// The personal data of a record, if still held.
     fn record_data(&mut self, record_id: &str) -> Result<Option<RecordData>, StoreError>;
     /// Deletes the personal data of a record.

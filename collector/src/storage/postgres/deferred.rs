@@ -30,8 +30,10 @@ pub(super) struct Marks {
 pub(super) struct Deferred {
     pub(super) nonces: Vec<(String, i64)>,
     pub(super) subjects: Vec<SubjectRow>,
-    pub(super) records: Vec<RecordRow>,
-    pub(super) data: Vec<RecordData>,
+    /// Each record, and whether the caller promised its id is new ([`crate::storage::Store::insert_record`]).
+    pub(super) records: Vec<(RecordRow, bool)>,
+    /// Each record's data, and the same promise.
+    pub(super) data: Vec<(RecordData, bool)>,
     /// Each event with its subject (the `subject_id` column).
     pub(super) events: Vec<(StoredEvent, String)>,
     pub(super) mail: Vec<(NewMail, i64)>,
@@ -189,9 +191,31 @@ pub(super) fn latest_per_key<'a, T, K: std::hash::Hash + Eq>(
     out
 }
 
+/// The keys whose first held row came with the promise that the key is new: not in the database before this
+/// batch (rows sent earlier in the batch leave the held lists, so they cannot be mistaken for new), so whatever
+/// rows follow for them, the key's latest row can be a plain INSERT.
+pub(super) fn promised_new<'a, T>(rows: &'a [T], key: impl Fn(&'a T) -> (&'a str, bool)) -> HashSet<&'a str> {
+    let mut seen = HashSet::with_capacity(rows.len());
+    let mut new = HashSet::with_capacity(rows.len());
+    for row in rows {
+        let (k, promised) = key(row);
+        if seen.insert(k) && promised {
+            new.insert(k);
+        }
+    }
+    new
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_is_new_only_when_its_first_held_row_promised_it() {
+        let rows = [("a", true), ("a", false), ("b", false), ("b", true), ("c", false)];
+        let new = promised_new(&rows, |r| *r);
+        assert_eq!(new, HashSet::from(["a"]));
+    }
 
     #[test]
     fn one_row_per_key_with_its_latest_values() {
