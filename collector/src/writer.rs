@@ -126,16 +126,17 @@ impl Writer {
 fn run(mut ledger: Ledger, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+        top_up(&mut batch, receiver);
+        let started = Instant::now();
+        // `BEGIN` may wait: on PostgreSQL for the chain's lock while another collector commits (≈ 5 ms with two
+        // of them). What arrived meanwhile joins this batch before its reads are asked for, instead of waiting
+        // for the next one: fewer, larger batches, and fewer hand-overs of the lock between collectors.
+        let begun = ledger.begin_reading(|ledger| {
+            top_up(&mut batch, receiver);
+            prefetch(ledger, &batch);
+        });
         let size = batch.len();
         let mut completions = Vec::with_capacity(size);
-        let started = Instant::now();
-        let begun = ledger.begin_reading(|ledger| prefetch(ledger, &batch));
         if let Err(e) = &begun {
             tracing::error!(error = %e, "cannot begin a transaction");
         }
@@ -188,6 +189,16 @@ fn run(mut ledger: Ledger, receiver: &mpsc::Receiver<Job>, metrics: &Metrics) {
         metrics.batch(size, committed);
         for completion in completions {
             completion(committed);
+        }
+    }
+}
+
+/// Adds the operations waiting in the queue to `batch`, up to [`MAX_BATCH`].
+fn top_up(batch: &mut Vec<Job>, receiver: &mpsc::Receiver<Job>) {
+    while batch.len() < MAX_BATCH {
+        match receiver.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
         }
     }
 }

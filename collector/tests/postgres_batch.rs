@@ -474,3 +474,29 @@ fn new_records_and_rewrites_in_one_batch_keep_the_order_they_were_written_in() {
     assert_eq!(store.record("r4").unwrap(), None);
     assert_eq!(store.record("r1").unwrap().unwrap().status, RecordStatus::Confirmed);
 }
+
+/// While a batch waits for the chain's lock (another collector commits), what arrives joins it before its reads
+/// are asked for: one transaction for all, each submission's nonce and email read ahead with the rest.
+#[test]
+fn operations_that_arrive_while_the_batch_waits_for_the_lock_join_it() {
+    let (pg, mut other, mut db) = fresh();
+    let writer = pg_writer(&pg);
+    other.begin().unwrap();
+    other.put_subject(&subject("theirs-grace", Some("grace@example.org"))).unwrap();
+    let first = queued(writer.submit(new_submission(1, "ada@example.org", "n1"), NOW));
+    until_a_writer_waits_for_the_lock(&mut db);
+    let late: Vec<_> = [(2, "grace@example.org", "n2"), (3, "hedy@example.org", "n3"), (4, "ada@example.org", "n1")]
+        .into_iter()
+        .map(|(n, email, nonce)| queued(writer.submit(new_submission(n, email, nonce), NOW)))
+        .collect();
+    other.commit().unwrap();
+    assert!(answer(first).is_ok());
+    let late: Vec<_> = late.into_iter().map(|a| answer(a).map(|appended| appended.seq)).collect();
+    assert!(late[0].is_ok() && late[1].is_ok(), "{late:?}");
+    assert!(refused_as_reused(&late[2]), "the first submission's nonce, used earlier in the same batch: {late:?}");
+    let transactions: i64 = db.query_one("SELECT count(DISTINCT xmin::text) FROM records", &[]).unwrap().get(0);
+    assert_eq!(transactions, 1, "the three accepted submissions were committed together");
+    let grace: String =
+        db.query_one("SELECT subject_id FROM records WHERE record_id = 'record-2'", &[]).unwrap().get(0);
+    assert_eq!(grace, "theirs-grace", "the late submission's email was read under the lock");
+}
